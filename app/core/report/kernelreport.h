@@ -1,0 +1,120 @@
+// The data model of one kernel report (oops, BUG, WARNING, panic, ...), shared by the detector,
+// the parser, the symbolizer, the JSON writer and the GUI. Plain values, no behaviour beyond
+// naming: the pieces that fill it live next to it.
+#pragma once
+
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <optional>
+#include <utility>
+
+namespace kms {
+
+enum class ReportKind {
+    Oops,
+    Bug,
+    Panic,
+    Warning,
+    Kasan, // KASAN and KFENCE
+    Gpf,
+    HungTask,
+    RcuStall,
+    SoftLockup,
+    Ubsan,
+    Lockdep,
+    Mce,
+    Other,
+};
+
+enum class Arch { X86_64, I386, Arm, Arm64, Ppc64, S390x, Riscv64, Unknown };
+
+// Where a frame ran. None when the trace does not say.
+enum class FrameContext { None, Task, Irq, SoftIrq, Nmi };
+
+// Names as used by the JSON contract (docs/ and ../shared/DESIGN.md).
+QString toString(ReportKind kind);
+QString toString(Arch arch);
+QString toString(FrameContext context); // empty for None
+std::optional<ReportKind> reportKindFromString(const QString &name);
+std::optional<Arch> archFromString(const QString &name);
+
+// One enclosing function of an inlined call, outward from the innermost location.
+struct InlineCaller {
+    QString function;
+    QString file;
+    int line = 0;
+    int column = 0;
+};
+
+struct Frame {
+    // --- as parsed from the log ---
+    QString function; // may be empty when only an address is printed
+    std::optional<std::uint64_t> offset; // func+OFFSET
+    std::optional<std::uint64_t> size; // /SIZE: kallsyms' guess, a hint only
+    QString module; // empty for the core kernel
+    QString buildId; // lower-case hex from "[mod buildid]", empty if not printed
+    std::optional<std::uint64_t> address; // absolute address when printed
+    bool reliable = true; // false for "? " frames
+    // True for a PC that was executing (RIP, pc :, PC is at, the interrupted PC after an
+    // exception entry); false for return addresses, which are looked up at address-1.
+    bool exactPc = false;
+    FrameContext context = FrameContext::None;
+    int inputLine = 0; // 1-based line of the input this frame was read from
+
+    // --- filled by the symbolizer ---
+    QString file; // innermost location, after path mapping
+    int line = 0;
+    int column = 0;
+    bool sourceExists = false;
+    QList<InlineCaller> inlinedBy; // outward
+    QString error; // why file/line is missing, empty when resolved
+};
+
+struct Register {
+    QString name;
+    std::uint64_t value = 0;
+};
+
+struct DisassembledInstruction {
+    std::uint64_t address = 0; // relative to the start of the Code: bytes unless the PC is known
+    QString text; // "mov rax, qword ptr [rdi + 8]"
+    bool trapping = false;
+};
+
+struct CodeBytes {
+    QByteArray bytes; // in memory order
+    int trapIndex = -1; // byte index of the trapping instruction, -1 when not marked
+    bool thumb = false; // ARM: units were printed as 2-byte halfwords
+    QList<DisassembledInstruction> disassembly;
+    QString error; // why there is no disassembly
+};
+
+struct KernelReport {
+    ReportKind kind = ReportKind::Other;
+    QString title; // "<what> in <guilty>"
+    QString guiltyFunction;
+    QString guiltyModule; // empty = null
+    Arch arch = Arch::Unknown;
+    bool panicked = false;
+    bool corrupted = false; // truncated or interleaved
+    int firstLine = 0; // 1-based, in the input
+    int lastLine = 0;
+    std::optional<std::uint64_t> faultAddress;
+    std::optional<int> cpu;
+    std::optional<int> pid;
+    QString comm;
+    QString taint; // "G           O" as printed, trimmed; empty if not printed
+    QString kernelRelease;
+    QStringList modules; // "Modules linked in"
+    QList<Register> registers; // in print order
+    std::optional<CodeBytes> code;
+    QList<Frame> frames;
+
+    QString source; // which stream it came from ("serial", "ssh", file name), may be empty
+    QStringList lines; // the report's text, console prefixes removed, firstLine..lastLine
+};
+
+} // namespace kms

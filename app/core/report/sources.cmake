@@ -1,0 +1,3 @@
+list(APPEND KMS_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/kernelreport.cpp
+)
