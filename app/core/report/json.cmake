@@ -1,0 +1,2 @@
+list(APPEND KMS_CORE_SOURCES ${CMAKE_CURRENT_LIST_DIR}/reportjson.cpp)
+list(APPEND KMS_CORE_SOURCES ${CMAKE_CURRENT_LIST_DIR}/reportformatter.cpp)

@@ -1,0 +1,162 @@
+#include "report/reportformatter.h"
+
+#include "report/reportjson.h"
+
+#include <QTextStream>
+
+namespace kms {
+
+QString formatFrameSymbol(const Frame &frame)
+{
+    QString text = frame.function.isEmpty() && frame.address ? hexString(*frame.address) : frame.function;
+    if (frame.offset) {
+        text += QStringLiteral("+0x") + QString::number(*frame.offset, 16);
+        if (frame.size)
+            text += QStringLiteral("/0x") + QString::number(*frame.size, 16);
+    }
+    if (!frame.module.isEmpty())
+        text += QStringLiteral(" [") + frame.module + QLatin1Char(']');
+    return text;
+}
+
+QString formatFrameLocation(const Frame &frame)
+{
+    if (frame.file.isEmpty())
+        return frame.error.isEmpty() ? QString() : QStringLiteral("(%1)").arg(frame.error);
+    QString text = frame.file;
+    if (frame.line > 0)
+        text += QLatin1Char(':') + QString::number(frame.line);
+    if (frame.column > 0)
+        text += QLatin1Char(':') + QString::number(frame.column);
+    if (!frame.sourceExists)
+        text += QStringLiteral(" (not found here)");
+    return text;
+}
+
+namespace {
+
+QString headerFacts(const KernelReport &report)
+{
+    QStringList facts;
+    facts << QStringLiteral("lines %1-%2").arg(report.firstLine).arg(report.lastLine);
+    facts << toString(report.arch);
+    if (report.cpu)
+        facts << QStringLiteral("CPU %1").arg(*report.cpu);
+    if (report.pid) {
+        QString pid = QStringLiteral("PID %1").arg(*report.pid);
+        if (!report.comm.isEmpty())
+            pid += QStringLiteral(" (%1)").arg(report.comm);
+        facts << pid;
+    }
+    if (!report.kernelRelease.isEmpty())
+        facts << report.kernelRelease;
+    if (!report.taint.isEmpty())
+        facts << QStringLiteral("tainted: ") + report.taint.simplified();
+    return facts.join(QStringLiteral(" | "));
+}
+
+QString frameTags(const Frame &frame)
+{
+    QStringList tags;
+    const QString context = toString(frame.context);
+    if (!context.isEmpty())
+        tags << context;
+    if (frame.exactPc)
+        tags << QStringLiteral("pc");
+    if (!frame.reliable)
+        tags << QStringLiteral("unreliable");
+    return tags.isEmpty() ? QString() : QStringLiteral("  {%1}").arg(tags.join(QLatin1Char(',')));
+}
+
+void writeFrames(QTextStream &out, const KernelReport &report)
+{
+    out << "  frames:\n";
+    int index = 0;
+    for (const Frame &frame : report.frames) {
+        out << QStringLiteral("  #%1 ").arg(index++, 2) << (frame.reliable ? "  " : "? ")
+            << formatFrameSymbol(frame) << frameTags(frame) << '\n';
+        const QString location = formatFrameLocation(frame);
+        if (!location.isEmpty())
+            out << "        at " << location << '\n';
+        for (const InlineCaller &caller : frame.inlinedBy) {
+            out << "        inlined into " << caller.function;
+            if (!caller.file.isEmpty()) {
+                out << " at " << caller.file;
+                if (caller.line > 0)
+                    out << ':' << caller.line;
+                if (caller.column > 0)
+                    out << ':' << caller.column;
+            }
+            out << '\n';
+        }
+    }
+}
+
+void writeRegisters(QTextStream &out, const KernelReport &report)
+{
+    if (report.registers.isEmpty())
+        return;
+    out << "  registers:\n";
+    int column = 0;
+    for (const Register &reg : report.registers) {
+        out << (column == 0 ? "    " : "  ") << QStringLiteral("%1=%2").arg(reg.name, -4).arg(hexString(reg.value), -18);
+        if (++column == 4) {
+            out << '\n';
+            column = 0;
+        }
+    }
+    if (column != 0)
+        out << '\n';
+}
+
+void writeCode(QTextStream &out, const CodeBytes &code)
+{
+    out << "  code: " << QString::fromLatin1(code.bytes.toHex(' '));
+    if (code.trapIndex >= 0)
+        out << "  (trap at byte " << code.trapIndex << ')';
+    out << '\n';
+    if (!code.error.isEmpty())
+        out << "    (" << code.error << ")\n";
+    for (const DisassembledInstruction &insn : code.disassembly) {
+        out << (insn.trapping ? "  => " : "     ") << hexString(insn.address) << ":  " << insn.text << '\n';
+    }
+}
+
+} // namespace
+
+QString formatReport(const KernelReport &report, const FormatOptions &options)
+{
+    QString text;
+    QTextStream out(&text);
+    out << "== " << toString(report.kind) << ": " << report.title;
+    if (report.panicked)
+        out << "  [panicked]";
+    if (report.corrupted)
+        out << "  [corrupted]";
+    out << '\n';
+    out << "  " << headerFacts(report) << '\n';
+    if (report.faultAddress)
+        out << "  fault address: " << hexString(*report.faultAddress) << '\n';
+    if (!report.guiltyFunction.isEmpty()) {
+        out << "  guilty: " << report.guiltyFunction;
+        if (!report.guiltyModule.isEmpty())
+            out << " [" << report.guiltyModule << ']';
+        out << '\n';
+    }
+    if (!report.modules.isEmpty())
+        out << "  modules linked in: " << report.modules.join(QLatin1Char(' ')) << '\n';
+    writeFrames(out, report);
+    if (options.registers)
+        writeRegisters(out, report);
+    if (options.disassembly && report.code)
+        writeCode(out, *report.code);
+    if (options.rawLines) {
+        out << "  text:\n";
+        for (const QString &line : report.lines)
+            out << "    " << line << '\n';
+    }
+    out.flush();
+    return text;
+}
+
+} // namespace kms
