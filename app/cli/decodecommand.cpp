@@ -90,24 +90,28 @@ bool openInput(QFile &file, const QString &path, QString *error)
 int runDecode(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Finds the kernel reports (Oops, BUG, WARNING, panic, KASAN, ...) in a console log and\n"
-        "resolves every frame to file:line from the modules' DWARF."));
+    parser.setApplicationDescription(
+        QStringLiteral("Finds the kernel reports (Oops, BUG, WARNING, panic, KASAN, ...) in a console log and\n"
+                       "resolves every frame to file:line from the modules' DWARF."));
     parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("LOG"), QStringLiteral("console log to read, or - for stdin (default)"));
-    const QCommandLineOption koOption(QStringLiteral("ko"),
-                                      QStringLiteral("module .ko (.ko.xz, .ko.zst) or a directory searched for them; repeatable"),
-                                      QStringLiteral("FILE|DIR"));
-    const QCommandLineOption vmlinuxOption(QStringLiteral("vmlinux"), QStringLiteral("debug vmlinux for core kernel frames"),
-                                           QStringLiteral("FILE"));
-    const QCommandLineOption sectionsOption(QStringLiteral("sections"),
-                                            QStringLiteral("load addresses for absolute-address frames, e.g.\n"
-                                                           "prudaq:.text=0xffffffffc0a00000,.exit.text=0xffffffffc0a05000"),
-                                            QStringLiteral("MOD:SECTION=ADDR[,...]"));
+    parser.addPositionalArgument(QStringLiteral("LOG"),
+                                 QStringLiteral("console log to read, or - for stdin (default)"));
+    const QCommandLineOption koOption(
+        QStringLiteral("ko"),
+        QStringLiteral("module .ko (.ko.xz, .ko.zst) or a directory searched for them; repeatable"),
+        QStringLiteral("FILE|DIR"));
+    const QCommandLineOption vmlinuxOption(
+        QStringLiteral("vmlinux"), QStringLiteral("debug vmlinux for core kernel frames"), QStringLiteral("FILE"));
+    const QCommandLineOption sectionsOption(
+        QStringLiteral("sections"),
+        QStringLiteral("load addresses for absolute-address frames, e.g.\n"
+                       "prudaq:.text=0xffffffffc0a00000,.exit.text=0xffffffffc0a05000"),
+        QStringLiteral("MOD:SECTION=ADDR[,...]"));
     const QCommandLineOption srcMapOption(QStringLiteral("src-map"),
                                           QStringLiteral("rewrite source paths (longest prefix wins); repeatable"),
                                           QStringLiteral("OLD=NEW"));
-    const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("print one JSON object {\"reports\": [...]}"));
+    const QCommandLineOption jsonOption(QStringLiteral("json"),
+                                        QStringLiteral("print one JSON object {\"reports\": [...]}"));
     parser.addOptions({koOption, vmlinuxOption, sectionsOption, srcMapOption, jsonOption});
 
     QStringList argv = arguments;
@@ -156,13 +160,16 @@ int runDecode(const QStringList &arguments)
     ReportDetector detector([&printer](KernelReport &&report) { printer.print(std::move(report)); });
     detector.setSource(inputPath == QLatin1String("-") ? QStringLiteral("stdin") : inputPath);
     LineSplitter splitter;
-    const auto feedLine = [&detector](QByteArrayView line, bool) { detector.feedLine(line); };
+    const auto feedLine = [&detector](QByteArrayView line, bool) {
+        detector.feedLine(line);
+    };
 
     QByteArray chunk(1 << 20, Qt::Uninitialized);
     for (;;) {
         const qint64 n = input.read(chunk.data(), chunk.size());
         if (n < 0) {
-            QTextStream(stderr) << "kmodscope-cli decode: read error on '" << inputPath << "': " << input.errorString() << '\n';
+            QTextStream(stderr) << "kmodscope-cli decode: read error on '" << inputPath << "': " << input.errorString()
+                                << '\n';
             return exitUsage;
         }
         if (n == 0)

@@ -10,8 +10,8 @@ class TestKernelReport : public QObject
 private slots:
     void kindNamesRoundTrip()
     {
-        const QStringList contract{"oops", "bug", "panic", "warning", "kasan", "gpf", "hung_task",
-                                   "rcu_stall", "soft_lockup", "ubsan", "lockdep", "mce", "other"};
+        const QStringList contract{"oops",      "bug",         "panic", "warning", "kasan", "gpf",  "hung_task",
+                                   "rcu_stall", "soft_lockup", "ubsan", "lockdep", "mce",   "other"};
         for (const QString &name : contract) {
             const auto kind = reportKindFromString(name);
             QVERIFY2(kind.has_value(), qPrintable(name));

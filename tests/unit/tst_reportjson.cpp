@@ -120,7 +120,8 @@ private slots:
     void humanText()
     {
         const QString text = formatReport(sampleReport());
-        QVERIFY(text.startsWith(QStringLiteral("== oops: NULL pointer dereference in pru0_comm_receive_msg  [panicked]")));
+        QVERIFY(
+            text.startsWith(QStringLiteral("== oops: NULL pointer dereference in pru0_comm_receive_msg  [panicked]")));
         QVERIFY(text.contains(QStringLiteral("pru0_comm_receive_msg+0x28/0x94 [shepherd]  {irq,pc}")));
         QVERIFY(text.contains(QStringLiteral("at /src/commons.c:123:9 (not found here)")));
         QVERIFY(text.contains(QStringLiteral("inlined into coordinator_callback at /src/coord.c:88:3")));

@@ -11,7 +11,8 @@ private slots:
     void documentedForm()
     {
         QString error;
-        const auto spec = parseSectionSpec(QStringLiteral("prudaq:.text=0xffffffffc0a00000,.exit.text=0xffffffffc0a05000"), &error);
+        const auto spec
+            = parseSectionSpec(QStringLiteral("prudaq:.text=0xffffffffc0a00000,.exit.text=0xffffffffc0a05000"), &error);
         QVERIFY2(spec, qPrintable(error));
         QCOMPARE(spec->module, QStringLiteral("prudaq"));
         QCOMPARE(spec->sections.size(), 2);

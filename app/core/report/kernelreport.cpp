@@ -23,18 +23,12 @@ constexpr std::array kindNames{
 };
 
 constexpr std::array archNames{
-    std::pair{Arch::X86_64, "x86_64"},
-    std::pair{Arch::I386, "i386"},
-    std::pair{Arch::Arm, "arm"},
-    std::pair{Arch::Arm64, "arm64"},
-    std::pair{Arch::Ppc64, "ppc64"},
-    std::pair{Arch::S390x, "s390x"},
-    std::pair{Arch::Riscv64, "riscv64"},
-    std::pair{Arch::Unknown, "unknown"},
+    std::pair{Arch::X86_64, "x86_64"},   std::pair{Arch::I386, "i386"},       std::pair{Arch::Arm, "arm"},
+    std::pair{Arch::Arm64, "arm64"},     std::pair{Arch::Ppc64, "ppc64"},     std::pair{Arch::S390x, "s390x"},
+    std::pair{Arch::Riscv64, "riscv64"}, std::pair{Arch::Unknown, "unknown"},
 };
 
-template<typename Table, typename Enum>
-QString nameOf(const Table &table, Enum value)
+template<typename Table, typename Enum> QString nameOf(const Table &table, Enum value)
 {
     for (const auto &[v, name] : table) {
         if (v == value)

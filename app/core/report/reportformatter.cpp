@@ -73,8 +73,8 @@ void writeFrames(QTextStream &out, const KernelReport &report)
     out << "  frames:\n";
     int index = 0;
     for (const Frame &frame : report.frames) {
-        out << QStringLiteral("  #%1 ").arg(index++, 2) << (frame.reliable ? "  " : "? ")
-            << formatFrameSymbol(frame) << frameTags(frame) << '\n';
+        out << QStringLiteral("  #%1 ").arg(index++, 2) << (frame.reliable ? "  " : "? ") << formatFrameSymbol(frame)
+            << frameTags(frame) << '\n';
         const QString location = formatFrameLocation(frame);
         if (!location.isEmpty())
             out << "        at " << location << '\n';
@@ -99,7 +99,8 @@ void writeRegisters(QTextStream &out, const KernelReport &report)
     out << "  registers:\n";
     int column = 0;
     for (const Register &reg : report.registers) {
-        out << (column == 0 ? "    " : "  ") << QStringLiteral("%1=%2").arg(reg.name, -4).arg(hexString(reg.value), -18);
+        out << (column == 0 ? "    " : "  ")
+            << QStringLiteral("%1=%2").arg(reg.name, -4).arg(hexString(reg.value), -18);
         if (++column == 4) {
             out << '\n';
             column = 0;

@@ -120,10 +120,8 @@ Frame frameFromJson(const QJsonObject &o)
     const QJsonArray inlined = o.value(QStringLiteral("inlined_by")).toArray();
     for (const QJsonValue &v : inlined) {
         const QJsonObject i = v.toObject();
-        f.inlinedBy.append({i.value(QStringLiteral("function")).toString(),
-                            i.value(QStringLiteral("file")).toString(),
-                            i.value(QStringLiteral("line")).toInt(),
-                            i.value(QStringLiteral("column")).toInt()});
+        f.inlinedBy.append({i.value(QStringLiteral("function")).toString(), i.value(QStringLiteral("file")).toString(),
+                            i.value(QStringLiteral("line")).toInt(), i.value(QStringLiteral("column")).toInt()});
     }
     return f;
 }
