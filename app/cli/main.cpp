@@ -1,4 +1,5 @@
 #include "decodecommand.h"
+#include "watchcommand.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -11,6 +12,7 @@ void printUsage(QTextStream &out)
            "\n"
            "commands:\n"
            "  decode   find kernel reports in a log and resolve every frame to file:line\n"
+           "  watch    follow a node's serial console and/or dmesg over SSH, print reports live\n"
            "\n"
            "'kmodscope-cli COMMAND --help' describes a command.\n";
 }
@@ -32,6 +34,8 @@ int main(int argc, char **argv)
     const QString command = arguments.takeFirst();
     if (command == QLatin1String("decode"))
         return kms::cli::runDecode(arguments);
+    if (command == QLatin1String("watch"))
+        return kms::cli::runWatch(arguments);
     if (command == QLatin1String("--help") || command == QLatin1String("-h") || command == QLatin1String("help")) {
         QTextStream out(stdout);
         printUsage(out);

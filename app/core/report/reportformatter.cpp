@@ -4,6 +4,8 @@
 
 #include <QTextStream>
 
+#include <algorithm>
+
 namespace kms {
 
 QString formatFrameSymbol(const Frame &frame)
@@ -73,11 +75,11 @@ void writeFrames(QTextStream &out, const KernelReport &report)
     out << "  frames:\n";
     int index = 0;
     for (const Frame &frame : report.frames) {
-        out << QStringLiteral("  #%1 ").arg(index++, 2) << (frame.reliable ? "  " : "? ") << formatFrameSymbol(frame)
-            << frameTags(frame) << '\n';
+        out << QStringLiteral("  ") << QStringLiteral("#%1").arg(index++).leftJustified(4)
+            << (frame.reliable ? "  " : "? ") << formatFrameSymbol(frame) << frameTags(frame) << '\n';
         const QString location = formatFrameLocation(frame);
         if (!location.isEmpty())
-            out << "        at " << location << '\n';
+            out << (frame.file.isEmpty() ? "        " : "        at ") << location << '\n';
         for (const InlineCaller &caller : frame.inlinedBy) {
             out << "        inlined into " << caller.function;
             if (!caller.file.isEmpty()) {
@@ -96,18 +98,23 @@ void writeRegisters(QTextStream &out, const KernelReport &report)
 {
     if (report.registers.isEmpty())
         return;
+    qsizetype nameWidth = 0;
+    for (const Register &reg : report.registers)
+        nameWidth = std::max(nameWidth, reg.name.size());
     out << "  registers:\n";
-    int column = 0;
+    const int perRow = report.arch == Arch::Arm || report.arch == Arch::I386 ? 5 : 3;
+    QStringList row;
     for (const Register &reg : report.registers) {
-        out << (column == 0 ? "    " : "  ")
-            << QStringLiteral("%1=%2").arg(reg.name, -4).arg(hexString(reg.value), -18);
-        if (++column == 4) {
-            out << '\n';
-            column = 0;
+        const int digits = report.arch == Arch::Arm || report.arch == Arch::I386 ? 8 : 16;
+        row << QStringLiteral("%1 %2").arg(reg.name.leftJustified(nameWidth),
+                                           QString::number(reg.value, 16).rightJustified(digits, QLatin1Char('0')));
+        if (row.size() == perRow) {
+            out << "    " << row.join(QStringLiteral("  ")) << '\n';
+            row.clear();
         }
     }
-    if (column != 0)
-        out << '\n';
+    if (!row.isEmpty())
+        out << "    " << row.join(QStringLiteral("  ")) << '\n';
 }
 
 void writeCode(QTextStream &out, const CodeBytes &code)

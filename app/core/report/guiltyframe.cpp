@@ -1,0 +1,183 @@
+#include "report/guiltyframe.h"
+
+#include <QSet>
+#include <QString>
+
+#include <array>
+
+namespace kms {
+
+namespace {
+
+// Whole names (after dropping compiler suffixes such as ".isra.0" or ".cold").
+const QSet<QString> &exactNames()
+{
+    static const QSet<QString> names = [] {
+        const char *const list[] = {
+            // printing a report
+            "printk", "_printk", "vprintk", "vprintk_emit", "vprintk_default", "vprintk_func",
+            "vprintk_deferred", "console_unlock", "dump_stack", "dump_stack_lvl", "__dump_stack",
+            "show_stack", "show_stack_log_lvl", "show_trace_log_lvl", "show_regs", "__show_regs",
+            "show_registers", "print_trace_address", "printk_stack_address", "unwind_backtrace",
+            "walk_stackframe", "arch_stack_walk", "dump_backtrace", "dump_backtrace_entry",
+            "dump_backtrace_log_lvl", "dump_mem", "sched_show_task", "show_state_filter",
+            "print_modules", "dump_cpu_task",
+            // oops / BUG / WARN machinery
+            "panic", "nmi_panic", "__warn", "__warn_printk", "report_bug", "fixup_bug", "handle_bug",
+            "die", "__die", "__die_body", "oops_end", "oops_begin", "die_kernel_fault", "bug_handler",
+            "do_trap", "do_error_trap", "do_invalid_op", "invalid_op", "exc_invalid_op",
+            "asm_exc_invalid_op", "do_undefinstr", "call_undef_hook", "brk_handler", "call_break_hook",
+            "do_debug_exception", "el1_dbg", "el1_undef", "el1_inv", "do_el1_undef", "do_el1_bti",
+            "math_error", "do_divide_error", "exc_divide_error", "do_double_fault", "exc_double_fault",
+            "refcount_warn_saturate", "warn_alloc", "warn_bogus_irq_restore",
+            // page faults
+            "no_context", "__bad_area_nosemaphore", "bad_area_nosemaphore", "bad_area",
+            "__bad_area", "bad_area_access_error", "do_page_fault", "__do_page_fault",
+            "page_fault", "exc_page_fault", "asm_exc_page_fault", "do_user_addr_fault",
+            "do_kern_addr_fault", "kernelmode_fixup_or_oops", "page_fault_oops", "spurious_kernel_fault",
+            "do_DataAbort", "do_PrefetchAbort", "do_translation_fault", "do_sect_fault", "do_bad_area",
+            "__do_kernel_fault", "do_alignment", "do_mem_abort", "el1_abort", "el1_da", "el1_ia",
+            "el1_sync", "el1_sync_handler", "el1h_64_sync", "el1h_64_sync_handler", "do_bad",
+            "general_protection", "exc_general_protection", "asm_exc_general_protection",
+            "do_general_protection", "bad_page_fault", "handle_page_fault", "program_check_exception",
+            "program_check_common", "_exception", "_exception_pkey", "do_report_trap", "illegal_op",
+            "pgm_check_handler", "do_no_context", "do_low_address", "do_dat_exception",
+            "__dabt_svc", "__und_svc", "__pabt_svc", "__dabt_usr", "__und_usr", "__pabt_usr",
+            // locking debug and might_sleep
+            "lock_acquire", "lock_release", "__lock_acquire", "lock_acquired", "lock_contended",
+            "mark_lock", "mark_held_locks", "validate_chain", "check_prev_add", "check_prevs_add",
+            "check_noncircular", "check_deadlock", "print_usage_bug", "print_circular_bug",
+            "print_deadlock_bug", "valid_state", "mark_lock_irq", "debug_check_no_locks_freed",
+            "trace_hardirqs_on", "trace_hardirqs_off", "trace_hardirqs_on_caller",
+            "trace_hardirqs_off_caller", "check_flags", "register_lock_class", "__might_sleep",
+            "___might_sleep", "__might_resched", "__might_fault", "might_fault", "__schedule_bug",
+            "schedule_debug", "do_raw_spin_lock", "do_raw_spin_unlock", "do_raw_read_lock",
+            "do_raw_write_lock", "spin_dump", "spin_bug", "__spin_lock_debug",
+            "queued_spin_lock_slowpath", "native_queued_spin_lock_slowpath",
+            "__list_add_valid", "__list_del_entry_valid", "__list_add_valid_or_report",
+            "__list_del_entry_valid_or_report",
+            // sanitizers
+            "print_address_description", "print_report", "check_memory_region",
+            "check_memory_region_inline", "ubsan_epilogue", "ubsan_prologue",
+            // hard and soft interrupt entry, timers
+            "__hrtimer_run_queues", "hrtimer_interrupt", "hrtimer_run_queues", "__run_hrtimer",
+            "handle_irq", "__handle_irq_event_percpu", "handle_irq_event_percpu", "handle_irq_event",
+            "handle_level_irq", "handle_edge_irq", "handle_fasteoi_irq", "handle_percpu_devid_irq",
+            "handle_percpu_irq", "generic_handle_irq", "generic_handle_irq_desc",
+            "generic_handle_domain_irq", "__handle_domain_irq", "handle_domain_irq",
+            "handle_irq_desc", "gic_handle_irq", "omap_intc_handle_irq", "__irq_svc", "__irq_usr",
+            "irq_exit", "irq_exit_rcu", "__irq_exit_rcu", "do_IRQ", "common_interrupt",
+            "asm_common_interrupt", "ret_from_intr", "smp_apic_timer_interrupt",
+            "apic_timer_interrupt", "local_apic_timer_interrupt", "__sysvec_apic_timer_interrupt",
+            "timer_interrupt", "arch_timer_handler_phys", "arch_timer_handler_virt",
+            "el1_interrupt", "el1_irq", "el1h_64_irq", "el1h_64_irq_handler", "call_on_irq_stack",
+            "do_interrupt_handler", "handle_arch_irq", "tick_sched_handle", "tick_sched_timer",
+            "tick_nohz_handler", "tick_handle_periodic", "update_process_times",
+            "__do_softirq", "do_softirq", "invoke_softirq", "run_ksoftirqd", "handle_softirqs",
+            "do_softirq_own_stack", "__do_softirq_own_stack", "call_timer_fn", "expire_timers",
+            "__run_timers", "run_timer_softirq", "tasklet_action", "tasklet_action_common",
+            "tasklet_hi_action", "nmi_handle", "default_do_nmi", "do_nmi", "exc_nmi",
+            "asm_exc_nmi", "end_repeat_nmi", "nmi_cpu_backtrace", "nmi_cpu_backtrace_handler",
+            "nmi_trigger_cpumask_backtrace", "arch_trigger_cpumask_backtrace",
+            "trigger_single_cpu_backtrace", "watchdog_timer_fn", "watchdog_overflow_callback",
+            "rcu_sched_clock_irq", "rcu_pending", "print_cpu_stall", "print_other_cpu_stall",
+            "check_cpu_stall", "rcu_dump_cpu_stacks", "rcu_check_callbacks", "rcu_check_gp_kthread_starvation",
+            "check_hung_task", "check_hung_uninterruptible_tasks", "watchdog", "hung_task_panic",
+            // system calls, kernel threads
+            "do_syscall_64", "do_syscall_32_irqs_on", "do_fast_syscall_32", "do_int80_syscall_32",
+            "system_call_fastpath", "system_call", "sysenter_do_call", "syscall_call",
+            "ret_fast_syscall", "ret_from_fork", "ret_from_fork_asm", "kernel_thread_helper",
+            "kernel_thread_exit", "invoke_syscall", "el0_svc", "el0_svc_common", "el0_svc_handler",
+            "do_el0_svc", "el0_sync", "el0_sync_handler", "el0t_64_sync", "el0t_64_sync_handler",
+            "el0_svc_naked", "__sys_trace_return", "vector_swi", "__sys_trace", "x64_sys_call",
+            "exit_to_usermode_loop", "prepare_exit_to_usermode", "syscall_exit", "sysc_tracego",
+            "sysc_nr_ok", "system_call_common", "kthread", "worker_thread", "process_one_work",
+            "process_scheduled_works", "smpboot_thread_fn",
+            // waiting (hung tasks report where a task sleeps, not why)
+            "__schedule", "schedule", "schedule_timeout", "schedule_preempt_disabled",
+            "io_schedule", "io_schedule_timeout", "schedule_hrtimeout", "schedule_hrtimeout_range",
+            "schedule_hrtimeout_range_clock", "__mutex_lock", "__mutex_lock_common",
+            "__mutex_lock_slowpath", "mutex_lock", "mutex_lock_nested", "mutex_lock_interruptible",
+            "mutex_lock_killable", "__down", "__down_common", "__down_interruptible", "down",
+            "down_interruptible", "down_timeout", "down_read", "down_write", "down_read_killable",
+            "down_write_killable", "rwsem_down_read_slowpath", "rwsem_down_write_slowpath",
+            "rwsem_down_read_failed", "rwsem_down_write_failed", "call_rwsem_down_read_failed",
+            "call_rwsem_down_write_failed", "wait_for_completion", "wait_for_completion_timeout",
+            "wait_for_completion_interruptible", "wait_for_completion_killable",
+            "wait_for_common", "__wait_for_common", "do_wait_for_common", "__wait_on_bit",
+            "__wait_on_bit_lock", "out_of_line_wait_on_bit", "out_of_line_wait_on_bit_lock",
+            "bit_wait", "bit_wait_io", "__flush_work", "flush_work", "synchronize_rcu",
+            "synchronize_rcu_expedited", "__synchronize_srcu", "synchronize_srcu", "msleep",
+            "usleep_range", "usleep_range_state", "do_nanosleep", "hrtimer_nanosleep",
+            "rt_mutex_slowlock", "__rt_mutex_slowlock", "rt_mutex_lock", "wait_woken",
+            "prepare_to_wait_event", "finish_wait",
+            // copying and string helpers: the fault is in their caller's arguments
+            "memcpy", "memset", "memmove", "memcmp", "__memcpy", "__memset", "__memmove",
+            "memcpy_orig", "memset_orig", "strcmp", "strncmp", "strlen", "strnlen", "strcpy",
+            "strncpy", "strscpy", "strcat", "strchr", "_copy_to_user", "_copy_from_user",
+            "copy_user_generic", "copy_user_generic_unrolled", "copy_user_generic_string",
+            "copy_user_enhanced_fast_string", "__copy_user_nocache", "raw_copy_to_user",
+            "raw_copy_from_user", "__arch_copy_to_user", "__arch_copy_from_user",
+            "__copy_to_user", "__copy_from_user", "rep_movs_alternative",
+            // slab debugging: the object's user is the interesting caller
+            "__slab_alloc", "___slab_alloc", "__slab_free", "slab_err", "object_err",
+            "check_bytes_and_report", "check_object", "free_debug_processing",
+            "alloc_debug_processing", "print_trailer", "kfree", "kmem_cache_free",
+        };
+        QSet<QString> set;
+        for (const char *n : list)
+            set.insert(QString::fromLatin1(n));
+        return set;
+    }();
+    return names;
+}
+
+// Families named by prefix: each member is infrastructure too.
+constexpr std::array prefixes{
+    "warn_slowpath", "lockdep_", "kasan_", "__kasan_", "__asan_", "__sanitizer", "kfence_", "__kfence_",
+    "kmsan_", "__msan_", "kcsan_", "__kcsan_", "__ubsan_handle_", "ubsan_", "__hwasan_",
+    "sysvec_", "asm_sysvec_", "entry_SYSCALL", "entry_SYSENTER", "entry_INT80", "__x64_sys_",
+    "__ia32_sys_", "__se_sys_", "__do_sys_", "__arm64_sys_", "__s390x_sys_", "__riscv_sys_",
+    "exit_to_user_mode", "syscall_exit_to_user_mode", "_raw_spin_lock", "_raw_spin_unlock",
+    "_raw_read_lock", "_raw_read_unlock", "_raw_write_lock", "_raw_write_unlock",
+    "__raw_spin_lock", "debug_object", "do_raw_spin", "stack_trace_",
+    // allocators: a failing or warning allocation is its caller's request
+    "__alloc_pages", "alloc_pages", "kmalloc_order", "__kmalloc", "kmalloc", "kmem_cache_alloc",
+    "__get_free_pages", "__vmalloc", "vmalloc", "krealloc", "kzalloc", "kcalloc", "kvmalloc", "warn_alloc",
+};
+
+} // namespace
+
+bool GuiltyFrame::isInfrastructure(QStringView function)
+{
+    QStringView base = function;
+    // "wdev_priv.part.8", "foo.cold": a compiler-made clone of the function named before the dot.
+    const qsizetype dot = base.indexOf(u'.', 1);
+    if (dot > 0)
+        base = base.first(dot);
+    if (exactNames().contains(base.toString()))
+        return true;
+    for (const char *p : prefixes) {
+        if (base.startsWith(QLatin1StringView(p)))
+            return true;
+    }
+    return false;
+}
+
+int GuiltyFrame::find(const QList<Frame> &frames)
+{
+    // Reliable frames first; a "? func" only when the unwinder was sure of nothing.
+    for (const bool needReliable : {true, false}) {
+        for (int i = 0; i < frames.size(); ++i) {
+            const Frame &f = frames[i];
+            if (f.function.isEmpty() || (needReliable && !f.reliable))
+                continue;
+            if (!isInfrastructure(f.function))
+                return i;
+        }
+    }
+    // Only reporting and entry code (a panic's own stack): naming one of them would mislead.
+    return -1;
+}
+
+} // namespace kms

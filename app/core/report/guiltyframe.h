@@ -1,0 +1,22 @@
+// Picks the frame a kernel developer should look at first: the first one that is not the
+// kernel's own error reporting, exception/interrupt/syscall entry, or generic infrastructure
+// (locking, scheduling, copying) that merely passed the fault on. The lists follow the ideas of
+// syzkaller's pkg/report and satyr's koops normalization, written for this project.
+#pragma once
+
+#include "report/kernelreport.h"
+
+#include <QStringView>
+
+namespace kms {
+
+class GuiltyFrame
+{
+public:
+    // True for functions that never are the answer (printk, dump_stack, __warn, entry code ...).
+    static bool isInfrastructure(QStringView function);
+    // Index into frames, or -1 when no frame qualifies.
+    static int find(const QList<Frame> &frames);
+};
+
+} // namespace kms

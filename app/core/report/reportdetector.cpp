@@ -1,0 +1,469 @@
+#include "report/reportdetector.h"
+
+#include "log/consoleline.h"
+#include "log/linesplitter.h"
+#include "report/bytes.h"
+#include "report/framelineparser.h"
+#include "report/reportmarkers.h"
+#include "report/reportparser.h"
+
+#include <optional>
+
+namespace kms {
+
+using namespace kms::bytes;
+
+namespace {
+
+// Limits that keep a report from swallowing an unrelated log: a report's lines come in one
+// burst, and its header (before the trace) is short even with a full stack dump.
+constexpr int maxHeaderLines = 200;
+constexpr int maxReportLines = 2000;
+constexpr int maxUnknownAfterTrace = 20;
+constexpr int maxLinesAwaitingLastPart = 300;
+constexpr int maxLinesWaitingForPanic = 8;
+constexpr double maxSilenceSeconds = 10.0;
+constexpr std::size_t maxCallerStreams = 64;
+
+enum class Phase { Header, Trace, PostTrace, AfterEnd, AfterPanic };
+
+bool isContextMarker(QByteArrayView t)
+{
+    return t.startsWith('<') && (startsWith(t, "<IRQ>") || startsWith(t, "</IRQ>") || startsWith(t, "<NMI>")
+                                 || startsWith(t, "</NMI>") || startsWith(t, "<TASK>") || startsWith(t, "</TASK>")
+                                 || startsWith(t, "<SOFTIRQ>") || startsWith(t, "</SOFTIRQ>") || startsWith(t, "<EOI>")
+                                 || startsWith(t, "<<EOE>>") || startsWith(t, "<#DF>") || startsWith(t, "<MCE>")
+                                 || startsWith(t, "<DB>") || startsWith(t, "<#MC>"));
+}
+
+bool isTraceHeader(QByteArrayView t)
+{
+    return startsWith(t, "Call Trace") || startsWith(t, "Call trace:") || startsWith(t, "Backtrace:")
+        || startsWith(t, "stack backtrace:") || contains(t, "state was registered at:")
+        || startsWith(t, "Allocated by task") || startsWith(t, "Freed by task") || startsWith(t, "INFO: Allocated in ")
+        || startsWith(t, "INFO: Freed in ");
+}
+
+bool isHexDumpLine(QByteArrayView t)
+{
+    // "5d60: 60000093 1e467000 ...", "Instruction dump:" words, "Stack: ..." words.
+    qsizetype i = 0;
+    while (i < t.size() && isHex(t[i]))
+        ++i;
+    if (i == 0)
+        return false;
+    if (i < t.size() && t[i] == ':')
+        return true;
+    return i >= 8 && (i == t.size() || t[i] == ' ');
+}
+
+// Lines that belong to a report after its trace: register dumps of the interrupted or
+// user-space state, the code bytes, trailers printed by die()/panic(), further CPUs' traces.
+bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
+{
+    if (t.isEmpty() || raw.startsWith(' ') || raw.startsWith('\t'))
+        return true;
+    static constexpr const char *prefixes[] = {
+        "Code:", "RIP", "EIP", "RSP", "ESP", "CR2:", "Modules linked in", "Last Breaking-Event-Address",
+        "Instruction dump", "irq event stamp", "hardirqs last", "softirqs last", "Kernel Offset",
+        "Dumping ftrace", "(ftrace buffer empty)", "note: ", "Fixing recursive fault", "Exception stack",
+        "Rebooting in", "CPU: ", "Hardware name", "NMI backtrace", "Sending NMI", "Task dump for CPU",
+        "task:", "Showing all locks", "INFO: lockdep is turned off", "Krnl", "Process ", "Stack:",
+        "Workqueue:", "pc :", "lr :", "sp :", "PC is at", "LR is at", "Disabling lock debugging",
+        "---", "===", "SMP: stopping", "Flags:", "Control:", "rcu: ", "Mem abort info", "Data abort info",
+        "ESR =", "EC =", "SET =", "FSC =", "ISV =", "CM =", "user pgtable", "[", "(", "?", "#", "<",
+        "Pid: ", "pid: ", "Backtrace", "Call Trace", "Call trace", "other info", "stack backtrace",
+        "Possible unsafe", "*** DEADLOCK", "lock(", "  lock(", "CPU0", "CPU1", "----", "no locks held",
+        "1 lock held", "locks held", "The buggy address", "Memory state around", "page:", "flags:",
+        "raw: ", "page dumped because", "Read of size", "Write of size", "NIP", "LR ", "REGS:",
+        "MSR:", "SOFTE:", "CFAR:", "PACATMSCRATCH", "GPR", "TRAP:", "Faulting instruction",
+        "Last sysfs file", "Hardware Error", "Uninit was", "Local variable", "Bytes ", "INFO: ", "Object ",
+        "Redzone ", "Padding ", "FIX ", "Slab ",
+    };
+    for (const char *p : prefixes) {
+        if (t.startsWith(QByteArrayView(p)))
+            return true;
+    }
+    return ReportParser::isRegisterLine(t) || isHexDumpLine(t);
+}
+
+bool isMceLine(QByteArrayView t)
+{
+    return contains(t, "Hardware Error") || contains(t, "Machine Check") || contains(t, "Machine check")
+        || startsWith(t, "Bank ") || startsWith(t, "TSC ") || startsWith(t, "PROCESSOR ") || startsWith(t, "RIP")
+        || startsWith(t, "MCG") || startsWith(t, "ADDR ") || startsWith(t, "MISC ");
+}
+
+} // namespace
+
+struct ReportDetector::Stream {
+    QByteArray caller;
+    bool open = false;
+    ReportStart start;
+    QList<ReportParser::Line> lines;
+    Phase phase = Phase::Header;
+    bool panicked = false;
+    bool interleaved = false;
+    int headerLines = 0;
+    int unknownAfterTrace = 0;
+    int linesSinceEnd = 0;
+    bool sawStackBacktrace = false;
+    std::optional<int> cpu;
+    std::optional<double> lastTimestamp;
+    // The line before, when it may open the next report ("cut here", "=====").
+    QByteArray preamble;
+    int preambleLine = 0;
+
+    void reset()
+    {
+        open = false;
+        lines.clear();
+        phase = Phase::Header;
+        panicked = interleaved = sawStackBacktrace = false;
+        headerLines = unknownAfterTrace = linesSinceEnd = 0;
+        cpu.reset();
+        lastTimestamp.reset();
+    }
+
+    bool looksFinal() const
+    {
+        switch (phase) {
+        case Phase::AfterEnd:
+        case Phase::AfterPanic:
+            return true;
+        case Phase::Trace:
+        case Phase::PostTrace:
+            return !start.expectsEndMarker;
+        case Phase::Header:
+            return start.kind == ReportKind::Mce || start.kind == ReportKind::Panic;
+        }
+        return false;
+    }
+
+    void append(QByteArrayView text, int number, std::optional<double> timestamp)
+    {
+        lines.append(ReportParser::Line{text.toByteArray(), number});
+        if (timestamp)
+            lastTimestamp = timestamp;
+    }
+};
+
+ReportDetector::ReportDetector(Sink sink)
+    : m_sink(std::move(sink))
+{
+    m_streams.push_back(std::make_unique<Stream>());
+}
+
+ReportDetector::~ReportDetector() = default;
+
+void ReportDetector::setSource(const QString &name)
+{
+    m_source = name;
+}
+
+void ReportDetector::setSyslogHost(const QByteArray &host)
+{
+    m_host = host;
+}
+
+bool ReportDetector::sameHost(QByteArrayView host) const
+{
+    auto shortName = [](QByteArrayView h) {
+        const qsizetype dot = h.indexOf('.');
+        return dot < 0 ? h : h.first(dot);
+    };
+    return shortName(host) == shortName(QByteArrayView(m_host));
+}
+
+ReportDetector::Stream &ReportDetector::streamFor(QByteArrayView caller)
+{
+    if (caller.isEmpty())
+        return *m_streams.front();
+    for (std::size_t i = 1; i < m_streams.size(); ++i) {
+        if (QByteArrayView(m_streams[i]->caller) == caller)
+            return *m_streams[i];
+    }
+    if (m_streams.size() > maxCallerStreams) {
+        // Task ids are endless; forget streams that hold nothing.
+        for (std::size_t i = 1; i < m_streams.size();) {
+            if (!m_streams[i]->open)
+                m_streams.erase(m_streams.begin() + std::ptrdiff_t(i));
+            else
+                ++i;
+        }
+    }
+    auto s = std::make_unique<Stream>();
+    s->caller = caller.toByteArray();
+    m_streams.push_back(std::move(s));
+    return *m_streams.back();
+}
+
+void ReportDetector::feedLine(QByteArrayView rawLine)
+{
+    ++m_lineNumber;
+    const ConsoleLine cl = parseConsoleLine(rawLine, m_scratch);
+    if (!cl.fromKernel)
+        return;
+    if (!m_host.isEmpty() && !cl.host.isEmpty() && !sameHost(cl.host))
+        return;
+    Stream &s = streamFor(cl.caller);
+    const QByteArrayView text = cl.text;
+
+    if (s.open) {
+        const Step step = continueReport(s, text, cl.timestamp);
+        if (step == Step::Consumed)
+            return;
+    }
+
+    auto start = matchReportStart(text);
+    if (!start) {
+        // Cheap: only separator lines are remembered.
+        const QByteArrayView t = trimmed(text);
+        if (!t.isEmpty() && (t[0] == '-' || t[0] == '=') && isReportPreamble(t)) {
+            s.preamble = text.toByteArray();
+            s.preambleLine = m_lineNumber;
+        } else if (!s.preamble.isEmpty()) {
+            s.preamble.clear();
+        }
+        return;
+    }
+    startReport(s, text, cl.timestamp, std::move(*start));
+}
+
+void ReportDetector::startReport(Stream &s, QByteArrayView text, std::optional<double> timestamp, ReportStart &&start)
+{
+    if (s.open)
+        emitReport(s, !s.looksFinal());
+    s.reset();
+    s.open = true;
+    s.start = std::move(start);
+    if (!s.preamble.isEmpty() && s.preambleLine == m_lineNumber - 1)
+        s.lines.append(ReportParser::Line{s.preamble, s.preambleLine});
+    s.preamble.clear();
+    s.append(text, m_lineNumber, timestamp);
+    // A panic without an oops before it prints its own backtrace (dump_stack() in panic()):
+    // it goes through the phases of any report.
+    s.panicked = s.start.kind == ReportKind::Panic;
+}
+
+ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView text, std::optional<double> timestamp)
+{
+    const QByteArrayView t = trimmed(text);
+    const int number = m_lineNumber;
+
+    // A report is printed in one burst: a long silence, or time going back (a reboot), means
+    // the lines that follow are something else.
+    if (timestamp && s.lastTimestamp
+        && (*timestamp - *s.lastTimestamp > maxSilenceSeconds || *timestamp + 1.0 < *s.lastTimestamp)) {
+        emitReport(s, !s.looksFinal());
+        return Step::EndedBefore;
+    }
+    if (s.lines.size() >= maxReportLines) {
+        emitReport(s, true);
+        return Step::EndedBefore;
+    }
+
+    if (auto start = matchReportStart(t)) {
+        if (start->kind == ReportKind::Panic && s.start.kind != ReportKind::Panic) {
+            // die() then panic(): "Fatal exception", "Fatal exception in interrupt".
+            s.panicked = true;
+            s.phase = Phase::AfterPanic;
+            s.linesSinceEnd = 0;
+            s.append(text, number, timestamp);
+            return Step::Consumed;
+        }
+        if (s.phase == Phase::Header) {
+            // An old WARN_ON's message can itself look like a headline ("Watchdog detected
+            // hard LOCKUP on cpu 0"): it comes within the first lines after "WARNING: at".
+            const bool warnMessage = s.start.kind == ReportKind::Warning && s.headerLines < 4
+                && start->kind != ReportKind::Warning && !start->expectsEndMarker;
+            const bool continuation = start->secondary || warnMessage
+                || (s.start.prelude && start->kind == ReportKind::Oops)
+                || (s.start.kind == ReportKind::Kasan && start->kind == ReportKind::Gpf);
+            if (continuation) {
+                if (s.start.prelude) {
+                    s.start.what = start->what;
+                    s.start.prelude = false;
+                }
+                s.append(text, number, timestamp);
+                ++s.headerLines;
+                return Step::Consumed;
+            }
+        }
+        emitReport(s, !s.looksFinal());
+        return Step::EndedBefore;
+    }
+
+    switch (s.phase) {
+    case Phase::AfterEnd:
+        // Only a panic (handled above) joins a report after its end marker.
+        if (++s.linesSinceEnd > maxLinesWaitingForPanic) {
+            emitReport(s, false);
+            return Step::EndedBefore;
+        }
+        return Step::Skipped;
+    case Phase::AfterPanic:
+        if (startsWith(t, "---[ end Kernel panic")) {
+            s.append(text, number, timestamp);
+            emitReport(s, false);
+            return Step::Consumed;
+        }
+        // panic()'s epilogue: "Kernel Offset: disabled", "CPU1: stopping", "Rebooting in 5 seconds..".
+        if (startsWith(t, "Kernel Offset") || startsWith(t, "Rebooting in") || startsWith(t, "CPU")
+            || startsWith(t, "SMP:") || startsWith(t, "Shutting down cpus")) {
+            if (++s.linesSinceEnd <= maxLinesWaitingForPanic) {
+                s.append(text, number, timestamp);
+                return Step::Consumed;
+            }
+        }
+        emitReport(s, false);
+        return Step::EndedBefore;
+    case Phase::Header:
+    case Phase::Trace:
+    case Phase::PostTrace:
+        break;
+    }
+
+    if (isReportPreamble(t)) {
+        // "cut here" always opens the next report, and so does a "=====" rule, except in a
+        // header (lockdep frames its headline with rules) or where it closes a KASAN/UBSAN
+        // report. Skipped lines stay available as the next report's preamble.
+        const bool cutHere = t[0] == '-';
+        const bool closesSanitizer = (s.start.kind == ReportKind::Kasan || s.start.kind == ReportKind::Ubsan)
+            && s.phase != Phase::Header;
+        if (cutHere || (!closesSanitizer && s.phase != Phase::Header))
+            return Step::Skipped;
+    }
+
+    if (startsWith(t, "---[ end Kernel panic")) {
+        s.append(text, number, timestamp);
+        emitReport(s, false);
+        return Step::Consumed;
+    }
+    if (isEndTraceMarker(t)) {
+        s.append(text, number, timestamp);
+        s.phase = Phase::AfterEnd;
+        s.linesSinceEnd = 0;
+        return Step::Consumed;
+    }
+
+    const bool sanitizer = s.start.kind == ReportKind::Kasan || s.start.kind == ReportKind::Ubsan;
+    if (sanitizer && s.phase != Phase::Header && startsWith(t, "==========")) {
+        // KASAN and UBSAN close their reports with the rule they opened them with.
+        s.append(text, number, timestamp);
+        emitReport(s, false);
+        return Step::Consumed;
+    }
+
+    const bool header = isTraceHeader(t);
+    if (header || isContextMarker(t) || FrameLineParser::parse(t).has_value()) {
+        if (startsWith(t, "stack backtrace:"))
+            s.sawStackBacktrace = true;
+        s.phase = Phase::Trace;
+        s.append(text, number, timestamp);
+        return Step::Consumed;
+    }
+
+    if (s.phase == Phase::Header) {
+        if (s.start.kind == ReportKind::Mce && !isMceLine(t) && !isPanicLine(t)) {
+            emitReport(s, false);
+            return Step::EndedBefore;
+        }
+        if (++s.headerLines > maxHeaderLines) {
+            emitReport(s, !s.looksFinal());
+            return Step::EndedBefore;
+        }
+        if (startsWith(t, "CPU: ")) {
+            const auto cpu = parseDecimal(t.sliced(5));
+            if (cpu && s.cpu && *cpu != *s.cpu)
+                s.interleaved = true; // two CPUs printing at once without caller ids
+            if (cpu && !s.cpu)
+                s.cpu = int(*cpu);
+        }
+        s.append(text, number, timestamp);
+        return Step::Consumed;
+    }
+
+    const bool trailer = isReportTrailer(text, t);
+    if (s.phase == Phase::Trace) {
+        if (trailer) {
+            s.append(text, number, timestamp);
+            return Step::Consumed;
+        }
+        s.phase = Phase::PostTrace;
+    }
+
+    // PostTrace: the trace is over; what else belongs to this report?
+    // KASAN/UBSAN describe the object and its shadow memory up to their closing rule; lockdep
+    // prints lock lists and scenarios between its stacks, the last being "stack backtrace:".
+    if (sanitizer || (s.start.kind == ReportKind::Lockdep && !s.sawStackBacktrace)) {
+        if (++s.unknownAfterTrace > maxLinesAwaitingLastPart) {
+            emitReport(s, true);
+            return Step::EndedBefore;
+        }
+        s.append(text, number, timestamp);
+        return Step::Consumed;
+    }
+    if (trailer) {
+        s.append(text, number, timestamp);
+        return Step::Consumed;
+    }
+    if (s.start.expectsEndMarker) {
+        // Another source's lines interleaved before the end marker: not ours, keep waiting.
+        if (++s.unknownAfterTrace <= maxUnknownAfterTrace)
+            return Step::Skipped;
+        emitReport(s, true);
+        return Step::EndedBefore;
+    }
+    emitReport(s, false);
+    return Step::EndedBefore;
+}
+
+void ReportDetector::emitReport(Stream &s, bool corrupted)
+{
+    if (!s.open)
+        return;
+    KernelReport r;
+    r.kind = s.start.kind;
+    r.panicked = s.panicked;
+    r.corrupted = corrupted || s.interleaved;
+    r.firstLine = s.lines.isEmpty() ? 0 : s.lines.front().number;
+    r.lastLine = s.lines.isEmpty() ? 0 : s.lines.back().number;
+    r.source = m_source;
+    r.lines.reserve(s.lines.size());
+    for (const ReportParser::Line &l : s.lines)
+        r.lines.append(QString::fromUtf8(l.text));
+    ReportParser::parse(s.start, s.lines, r);
+    s.reset();
+    m_sink(std::move(r));
+}
+
+void ReportDetector::flushIdle()
+{
+    for (auto &s : m_streams) {
+        if (s->open && s->looksFinal())
+            emitReport(*s, false);
+    }
+}
+
+void ReportDetector::finish()
+{
+    for (auto &s : m_streams) {
+        if (s->open)
+            emitReport(*s, !s->looksFinal());
+    }
+}
+
+QList<KernelReport> detectReports(QByteArrayView log)
+{
+    QList<KernelReport> reports;
+    ReportDetector detector([&](KernelReport &&r) { reports.append(std::move(r)); });
+    LineSplitter splitter;
+    const auto sink = [&](QByteArrayView line, bool) { detector.feedLine(line); };
+    splitter.feed(log, sink);
+    splitter.finish(sink);
+    detector.finish();
+    return reports;
+}
+
+} // namespace kms

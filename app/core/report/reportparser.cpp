@@ -1,0 +1,854 @@
+#include "report/reportparser.h"
+
+#include "report/bytes.h"
+#include "report/framelineparser.h"
+#include "report/guiltyframe.h"
+
+namespace kms {
+
+using namespace kms::bytes;
+
+namespace {
+
+enum class SectionKind { Primary, Auxiliary, Ignored };
+
+// Architecture evidence, strongest first: the release string, then formats only one
+// architecture prints.
+Arch archFromRelease(const QString &release)
+{
+    if (release.contains(QLatin1String("x86_64")) || release.endsWith(QLatin1String("amd64")))
+        return Arch::X86_64;
+    if (release.contains(QLatin1String("i686")) || release.contains(QLatin1String("i586"))
+        || release.contains(QLatin1String("i386")) || release.endsWith(QLatin1String("686-pae")))
+        return Arch::I386;
+    if (release.contains(QLatin1String("ppc64")))
+        return Arch::Ppc64;
+    if (release.contains(QLatin1String("s390x")))
+        return Arch::S390x;
+    if (release.contains(QLatin1String("aarch64")) || release.endsWith(QLatin1String("arm64")))
+        return Arch::Arm64;
+    if (release.contains(QLatin1String("armv7")) || release.endsWith(QLatin1String("armmp"))
+        || release.endsWith(QLatin1String("armmp-lpae")))
+        return Arch::Arm;
+    if (release.contains(QLatin1String("riscv64")))
+        return Arch::Riscv64;
+    return Arch::Unknown;
+}
+
+} // namespace
+
+// One "NAME: value" pair list such as "RAX: 000000000000002b RBX: 00000000000000b0",
+// "r10: bf19f45c  r9 : bf19f418", "pc : [<bf19b018>]    lr : [<bf19ca58>]    psr: 20000193",
+// "RSP: 0018:ffffbd14406cbed8", "FS: 00007f37d424a740(0000) GS:ffff94b8bda00000(0000)",
+// "GPR00: c000000008068df8 c000000010f930b0 ...". Returns false (and adds nothing) for any
+// other line.
+static bool parseRegisterLine(QByteArrayView s, QList<Register> &out)
+{
+    QList<Register> regs;
+    qsizetype i = 0;
+    const qsizetype n = s.size();
+    while (i < n) {
+        while (i < n && isSpace(s[i]))
+            ++i;
+        if (i >= n)
+            break;
+        const qsizetype nameStart = i;
+        if (!isAlpha(s[i]))
+            return false;
+        while (i < n && (isAlpha(s[i]) || isDigit(s[i]) || s[i] == '_'))
+            ++i;
+        const QByteArrayView name = s.sliced(nameStart, i - nameStart);
+        if (name.size() > 9)
+            return false;
+        // "fb00: 00000006 d9535b58 ..." is an ARM stack dump line, not a register.
+        if (name.size() == 4 && isHex(name[0]) && isHex(name[1]) && isHex(name[2]) && isHex(name[3]))
+            return false;
+        // ARM pads short names: "r9 :", "pc :".
+        qsizetype j = i;
+        while (j < n && s[j] == ' ' && j - i < 2)
+            ++j;
+        if (j >= n || s[j] != ':')
+            return false;
+        i = j + 1;
+        while (i < n && isSpace(s[i]))
+            ++i;
+        int index = 0;
+        bool any = false;
+        while (i < n) {
+            std::uint64_t value = 0;
+            qsizetype used = 0;
+            if (startsWith(s.sliced(i), "[<")) {
+                const qsizetype close = s.indexOf(">]", i);
+                if (close < 0)
+                    return false;
+                const auto v = parseHex(s.sliced(i + 2, close - i - 2));
+                if (!v)
+                    return false;
+                value = *v;
+                i = close + 2;
+            } else {
+                const auto v = parseHex(s.sliced(i), &used);
+                if (!v)
+                    break;
+                qsizetype k = i + used;
+                // Followed by ':' and more hex: a segment:offset pair ("0018:ffffbd14406cbed8"),
+                // or the next register name when the token was a name ("CR2:").
+                if (k < n && s[k] == ':') {
+                    const auto off = parseHex(s.sliced(k + 1), &used);
+                    if (!off || used < 4)
+                        break; // it was the next name, e.g. "CR0:" - handled by the outer loop
+                    value = *off;
+                    k = k + 1 + used;
+                } else {
+                    value = *v;
+                }
+                if (k < n && s[k] == '(') { // "(0000)" selector after FS/GS
+                    const qsizetype close = s.indexOf(')', k);
+                    if (close < 0)
+                        return false;
+                    k = close + 1;
+                }
+                if (k < n && !isSpace(s[k]))
+                    return false;
+                i = k;
+            }
+            QString regName = QString::fromLatin1(name);
+            if (index > 0) {
+                // ppc "GPR00: r0 r1 r2 r3" names its first register only.
+                qsizetype digits = 0;
+                while (digits < name.size() && isDigit(name[name.size() - 1 - digits]))
+                    ++digits;
+                if (digits > 0) {
+                    const int base = name.sliced(name.size() - digits).toInt();
+                    regName = QString::fromLatin1(name.first(name.size() - digits))
+                        + QStringLiteral("%1").arg(base + index, int(digits), 10, QLatin1Char('0'));
+                } else {
+                    regName += QStringLiteral("[%1]").arg(index);
+                }
+            }
+            regs.append(Register{regName, value});
+            ++index;
+            any = true;
+            while (i < n && isSpace(s[i]))
+                ++i;
+            // Another name follows when the next token is not pure hex.
+            qsizetype k = i;
+            while (k < n && isHex(s[k]))
+                ++k;
+            if (k < n && !isSpace(s[k]))
+                break;
+        }
+        if (!any)
+            return false;
+    }
+    if (regs.isEmpty())
+        return false;
+    out.append(regs);
+    return true;
+}
+
+namespace {
+
+std::optional<CodeBytes> parseCode(QByteArrayView s)
+{
+    CodeBytes code;
+    const QList<QByteArrayView> tokens = [&] {
+        QList<QByteArrayView> t;
+        qsizetype i = 0;
+        while (i < s.size()) {
+            while (i < s.size() && isSpace(s[i]))
+                ++i;
+            const qsizetype b = i;
+            while (i < s.size() && !isSpace(s[i]))
+                ++i;
+            if (i > b)
+                t.append(s.sliced(b, i - b));
+        }
+        return t;
+    }();
+    int unit = 0;
+    for (QByteArrayView tok : tokens) {
+        bool trap = false;
+        if (tok.size() >= 2 && ((tok.front() == '<' && tok.back() == '>') || (tok.front() == '(' && tok.back() == ')'))) {
+            trap = true;
+            tok = tok.sliced(1, tok.size() - 2);
+        }
+        if (tok.size() != 2 && tok.size() != 4 && tok.size() != 8)
+            return std::nullopt;
+        for (char c : tok) {
+            if (!isHex(c))
+                return std::nullopt;
+        }
+        if (unit == 0)
+            unit = int(tok.size());
+        if (tok.size() != unit)
+            return std::nullopt;
+        if (trap && code.trapIndex < 0)
+            code.trapIndex = int(code.bytes.size());
+        const std::uint64_t v = *parseHex(tok);
+        // Words and halfwords are printed as numbers; a little-endian CPU holds them low byte first.
+        for (int b = 0; b < unit / 2; ++b)
+            code.bytes.append(char((v >> (8 * b)) & 0xff));
+    }
+    if (code.bytes.isEmpty())
+        return std::nullopt;
+    code.thumb = unit == 4;
+    return code;
+}
+
+std::optional<std::uint64_t> hexAfter(QByteArrayView s, QByteArrayView key)
+{
+    bool found = false;
+    const QByteArrayView rest = trimmedLeft(after(s, key, &found));
+    if (!found)
+        return std::nullopt;
+    return parseHex(rest);
+}
+
+std::optional<std::uint64_t> faultAddressIn(QByteArrayView t)
+{
+    static constexpr const char *keys[] = {
+        "at virtual address ", "dereference, address: ", "for address: ", "dereference at ",
+        "paging request at ", "for data at address ", "Read of size", "Write of size",
+        "Failing address: ", "non-canonical address ", "kernel paging request at ",
+    };
+    for (const char *k : keys) {
+        const QByteArrayView key(k);
+        if (key.startsWith("Read") || key.startsWith("Write")) {
+            if (t.startsWith(key)) {
+                if (auto v = hexAfter(t, " at addr "))
+                    return v;
+            }
+            continue;
+        }
+        if (auto v = hexAfter(t, key))
+            return v;
+    }
+    return std::nullopt;
+}
+
+bool isReleaseToken(QByteArrayView tok)
+{
+    return !tok.isEmpty() && isDigit(tok[0]) && tok.indexOf('.') > 0;
+}
+
+class Parser
+{
+public:
+    Parser(const ReportStart &start, KernelReport &r)
+        : m_start(start)
+        , m_r(r)
+    {
+    }
+
+    void line(QByteArrayView raw, int number);
+    void finish();
+
+private:
+    void headerFields(QByteArrayView t);
+    void appendModules(QByteArrayView list);
+    bool pcLine(QByteArrayView t, int number);
+    void addFrame(Frame f);
+    void beginSection(SectionKind kind);
+    void markIrqEntry();
+    void noteArch(Arch a, int strength);
+
+    const ReportStart &m_start;
+    KernelReport &m_r;
+
+    QList<Frame> m_primary;
+    QList<Frame> m_auxiliary;
+    bool m_auxiliaryDone = false; // only the first auxiliary stack is kept
+    SectionKind m_section = SectionKind::Primary;
+    bool m_sawTraceHeader = false;
+    bool m_sawFrame = false;
+    FrameContext m_context = FrameContext::None;
+    std::optional<Frame> m_pcFrame; // from RIP:/PC is at/pc :/NIP/PSW before the trace
+    bool m_pcPlaced = false;
+    std::optional<Frame> m_interrupted; // an in-trace kernel RIP: (interrupt/exception regs)
+    bool m_nextExact = false; // after an ARM exception entry
+    bool m_userRegs = false; // inside the RIP: 0033 block: user-space state, not ours
+    bool m_inRegsAfterTrace = false;
+    bool m_modulesOpen = false; // the previous line was (part of) "Modules linked in:"
+    std::optional<std::uint64_t> m_cr2Alone;
+    // Evidence: 0 for address widths in old x86 traces, 1 for register names and trace
+    // styles, 2 and more for lines only one architecture prints.
+    Arch m_arch = Arch::Unknown;
+    int m_archStrength = -1;
+    int m_lineIndex = 0;
+    int m_currentLine = 0;
+};
+
+void Parser::noteArch(Arch a, int strength)
+{
+    if (strength > m_archStrength) {
+        m_arch = a;
+        m_archStrength = strength;
+    }
+}
+
+void Parser::beginSection(SectionKind kind)
+{
+    m_section = kind;
+    if (kind == SectionKind::Auxiliary && !m_auxiliary.isEmpty())
+        m_auxiliaryDone = true;
+    m_context = FrameContext::None;
+    m_nextExact = false;
+}
+
+// ARM32 marks no contexts: an interrupt entry (__irq_svc) separates the handler's frames, above
+// it, from the interrupted code below. Frames above __do_softirq ran in softirq context.
+void Parser::markIrqEntry()
+{
+    FrameContext ctx = FrameContext::Irq;
+    for (qsizetype i = m_primary.size() - 1; i >= 0; --i) {
+        Frame &f = m_primary[i];
+        if (f.context != FrameContext::None)
+            break;
+        f.context = ctx;
+        if (f.function == QLatin1String("__do_softirq") || f.function == QLatin1String("handle_softirqs"))
+            ctx = FrameContext::SoftIrq;
+    }
+}
+
+void Parser::addFrame(Frame f)
+{
+    f.inputLine = m_currentLine;
+    if (m_section == SectionKind::Ignored)
+        return;
+    if (m_section == SectionKind::Auxiliary) {
+        if (!m_auxiliaryDone)
+            m_auxiliary.append(f);
+        return;
+    }
+    m_sawFrame = true;
+    auto mergeExact = [&](std::optional<Frame> &pc) {
+        if (!pc)
+            return;
+        const bool same = !f.function.isEmpty() && f.function == pc->function
+            && (!f.offset || !pc->offset || *f.offset == *pc->offset);
+        if (same) {
+            f.exactPc = true;
+            if (!f.offset) {
+                f.offset = pc->offset;
+                f.size = pc->size;
+            }
+            if (f.module.isEmpty())
+                f.module = pc->module;
+            if (!f.address)
+                f.address = pc->address;
+            f.reliable = true;
+        } else {
+            Frame p = *pc;
+            // The oops' own PC (printed before the trace) says nothing of its context; an
+            // interrupted PC inside the trace belongs to the context being printed.
+            p.context = &pc == &m_pcFrame ? FrameContext::None : m_context;
+            if (p.inputLine == 0)
+                p.inputLine = m_currentLine;
+            m_primary.append(p);
+        }
+        pc.reset();
+    };
+    if (!m_pcPlaced) {
+        m_pcPlaced = true;
+        mergeExact(m_pcFrame);
+    }
+    mergeExact(m_interrupted);
+    if (m_nextExact) {
+        f.exactPc = true;
+        m_nextExact = false;
+    }
+    if (f.context == FrameContext::None)
+        f.context = m_context;
+    m_primary.append(f);
+    if (m_arch == Arch::Arm || m_archStrength < 0) {
+        if (f.function == QLatin1String("__irq_svc")) {
+            markIrqEntry();
+            m_context = FrameContext::Task;
+        } else if (f.function == QLatin1String("__irq_usr")) {
+            markIrqEntry();
+        }
+    }
+}
+
+// "RIP: 0010:hello_exit+0xc/0x1000 [hello]", "PC is at f+0x28/0x94 [mod]", "pc : f+0x28/0x94",
+// "NIP [c000000008068dfc] .f+0x27c/0x390", "Krnl PSW : 0404c00180000000 0000000000431f8e (f+0x62/0x7c)",
+// "EIP: 0060:[<c10d2c33>] ...", "EIP is at f+0x13/0x20", "IP: [<f88dec25>] f+0x90/0x302", "epc : f+0x..".
+bool Parser::pcLine(QByteArrayView t, int number)
+{
+    QByteArrayView rest;
+    bool x86 = false;
+    if (startsWith(t, "RIP  [<") || startsWith(t, "RIP [<") || startsWith(t, "EIP: [<")) {
+        // The summary after an old x86 trace ("EIP: [<f88dec25>] f+0x90/0x302 SS:ESP ...")
+        // repeats the first PC.
+        return true;
+    }
+    if (startsWith(t, "RIP: ") || startsWith(t, "EIP: ") || startsWith(t, "RIP:")) {
+        x86 = true;
+        noteArch(t[0] == 'R' ? Arch::X86_64 : Arch::I386, 2);
+        rest = trimmedLeft(t.sliced(4));
+        // "0010:" code segment: the low two bits are the privilege level; 3 is user space.
+        if (rest.size() > 5 && rest[4] == ':' && isHex(rest[0]) && isHex(rest[3])) {
+            const auto cs = parseHex(rest.first(4));
+            if (cs && (*cs & 3) == 3) {
+                m_userRegs = true;
+                return true;
+            }
+            rest = rest.sliced(5);
+        }
+    } else if (startsWith(t, "EIP is at ") || startsWith(t, "PC is at ")) {
+        rest = t.sliced(t[0] == 'E' ? 10 : 9);
+        noteArch(t[0] == 'E' ? Arch::I386 : Arch::Arm, 2);
+    } else if (startsWith(t, "IP: [<")) {
+        x86 = true;
+        rest = t.sliced(4);
+    } else if (startsWith(t, "pc : ") && !startsWith(t, "pc : [<")) {
+        rest = t.sliced(5);
+        noteArch(Arch::Arm64, 2);
+    } else if (startsWith(t, "epc : ") && !startsWith(t, "epc : [<")) {
+        rest = t.sliced(6);
+        noteArch(Arch::Riscv64, 2);
+    } else if (startsWith(t, "NIP [")) {
+        rest = t.sliced(4);
+        noteArch(Arch::Ppc64, 2);
+    } else if (startsWith(t, "Krnl PSW : ")) {
+        noteArch(Arch::S390x, 3);
+        rest = t.sliced(11);
+        const qsizetype paren = rest.indexOf('(');
+        std::uint64_t address = 0;
+        {
+            // The second word is the address.
+            const QByteArrayView words = trimmed(paren >= 0 ? rest.first(paren) : rest);
+            const qsizetype sp = words.lastIndexOf(' ');
+            if (auto a = parseHex(trimmed(words.sliced(sp + 1))))
+                address = *a;
+        }
+        if (paren < 0)
+            return true;
+        rest = rest.sliced(paren + 1);
+        if (rest.endsWith(')'))
+            rest.chop(1);
+        if (auto f = FrameLineParser::parseSymbol(rest, false)) {
+            f->address = address;
+            f->exactPc = true;
+            f->inputLine = number;
+            if (!m_sawFrame && !m_pcFrame)
+                m_pcFrame = f;
+        }
+        return true;
+    } else {
+        return false;
+    }
+
+    rest = trimmedLeft(rest);
+    std::optional<std::uint64_t> address;
+    // "[<ffffffff8137c4f2>]" once or twice before the symbol (and a ppc "[c0000...]").
+    for (int k = 0; k < 2 && rest.startsWith('['); ++k) {
+        const qsizetype close = rest.indexOf(']');
+        if (close < 0)
+            break;
+        QByteArrayView inner = rest.sliced(1, close - 1);
+        if (inner.startsWith('<') && inner.endsWith('>'))
+            inner = inner.sliced(1, inner.size() - 2);
+        if (auto a = parseHex(trimmed(inner)))
+            address = a;
+        rest = trimmedLeft(rest.sliced(close + 1));
+    }
+    // Symbols here always carry an offset; "EIP: 0060:[<c022a7b5>] Not tainted VLI" names none.
+    std::optional<Frame> f = FrameLineParser::parseSymbol(rest, true);
+    if (!f) {
+        if (!address)
+            return x86; // "RIP: 0010:0x0" and friends: a PC line, but nothing to place
+        f = Frame{};
+    }
+    if (f->function.isEmpty() && !address)
+        return true;
+    if (address)
+        f->address = address;
+    f->exactPc = true;
+    f->inputLine = number;
+    if (!m_sawFrame && !m_sawTraceHeader) {
+        if (!m_pcFrame) {
+            m_pcFrame = f;
+        } else if (m_pcFrame->function.isEmpty() && !f->function.isEmpty()) {
+            // "EIP: 0060:[<addr>]" then "EIP is at f+0x13/0x20".
+            const auto a = m_pcFrame->address;
+            m_pcFrame = f;
+            if (!m_pcFrame->address)
+                m_pcFrame->address = a;
+        }
+    } else if (m_sawFrame || m_sawTraceHeader) {
+        m_interrupted = f;
+    }
+    return true;
+}
+
+void Parser::appendModules(QByteArrayView rest)
+{
+    qsizetype i = 0;
+    while (i < rest.size()) {
+        while (i < rest.size() && isSpace(rest[i]))
+            ++i;
+        if (i >= rest.size() || rest[i] == '[') {
+            m_modulesOpen = false;
+            break; // "[last unloaded: shepherd]" names no loaded module
+        }
+        const qsizetype b = i;
+        while (i < rest.size() && !isSpace(rest[i]))
+            ++i;
+        QByteArrayView tok = rest.sliced(b, i - b);
+        const qsizetype flags = tok.indexOf('(');
+        if (flags > 0)
+            tok = tok.first(flags);
+        if (!tok.isEmpty())
+            m_r.modules.append(QString::fromUtf8(tok));
+    }
+}
+
+void Parser::headerFields(QByteArrayView t)
+{
+    KernelReport &r = m_r;
+    if (startsWith(t, "CPU: ") && !r.cpu) {
+        qsizetype used = 0;
+        if (auto cpu = parseDecimal(t.sliced(5), &used))
+            r.cpu = int(*cpu);
+        bool found = false;
+        QByteArrayView pid = after(t, "PID: ", &found);
+        if (found) {
+            if (auto p = parseDecimal(pid))
+                r.pid = int(*p);
+        }
+        QByteArrayView comm = after(t, "Comm: ", &found);
+        if (found) {
+            qsizetype end = comm.indexOf(" Tainted:");
+            const qsizetype nt = comm.indexOf(" Not tainted");
+            if (end < 0 || (nt >= 0 && nt < end))
+                end = nt;
+            if (end < 0)
+                end = comm.indexOf(' ');
+            r.comm = QString::fromUtf8(trimmed(end < 0 ? comm : comm.first(end)));
+        }
+    } else if (startsWith(t, "Pid: ") && !r.pid) {
+        // 2.6/3.x x86: "Pid: 8003, comm: Xorg Not tainted (2.6.27.9-159.fc10.i686 #1)".
+        if (auto p = parseDecimal(t.sliced(5)))
+            r.pid = int(*p);
+        bool found = false;
+        QByteArrayView comm = after(t, "comm: ", &found);
+        if (found && r.comm.isEmpty()) {
+            qsizetype end = comm.indexOf(" Tainted:");
+            const qsizetype nt = comm.indexOf(" Not tainted");
+            if (end < 0 || (nt >= 0 && nt < end))
+                end = nt;
+            r.comm = QString::fromUtf8(trimmed(end < 0 ? comm : comm.first(end)));
+        }
+    } else if (startsWith(t, "Process ") && r.comm.isEmpty()) {
+        // ARM: "Process modprobe (pid: 1726, stack limit = 0x6f328d04)".
+        const qsizetype paren = t.indexOf(" (pid: ");
+        if (paren > 8) {
+            r.comm = QString::fromUtf8(t.sliced(8, paren - 8));
+            if (!r.pid) {
+                if (auto p = parseDecimal(t.sliced(paren + 7)))
+                    r.pid = int(*p);
+            }
+        }
+    }
+
+    if (r.kernelRelease.isEmpty()) {
+        bool tainted = false;
+        QByteArrayView rest = after(t, "Tainted: ", &tainted);
+        if (tainted && !startsWith(t, "Disabling")) {
+            // Taint flags, then the release: "G           O      4.19.94-ti-r73 #1focal".
+            qsizetype i = 0;
+            while (i < rest.size()) {
+                while (i < rest.size() && isSpace(rest[i]))
+                    ++i;
+                const qsizetype b = i;
+                while (i < rest.size() && !isSpace(rest[i]))
+                    ++i;
+                QByteArrayView tok = rest.sliced(b, i - b);
+                if (tok.startsWith('('))
+                    tok = tok.sliced(1);
+                if (isReleaseToken(tok)) {
+                    if (tok.endsWith(')'))
+                        tok.chop(1);
+                    r.kernelRelease = QString::fromUtf8(tok);
+                    r.taint = QString::fromUtf8(trimmed(rest.first(b)));
+                    break;
+                }
+            }
+        } else {
+            bool nt = false;
+            QByteArrayView rest2 = after(t, "Not tainted", &nt);
+            if (nt) {
+                rest2 = trimmedLeft(rest2);
+                if (rest2.startsWith('('))
+                    rest2 = rest2.sliced(1);
+                qsizetype e = 0;
+                while (e < rest2.size() && !isSpace(rest2[e]) && rest2[e] != ')')
+                    ++e;
+                const QByteArrayView tok = rest2.first(e);
+                if (isReleaseToken(tok)) {
+                    r.kernelRelease = QString::fromUtf8(tok);
+                } else {
+                    // Lockdep's header: "3.5.0-rc5 #2 Not tainted".
+                    const qsizetype sp = t.indexOf(' ');
+                    if (sp > 0 && isReleaseToken(t.first(sp)))
+                        r.kernelRelease = QString::fromUtf8(t.first(sp));
+                }
+            }
+        }
+    }
+
+    if (startsWith(t, "Modules linked in:") && r.modules.isEmpty()) {
+        appendModules(t.sliced(18));
+        m_modulesOpen = !contains(t, "[last unloaded:");
+    }
+
+    if (!r.faultAddress && m_lineIndex < 12) {
+        if (auto a = faultAddressIn(t))
+            r.faultAddress = a;
+    }
+    if (startsWith(t, "CR2: ") && t.indexOf(' ', 5) < 0 && !m_cr2Alone) {
+        // The lone "CR2:" line printed after the trace is the faulting address; the one in
+        // the register block may be stale (it is read again after the oops printing).
+        m_cr2Alone = parseHex(trimmed(t.sliced(5)));
+    }
+}
+
+// printk splits a long "Modules linked in:" list; the rest follows on lines starting with a
+// space: " videodev joydev snd(OF) [last unloaded: x]".
+bool isModuleListContinuation(QByteArrayView raw, QByteArrayView t)
+{
+    if (t.isEmpty())
+        return false;
+    if (!raw.startsWith(' ')) {
+        // A log collector that wrapped the line itself: plain module names, then perhaps
+        // "[last unloaded: x]".
+        const qsizetype last = t.indexOf(QByteArrayView("[last unloaded:"));
+        const QByteArrayView names = last >= 0 ? t.first(last) : t;
+        int tokens = 1;
+        for (char c : names) {
+            if (c == ' ')
+                ++tokens;
+            else if (!(isAlpha(c) || isDigit(c) || c == '_' || c == '-'))
+                return false;
+        }
+        return tokens >= 3;
+    }
+    for (char c : t) {
+        if (!(isSymbolChar(c) || c == '-' || c == ' ' || c == '(' || c == ')' || c == '[' || c == ']' || c == ':' || c == '+'))
+            return false;
+    }
+    if (contains(t, "+0x"))
+        return false; // a frame
+    return !contains(t, ": ") || contains(t, "[last unloaded:");
+}
+
+void Parser::line(QByteArrayView raw, int number)
+{
+    m_currentLine = number;
+    ++m_lineIndex;
+    QByteArrayView t = trimmed(raw);
+    if (t.isEmpty()) {
+        m_modulesOpen = false;
+        return;
+    }
+    if (m_modulesOpen) {
+        m_modulesOpen = isModuleListContinuation(raw, t);
+        if (m_modulesOpen) {
+            appendModules(t);
+            return;
+        }
+    }
+
+    // x86 context markers, alone or in front of an old-style frame.
+    while (t.startsWith('<')) {
+        const qsizetype close = t.indexOf('>');
+        if (close < 0)
+            break;
+        QByteArrayView tag = t.first(close + 1);
+        if (startsWith(t, "<<EOE>>")) {
+            tag = t.first(7);
+            m_context = FrameContext::None;
+        } else if (tag == QByteArrayView("<IRQ>")) {
+            m_context = FrameContext::Irq;
+        } else if (tag == QByteArrayView("<NMI>")) {
+            m_context = FrameContext::Nmi;
+        } else if (tag == QByteArrayView("<SOFTIRQ>")) {
+            m_context = FrameContext::SoftIrq;
+        } else if (tag == QByteArrayView("<TASK>")) {
+            m_context = FrameContext::Task;
+        } else if (tag.startsWith("</") || tag == QByteArrayView("<EOI>")) {
+            m_context = FrameContext::None;
+        } else if (tag.size() <= 8 && !contains(tag, " ")) {
+            m_context = FrameContext::None; // <#DF>, <MCE>, <DB>: exception stacks
+        } else {
+            break;
+        }
+        if (!m_sawTraceHeader && !m_sawFrame)
+            m_sawTraceHeader = true;
+        t = trimmedLeft(t.sliced(tag.size()));
+    }
+    if (t.isEmpty())
+        return;
+
+    if (startsWith(t, "Call Trace") || startsWith(t, "Call trace:") || startsWith(t, "Backtrace:")
+        || startsWith(t, "stack backtrace:") || startsWith(t, "Call Trace:")) {
+        if (t[5] == 't' && t[0] == 'C')
+            noteArch(Arch::Arm64, 1);
+        beginSection(SectionKind::Primary);
+        m_sawTraceHeader = true;
+        m_userRegs = false;
+        return;
+    }
+    if (startsWith(t, "Allocated by task") || startsWith(t, "Freed by task") || startsWith(t, "Last potentially related")
+        || startsWith(t, "Second to last potentially") || contains(t, "state was registered at:")
+        || startsWith(t, "Uninit was ") || startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ")) {
+        beginSection(SectionKind::Auxiliary);
+        return;
+    }
+    if (startsWith(t, "Last Breaking-Event-Address:")) {
+        beginSection(SectionKind::Ignored);
+        return;
+    }
+    if (startsWith(t, "Exception stack(")) {
+        m_nextExact = true;
+        return;
+    }
+    if (isEndTraceMarker(t) || isPanicLine(t)) {
+        m_section = SectionKind::Ignored;
+        headerFields(t);
+        return;
+    }
+
+    if (pcLine(t, number)) {
+        m_inRegsAfterTrace = m_sawFrame || m_sawTraceHeader;
+        return;
+    }
+    if (startsWith(t, "Code: ")) {
+        if (!m_userRegs && !m_r.code && !m_inRegsAfterTrace)
+            m_r.code = parseCode(t.sliced(6));
+        return;
+    }
+
+    {
+        QList<Register> regs;
+        if (parseRegisterLine(t, regs)) {
+            const bool inTrace = m_sawFrame || m_sawTraceHeader;
+            if (regs.size() == 1 && regs[0].name == QLatin1String("CR2") && !m_cr2Alone && inTrace)
+                m_cr2Alone = regs[0].value;
+            if (!m_userRegs && !inTrace) {
+                for (const Register &reg : regs) {
+                    bool have = false;
+                    for (const Register &old : m_r.registers)
+                        have = have || old.name == reg.name;
+                    if (!have)
+                        m_r.registers.append(reg);
+                    if (reg.name == QLatin1String("x29") || reg.name == QLatin1String("pstate"))
+                        noteArch(Arch::Arm64, 1);
+                    else if (reg.name == QLatin1String("psr"))
+                        noteArch(Arch::Arm, 1);
+                    else if (reg.name == QLatin1String("RAX") || reg.name == QLatin1String("R8"))
+                        noteArch(Arch::X86_64, 1);
+                    else if (reg.name == QLatin1String("EAX"))
+                        noteArch(Arch::I386, 1);
+                    else if (reg.name == QLatin1String("GPR00") || reg.name == QLatin1String("NIP"))
+                        noteArch(Arch::Ppc64, 1);
+                }
+                // ARM: "pc : [<bf19b018>]" is the address of the "PC is at" frame.
+                if (m_pcFrame && !m_pcFrame->address) {
+                    for (const Register &reg : regs) {
+                        if (reg.name == QLatin1String("pc"))
+                            m_pcFrame->address = reg.value;
+                    }
+                }
+            }
+            return;
+        }
+    }
+    m_userRegs = false;
+    m_inRegsAfterTrace = false;
+
+    if (auto parsed = FrameLineParser::parse(t)) {
+        // A frame line outside any trace header: the headerless ARM backtrace, or a list of
+        // addresses in a lockdep report; both count as the main trace.
+        if (parsed->where) {
+            noteArch(Arch::Arm, 1);
+            Frame where = *parsed->where;
+            const bool isEntry = where.function.startsWith(QLatin1String("__irq_"))
+                || where.function.startsWith(QLatin1String("__dabt_"))
+                || where.function.startsWith(QLatin1String("__pabt_"))
+                || where.function.startsWith(QLatin1String("__und_"));
+            // The line's own frame is the previous line's "from" part: same address with the
+            // unwinder, or the same function (its start address) with frame-pointer backtraces.
+            const bool continues = m_section == SectionKind::Primary && !m_primary.isEmpty()
+                && (m_primary.back().address == where.address
+                    || (!where.function.isEmpty() && m_primary.back().function == where.function));
+            if (!continues) {
+                // The first line of a trace (or a line after lost ones): its own symbol is the frame.
+                // Old kernels print "where" as the function start (+0x0): that is no PC.
+                addFrame(where);
+            } else if (m_section != SectionKind::Primary) {
+                addFrame(where);
+            }
+            if (isEntry)
+                m_nextExact = true;
+            addFrame(parsed->frame);
+        } else {
+            const Frame &f = parsed->frame;
+            if (f.function.isEmpty() && m_section == SectionKind::Primary && !m_sawTraceHeader)
+                return; // a bare address outside a trace is not worth a frame
+            if (f.address && m_archStrength < 0) {
+                const bool wide = *f.address > 0xffffffffULL;
+                noteArch(wide ? Arch::X86_64 : Arch::I386, 0);
+            }
+            addFrame(f);
+        }
+        return;
+    }
+    headerFields(t);
+}
+
+void Parser::finish()
+{
+    KernelReport &r = m_r;
+    if (m_pcFrame && !m_pcPlaced) {
+        m_pcPlaced = true;
+        m_primary.prepend(*m_pcFrame);
+    }
+    if (m_interrupted)
+        m_primary.append(*m_interrupted);
+    r.frames = m_primary.isEmpty() ? m_auxiliary : m_primary;
+    if (!r.faultAddress && m_cr2Alone)
+        r.faultAddress = m_cr2Alone;
+
+    const Arch fromRelease = archFromRelease(r.kernelRelease);
+    r.arch = fromRelease != Arch::Unknown ? fromRelease : m_arch;
+
+    const int g = GuiltyFrame::find(r.frames);
+    if (g >= 0) {
+        r.guiltyFunction = r.frames[g].function;
+        r.guiltyModule = r.frames[g].module;
+    }
+    r.title = QString::fromUtf8(m_start.what);
+    if (!r.guiltyFunction.isEmpty())
+        r.title += QLatin1String(" in ") + r.guiltyFunction;
+}
+
+} // namespace
+
+bool ReportParser::isRegisterLine(QByteArrayView trimmedText)
+{
+    QList<Register> regs;
+    return parseRegisterLine(trimmedText, regs);
+}
+
+void ReportParser::parse(const ReportStart &start, const QList<Line> &lines, KernelReport &report)
+{
+    Parser p(start, report);
+    for (const Line &l : lines)
+        p.line(l.text, l.number);
+    p.finish();
+}
+
+} // namespace kms

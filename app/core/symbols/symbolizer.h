@@ -1,0 +1,54 @@
+// Resolves the frames of kernel reports to file:line:column and inline chains, in process, through
+// elfutils' libdwfl; disassembles a report's Code: bytes.
+#pragma once
+
+#include "report/kernelreport.h"
+#include "symbols/modulecatalog.h"
+#include "symbols/pathmap.h"
+
+#include <QList>
+#include <QPair>
+#include <QString>
+
+#include <memory>
+
+namespace kms {
+
+// The reasons a frame stays unresolved (Frame::error), as the JSON contract names them.
+namespace symbolerror {
+inline const QString ModuleNotGiven = QStringLiteral("module not given");
+inline const QString Stripped = QStringLiteral("stripped (no debug info)");
+inline const QString BuildIdMismatch = QStringLiteral("build-id mismatch");
+inline const QString SymbolNotFound = QStringLiteral("symbol not found");
+inline const QString NoVmlinux = QStringLiteral("no vmlinux given");
+inline const QString NoSectionAddresses = QStringLiteral("address only, section addresses not given");
+inline const QString AddressOutsideSections = QStringLiteral("address outside the given sections");
+inline const QString NoLineInfo = QStringLiteral("no line information");
+} // namespace symbolerror
+
+class Symbolizer
+{
+public:
+    // The catalog must outlive the symbolizer and not change while it is used.
+    explicit Symbolizer(const ModuleCatalog &catalog, PathMap paths = {});
+    ~Symbolizer();
+    Symbolizer(const Symbolizer &) = delete;
+    Symbolizer &operator=(const Symbolizer &) = delete;
+
+    // Load addresses of a module's sections (e.g. {".text", 0xffffffffc0a00000}, as in
+    // /sys/module/NAME/sections/), for frames printed with absolute addresses only.
+    void setSectionAddresses(const QString &module, const QList<QPair<QString, quint64>> &sections);
+
+    // Fills every frame's file/line/column/inlinedBy/sourceExists/error and report.code's
+    // disassembly. Modules are loaded once (on first use) and lookups are cached: resolving the
+    // same report again is cheap.
+    void resolve(KernelReport &report);
+    // One frame (what resolve(report) does for each).
+    void resolve(Frame &frame);
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace kms
