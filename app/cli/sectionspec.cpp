@@ -72,7 +72,7 @@ std::optional<QPair<QString, QString>> parseSourceMap(const QString &text, QStri
         *error = QStringLiteral("--src-map '%1': expected OLD=NEW").arg(text);
         return std::nullopt;
     }
-    return QPair{text.left(equals), text.mid(equals + 1)};
+    return QPair<QString, QString>(text.left(equals), text.mid(equals + 1));
 }
 
 } // namespace kms::cli

@@ -468,7 +468,6 @@ while [ $i -lt {n} ]; do
 done
 echo "SURVIVED $i"
 '''.format(n=args.max_cycles, fault=fault, hold='usleep %d' % args.hold_us if args.hold_us else ':')
-    t0 = time.monotonic()
     p = node.ssh(script, timeout=60 + args.max_cycles * 5, check_rc=False)
     cycles = [int(x) for x in re.findall(r'^CYCLE (\d+)', p.stdout, re.M)]
     check('SURVIVED' not in p.stdout,
@@ -481,15 +480,15 @@ echo "SURVIVED $i"
     st1 = node.status()
     check(int(st1.get('panics') or 0) > panics0, 'no panic seen on the console after %s cycles; '
           'ssh rc %d\n%s' % (cycles[-1:] or '?', p.returncode, node.console_tail()))
-    t_panic_seen = time.monotonic()
     node.wait_up(timeout=120, boots=boots0 + 1)
-    back = time.monotonic() - t_panic_seen
     st2 = node.status()
     capture = node.console()[off:int(st2['boot_offset'])]
     check(b'Kernel panic - not syncing' in capture, 'no "Kernel panic" in the capture')
-    log('MEASURE fault=%s cycles_to_panic=%d node_back_after_panic_s=%.2f supervisor_recovery_s=%s'
-        % (fault, cycles[-1] if cycles else 0, back, st2.get('last_recovery_s')))
-    check(back < 90, 'node took %.1f s to come back' % back)
+    # The supervisor times it: from the panic line on the console to the SSH banner again.
+    back = float(st2.get('last_recovery_s') or 'nan')
+    log('MEASURE fault=%s cycles_to_panic=%d panic_to_ssh_s=%.2f' % (
+        fault, cycles[-1] if cycles else 0, back))
+    check(back < 90, 'node took %.1f s to come back after the panic' % back)
     if args.no_decode:
         return
     rep, result = check_decoded(args, ko, capture, args.func_re, 'coordinator/mailbox code',
@@ -502,7 +501,6 @@ echo "SURVIVED $i"
     if not rep.get('panicked'):
         log('note: the oops report is not marked panicked; a separate panic report follows it')
     log('panic %s: ok' % fault)
-    del t0
 
 
 def t_null_exit(args, node):

@@ -50,8 +50,7 @@ struct ObjdumpInsn {
 };
 
 // objdump -D -b binary on the bytes from `start`.
-QList<ObjdumpInsn> objdump(const QByteArray &bytes, const QStringList &machine, qsizetype start,
-                           QString *error)
+QList<ObjdumpInsn> objdump(const QByteArray &bytes, const QStringList &machine, qsizetype start, QString *error)
 {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("code.bin"));
@@ -62,16 +61,17 @@ QList<ObjdumpInsn> objdump(const QByteArray &bytes, const QStringList &machine, 
     }
     f.close();
     QProcess p;
-    QStringList args = {QStringLiteral("-D"), QStringLiteral("-b"), QStringLiteral("binary"),
-                        QStringLiteral("-w"), QStringLiteral("--no-show-raw-insn"),
+    QStringList args = {QStringLiteral("-D"),
+                        QStringLiteral("-b"),
+                        QStringLiteral("binary"),
+                        QStringLiteral("-w"),
+                        QStringLiteral("--no-show-raw-insn"),
                         QStringLiteral("--start-address=%1").arg(start)};
     args += machine;
     args.append(path);
-    const QString program = machine.contains(QStringLiteral("aarch64"))
-                                ? QStringLiteral("aarch64-linux-gnu-objdump")
-                                : machine.contains(QStringLiteral("arm"))
-                                ? QStringLiteral("arm-linux-gnueabihf-objdump")
-                                : QStringLiteral("objdump");
+    const QString program = machine.contains(QStringLiteral("aarch64")) ? QStringLiteral("aarch64-linux-gnu-objdump")
+        : machine.contains(QStringLiteral("arm"))                       ? QStringLiteral("arm-linux-gnueabihf-objdump")
+                                                                        : QStringLiteral("objdump");
     p.start(program, args);
     if (!p.waitForFinished(30000) || p.exitCode() != 0) {
         *error = QStringLiteral("%1 failed: %2").arg(program, QString::fromLocal8Bit(p.readAllStandardError()));
@@ -154,10 +154,10 @@ private slots:
     void x86SeedCode()
     {
         // The seed's Code: line (x86_64-null-deref-in-exit.log, user-space syscall stub).
-        CodeBytes code = x86Code(QStringLiteral(
-            "73 01 c3 48 8b 0d dd fe 0b 00 f7 d8 64 89 01 48 83 c8 ff c3 66 2e 0f 1f 84 00 00 00 00 "
-            "00 90 f3 0f 1e fa b8 b0 00 00 00 0f 05 <48> 3d 01 f0 ff ff 73 01 c3 48 8b 0d ad fe 0b "
-            "00 f7 d8 64 89 01 48"));
+        CodeBytes code = x86Code(
+            QStringLiteral("73 01 c3 48 8b 0d dd fe 0b 00 f7 d8 64 89 01 48 83 c8 ff c3 66 2e 0f 1f 84 00 00 00 00 "
+                           "00 90 f3 0f 1e fa b8 b0 00 00 00 0f 05 <48> 3d 01 f0 ff ff 73 01 c3 48 8b 0d ad fe 0b "
+                           "00 f7 d8 64 89 01 48"));
         QCOMPARE(code.trapIndex, 42);
         disassemble(code, Arch::X86_64, std::nullopt);
         QVERIFY2(code.error.isEmpty(), qPrintable(code.error));
@@ -176,8 +176,8 @@ private slots:
         // Bytes before the trap may start in the middle of an instruction (here the tail of a
         // rip-relative mov): decoding starts at the first byte whose instructions end exactly
         // at the trap.
-        const CodeBytes bytes = x86Code(QStringLiteral(
-            "0d dd fe 0b 00 f7 d8 64 89 01 48 83 c8 ff c3 <48> 8b 47 08 c3"));
+        const CodeBytes bytes
+            = x86Code(QStringLiteral("0d dd fe 0b 00 f7 d8 64 89 01 48 83 c8 ff c3 <48> 8b 47 08 c3"));
         CodeBytes code = bytes;
         disassemble(code, Arch::X86_64, std::nullopt);
         QVERIFY2(code.error.isEmpty(), qPrintable(code.error));
@@ -205,7 +205,8 @@ private slots:
         QVERIFY(!code.thumb);
         disassemble(code, Arch::Arm, std::nullopt);
         QVERIFY2(code.error.isEmpty(), qPrintable(code.error));
-        const QString diff = checkAgainstObjdump(code, {QStringLiteral("-m"), QStringLiteral("arm"), QStringLiteral("-EL")});
+        const QString diff
+            = checkAgainstObjdump(code, {QStringLiteral("-m"), QStringLiteral("arm"), QStringLiteral("-EL")});
         QVERIFY2(diff.isEmpty(), qPrintable(diff));
         QCOMPARE(code.disassembly.size(), 5);
         QCOMPARE(trapping(code), 1);
@@ -226,8 +227,9 @@ private slots:
         QVERIFY(code.thumb);
         disassemble(code, Arch::Arm, std::nullopt);
         QVERIFY2(code.error.isEmpty(), qPrintable(code.error));
-        const QString diff = checkAgainstObjdump(
-            code, {QStringLiteral("-m"), QStringLiteral("arm"), QStringLiteral("-EL"), QStringLiteral("-M"), QStringLiteral("force-thumb")});
+        const QString diff = checkAgainstObjdump(code,
+                                                 {QStringLiteral("-m"), QStringLiteral("arm"), QStringLiteral("-EL"),
+                                                  QStringLiteral("-M"), QStringLiteral("force-thumb")});
         QVERIFY2(diff.isEmpty(), qPrintable(diff));
         QCOMPARE(trapping(code), 1);
         QCOMPARE(trapInsn(code)->text, QStringLiteral("ldrb r3, [r2, r3]"));

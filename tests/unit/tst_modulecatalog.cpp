@@ -12,9 +12,7 @@ namespace {
 QString readBuildId(const QString &ko)
 {
     const RunResult notes = run(QStringLiteral("readelf"), {QStringLiteral("-n"), ko});
-    return QRegularExpression(QStringLiteral("Build ID: ([0-9a-f]+)"))
-        .match(QString::fromUtf8(notes.out))
-        .captured(1);
+    return QRegularExpression(QStringLiteral("Build ID: ([0-9a-f]+)")).match(QString::fromUtf8(notes.out)).captured(1);
 }
 
 bool writeFile(const QString &path, const QByteArray &data)
@@ -75,14 +73,17 @@ private slots:
         QVERIFY(QFile::copy(ko, base + QStringLiteral("a/kmsfixture.ko")));
         QVERIFY(QFile::copy(ko, base + QStringLiteral("a/b/kmsfixture.ko")));
         SYMTEST_RUN(rx, QStringLiteral("xz"), QStringList({base + QStringLiteral("a/kmsfixture.ko")}));
-        SYMTEST_RUN(rz, QStringLiteral("zstd"),
-                    QStringList({QStringLiteral("-q"), QStringLiteral("--rm"), base + QStringLiteral("a/b/kmsfixture.ko")}));
+        SYMTEST_RUN(
+            rz, QStringLiteral("zstd"),
+            QStringList({QStringLiteral("-q"), QStringLiteral("--rm"), base + QStringLiteral("a/b/kmsfixture.ko")}));
         SYMTEST_RUN(rs, QStringLiteral("strip"),
                     QStringList({QStringLiteral("--strip-debug"), QStringLiteral("-o"),
                                  base + QStringLiteral("stripped.ko"), ko}));
         // Not modules: skipped in a directory.
         QVERIFY(writeFile(base + QStringLiteral("notes.ko"), "not an ELF file\n"));
-        QVERIFY(writeFile(base + QStringLiteral("bad.ko.xz"), "\xFD" "7zXZ garbage"));
+        QVERIFY(writeFile(base + QStringLiteral("bad.ko.xz"),
+                          "\xFD"
+                          "7zXZ garbage"));
         QVERIFY(writeFile(base + QStringLiteral("README"), "hello"));
         QVERIFY(writeFile(base + QStringLiteral("empty.ko.zst"), QByteArray()));
 
@@ -148,8 +149,9 @@ private slots:
         QVERIFY(dir.isValid());
         // Without a .modinfo the name comes from the file name; '-' becomes '_'.
         const QString renamed = dir.filePath(QStringLiteral("my-fixture_mod.ko"));
-        SYMTEST_RUN(r, QStringLiteral("objcopy"),
-                    QStringList({QStringLiteral("--rename-section"), QStringLiteral(".modinfo=.kmsinfo"), ko, renamed}));
+        SYMTEST_RUN(
+            r, QStringLiteral("objcopy"),
+            QStringList({QStringLiteral("--rename-section"), QStringLiteral(".modinfo=.kmsinfo"), ko, renamed}));
         ModuleCatalog catalog;
         QString error;
         QVERIFY2(catalog.addPath(renamed, &error), qPrintable(error));
@@ -157,8 +159,7 @@ private slots:
         for (const char *name : {"my_fixture_mod", "my-fixture-mod", "my-fixture_mod", "my_fixture-mod"})
             QVERIFY2(catalog.find(QLatin1String(name)), name);
         QVERIFY(!catalog.find(QStringLiteral("my.fixture.mod")));
-        QCOMPARE(ModuleCatalog::normalizedName(QStringLiteral("snd-hda-intel")),
-                 QStringLiteral("snd_hda_intel"));
+        QCOMPARE(ModuleCatalog::normalizedName(QStringLiteral("snd-hda-intel")), QStringLiteral("snd_hda_intel"));
     }
 
     void vmlinuxMustBeElf()

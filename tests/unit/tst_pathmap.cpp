@@ -23,10 +23,8 @@ private slots:
         map.add(QStringLiteral("/build/linux/drivers"), QStringLiteral("/src/drivers"));
         map.add(QStringLiteral("/build/linux"), QStringLiteral("/src/linux"));
         QVERIFY(!map.isEmpty());
-        QCOMPARE(map.map(QStringLiteral("/build/linux/drivers/pru/x.c")),
-                 QStringLiteral("/src/drivers/pru/x.c"));
-        QCOMPARE(map.map(QStringLiteral("/build/linux/kernel/fork.c")),
-                 QStringLiteral("/src/linux/kernel/fork.c"));
+        QCOMPARE(map.map(QStringLiteral("/build/linux/drivers/pru/x.c")), QStringLiteral("/src/drivers/pru/x.c"));
+        QCOMPARE(map.map(QStringLiteral("/build/linux/kernel/fork.c")), QStringLiteral("/src/linux/kernel/fork.c"));
         QCOMPARE(map.map(QStringLiteral("/build/other/y.c")), QStringLiteral("/home/me/b/other/y.c"));
         QCOMPARE(map.map(QStringLiteral("/elsewhere/z.c")), QStringLiteral("/elsewhere/z.c"));
     }

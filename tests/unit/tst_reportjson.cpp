@@ -43,6 +43,7 @@ KernelReport sampleReport()
     pc.file = QStringLiteral("/src/commons.c");
     pc.line = 123;
     pc.column = 9;
+    pc.inlinedFunction = QStringLiteral("pru0_mbox_peek");
     pc.inlinedBy = {{QStringLiteral("coordinator_callback"), QStringLiteral("/src/coord.c"), 88, 3}};
     Frame ret;
     ret.function = QStringLiteral("__hrtimer_run_queues");
@@ -86,6 +87,7 @@ private slots:
         QCOMPARE(f0.value("context").toString(), QStringLiteral("irq"));
         QVERIFY(f0.value("build_id").isNull());
         QCOMPARE(f0.value("inlined_by").toArray().first().toObject().value("line").toInt(), 88);
+        QCOMPARE(f0.value("inlined_function").toString(), QStringLiteral("pru0_mbox_peek"));
         const QJsonObject f1 = frames[1].toObject();
         QVERIFY(f1.value("file").isNull());
         QVERIFY(f1.value("line").isNull());
@@ -111,6 +113,7 @@ private slots:
         QCOMPARE(back.pid, r.pid);
         QCOMPARE(back.frames.size(), 2);
         QCOMPARE(back.frames[0].inlinedBy.size(), 1);
+        QCOMPARE(back.frames[0].inlinedFunction, QStringLiteral("pru0_mbox_peek"));
         QCOMPARE(back.frames[0].exactPc, true);
         QCOMPARE(back.frames[1].reliable, false);
         QCOMPARE(back.code->bytes, r.code->bytes);
@@ -123,7 +126,7 @@ private slots:
         QVERIFY(
             text.startsWith(QStringLiteral("== oops: NULL pointer dereference in pru0_comm_receive_msg  [panicked]")));
         QVERIFY(text.contains(QStringLiteral("pru0_comm_receive_msg+0x28/0x94 [shepherd]  {irq,pc}")));
-        QVERIFY(text.contains(QStringLiteral("at /src/commons.c:123:9 (not found here)")));
+        QVERIFY(text.contains(QStringLiteral("at /src/commons.c:123:9 (not found here)  (in inlined pru0_mbox_peek)")));
         QVERIFY(text.contains(QStringLiteral("inlined into coordinator_callback at /src/coord.c:88:3")));
         QVERIFY(text.contains(QStringLiteral("? __hrtimer_run_queues+0x1a4  {unreliable}")));
         QVERIFY(text.contains(QStringLiteral("(no vmlinux given)")));

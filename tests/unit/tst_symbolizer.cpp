@@ -70,9 +70,9 @@ QString loadFixture(const FixtureArch &arch, Fixture *fx)
         return QStringLiteral("fixture module missing: ") + problem;
     const RunResult sections = run(QStringLiteral("readelf"), {QStringLiteral("-SW"), fx->ko});
     const RunResult syms = run(QStringLiteral("readelf"), {QStringLiteral("-sW"), fx->ko});
-    const RunResult objdump = run(tool(arch.toolPrefix, "objdump"),
-                                  {QStringLiteral("-d"), QStringLiteral("-w"),
-                                   QStringLiteral("--no-show-raw-insn"), fx->ko});
+    const RunResult objdump
+        = run(tool(arch.toolPrefix, "objdump"),
+              {QStringLiteral("-d"), QStringLiteral("-w"), QStringLiteral("--no-show-raw-insn"), fx->ko});
     for (const RunResult *r : {&sections, &syms, &objdump}) {
         if (!r->ok)
             return r->error;
@@ -80,8 +80,7 @@ QString loadFixture(const FixtureArch &arch, Fixture *fx)
     fx->symbols = parseSymbols(syms.out, parseSections(sections.out));
     fx->instructions = parseObjdump(objdump.out);
     const RunResult notes = run(QStringLiteral("readelf"), {QStringLiteral("-n"), fx->ko});
-    const auto m = QRegularExpression(QStringLiteral("Build ID: ([0-9a-f]+)"))
-                       .match(QString::fromUtf8(notes.out));
+    const auto m = QRegularExpression(QStringLiteral("Build ID: ([0-9a-f]+)")).match(QString::fromUtf8(notes.out));
     fx->buildId = m.captured(1);
     if (fx->functions().size() < 6 || fx->instructions.isEmpty() || fx->buildId.isEmpty())
         return QStringLiteral("cannot read the fixture's symbols, code or build id");
@@ -119,8 +118,13 @@ QString runOracle(const Fixture &fx, const QList<Case> &cases,
     for (const Case &c : cases)
         wanted[c.section].insert(c.oracleAddress);
     for (auto it = wanted.cbegin(); it != wanted.cend(); ++it) {
-        QStringList args = {QStringLiteral("-a"), QStringLiteral("-f"), QStringLiteral("-i"),
-                            QStringLiteral("-j"), it.key(), QStringLiteral("-e"), fx.ko};
+        QStringList args = {QStringLiteral("-a"),
+                            QStringLiteral("-f"),
+                            QStringLiteral("-i"),
+                            QStringLiteral("-j"),
+                            it.key(),
+                            QStringLiteral("-e"),
+                            fx.ko};
         for (quint64 a : *it)
             args.append(QStringLiteral("0x%1").arg(a, 0, 16));
         const RunResult r = run(tool(fx.toolPrefix, "addr2line"), args);
@@ -134,8 +138,7 @@ QString runOracle(const Fixture &fx, const QList<Case> &cases,
 QString describe(const Frame &f)
 {
     QString s = QStringLiteral("%1+0x%2 %3 -> %4:%5")
-                    .arg(f.function.isEmpty() ? QStringLiteral("0x%1").arg(f.address.value_or(0), 0, 16)
-                                              : f.function)
+                    .arg(f.function.isEmpty() ? QStringLiteral("0x%1").arg(f.address.value_or(0), 0, 16) : f.function)
                     .arg(f.offset.value_or(0), 0, 16)
                     .arg(f.exactPc ? QStringLiteral("exact") : QStringLiteral("return"))
                     .arg(f.file)
@@ -161,8 +164,7 @@ QString compare(const Frame &f, const QList<OracleLocation> &chain)
     if (chain.isEmpty())
         return QStringLiteral("no oracle answer");
     if (chain.first().file == QLatin1String("??") || chain.first().line == 0) {
-        return f.error.isEmpty() && f.line != 0 ? QStringLiteral("oracle has no line, we do")
-                                                : QString();
+        return f.error.isEmpty() && f.line != 0 ? QStringLiteral("oracle has no line, we do") : QString();
     }
     if (!f.error.isEmpty())
         return QStringLiteral("error ") + f.error;
@@ -170,6 +172,9 @@ QString compare(const Frame &f, const QList<OracleLocation> &chain)
         return QStringLiteral("innermost location differs");
     if (f.inlinedBy.size() != chain.size() - 1)
         return QStringLiteral("inline depth differs");
+    // addr2line -f -i names the innermost (inlined) function first.
+    if (f.inlinedFunction != (chain.size() > 1 ? chain.first().function : QString()))
+        return QStringLiteral("inlined function differs");
     for (qsizetype i = 0; i < f.inlinedBy.size(); ++i) {
         const InlineCaller &c = f.inlinedBy.at(i);
         const OracleLocation &o = chain.at(i + 1);
@@ -247,9 +252,8 @@ private slots:
         for (auto it = perSection.cbegin(); it != perSection.cend(); ++it)
             summary.append(QStringLiteral("%1=%2").arg(it.key()).arg(it.value()));
         summary.sort();
-        qInfo("%s: %lld frames agree with addr2line (max inline depth %d): %s",
-              fixtureArches().at(arch).name, qlonglong(cases.size()), maxDepth,
-              qPrintable(summary.join(QStringLiteral(", "))));
+        qInfo("%s: %lld frames agree with addr2line (max inline depth %d): %s", fixtureArches().at(arch).name,
+              qlonglong(cases.size()), maxDepth, qPrintable(summary.join(QStringLiteral(", "))));
     }
 
     void absoluteAddresses_data() { oracleEveryInstruction_data(); }
@@ -273,8 +277,8 @@ private slots:
 
         QList<Case> cases;
         for (Case c : instructionCases(fx)) {
-            const auto load = std::find_if(loads.cbegin(), loads.cend(),
-                                           [&](const auto &l) { return l.first == c.section; });
+            const auto load
+                = std::find_if(loads.cbegin(), loads.cend(), [&](const auto &l) { return l.first == c.section; });
             if (load == loads.cend())
                 continue;
             const quint64 offset = *c.frame.offset;
@@ -463,13 +467,14 @@ private slots:
         frame.buildId = arm64.buildId;
         symbolizer.resolve(frame);
         QVERIFY2(frame.error.isEmpty(), qPrintable(frame.error));
-        const RunResult r = run(tool(fixtureArches().at(2).toolPrefix, "addr2line"),
-                                {QStringLiteral("-a"), QStringLiteral("-f"), QStringLiteral("-i"),
-                                 QStringLiteral("-j"), f.section, QStringLiteral("-e"), arm64.ko,
-                                 QStringLiteral("0x%1").arg(f.value + 8, 0, 16)});
+        const RunResult r
+            = run(tool(fixtureArches().at(2).toolPrefix, "addr2line"),
+                  {QStringLiteral("-a"), QStringLiteral("-f"), QStringLiteral("-i"), QStringLiteral("-j"), f.section,
+                   QStringLiteral("-e"), arm64.ko, QStringLiteral("0x%1").arg(f.value + 8, 0, 16)});
         QVERIFY2(r.ok, qPrintable(r.error));
         const auto chain = parseAddr2line(r.out).value(f.value + 8);
-        QVERIFY2(compare(frame, chain).isEmpty(), qPrintable(describe(frame) + QStringLiteral(" vs ") + describe(chain)));
+        QVERIFY2(compare(frame, chain).isEmpty(),
+                 qPrintable(describe(frame) + QStringLiteral(" vs ") + describe(chain)));
     }
 
     void pathMapAndSourceExists()
@@ -549,8 +554,8 @@ private slots:
         QVERIFY(!error.isEmpty());
         QVERIFY2(catalog.setVmlinux(exe, &error), qPrintable(error));
         Symbolizer symbolizer(catalog);
-        QStringList args = {QStringLiteral("-a"), QStringLiteral("-f"), QStringLiteral("-i"),
-                            QStringLiteral("-e"), exe};
+        QStringList args
+            = {QStringLiteral("-a"), QStringLiteral("-f"), QStringLiteral("-i"), QStringLiteral("-e"), exe};
         QList<Frame> frames;
         for (quint64 off = 0; off < work.size; ++off) {
             for (bool exact : {true, false}) {
@@ -569,8 +574,9 @@ private slots:
             symbolizer.resolve(f);
             const quint64 at = work.value + *f.offset - (!f.exactPc && *f.offset ? 1 : 0);
             const QString why = compare(f, chains.value(at));
-            QVERIFY2(why.isEmpty(), qPrintable(why + QStringLiteral(": ") + describe(f)
-                                               + QStringLiteral(" vs ") + describe(chains.value(at))));
+            QVERIFY2(why.isEmpty(),
+                     qPrintable(why + QStringLiteral(": ") + describe(f) + QStringLiteral(" vs ")
+                                + describe(chains.value(at))));
             inlined += !f.inlinedBy.isEmpty();
         }
         QVERIFY(inlined > 0);
@@ -597,11 +603,12 @@ private slots:
         const QString sectionsFile = dir.filePath(QStringLiteral("sections"));
         SYMTEST_RUN(oops, QStringLiteral("python3"),
                     QStringList({QStringLiteral(KMS_FIXTURE_SRC_DIR "/make-oops.py"), fx.ko,
-                                 QString::fromLatin1(fixtureArches().at(arch).name),
-                                 QStringLiteral("--sections-out"), sectionsFile}));
+                                 QString::fromLatin1(fixtureArches().at(arch).name), QStringLiteral("--sections-out"),
+                                 sectionsFile}));
         const QString text = QString::fromUtf8(oops.out);
-        static const QRegularExpression frameRe(QStringLiteral(
-            R"((RIP: 0010:|PC is at |pc : |\(|^\[[ 0-9.]+\]  )([A-Za-z_][\w.]*)\+0x([0-9a-f]+)/0x([0-9a-f]+)( \[kmsfixture\])?)"),
+        static const QRegularExpression frameRe(
+            QStringLiteral(
+                R"((RIP: 0010:|PC is at |pc : |\(|^\[[ 0-9.]+\]  )([A-Za-z_][\w.]*)\+0x([0-9a-f]+)/0x([0-9a-f]+)( \[kmsfixture\])?)"),
             QRegularExpression::MultilineOption);
         QList<Case> cases;
         int coreFrames = 0;
@@ -620,7 +627,7 @@ private slots:
             c.frame.offset = m.captured(3).toULongLong(nullptr, 16);
             c.frame.module = Module;
             c.frame.exactPc = prefix.startsWith(QLatin1String("RIP")) || prefix.startsWith(QLatin1String("PC"))
-                              || (prefix == QLatin1String("pc : "));
+                || (prefix == QLatin1String("pc : "));
             // arm64's Call trace starts with the pc frame again: an exact PC too.
             if (cases.size() == 1 && cases.first().frame.function == c.frame.function
                 && cases.first().frame.offset == c.frame.offset)
@@ -645,8 +652,10 @@ private slots:
             const auto chain = oracle.value(cases.at(i).section).value(cases.at(i).oracleAddress);
             QVERIFY2(compare(f, chain).isEmpty(), qPrintable(describe(f) + QStringLiteral(" vs ") + describe(chain)));
             QVERIFY2(f.line > 0, qPrintable(describe(f)));
-            if (i == 0) // the fault is in kmsfix_peek, inlined twice
+            if (i == 0) { // the fault is in kmsfix_peek, inlined twice
                 QCOMPARE(f.inlinedBy.size(), 2);
+                QCOMPARE(f.inlinedFunction, QStringLiteral("kmsfix_peek"));
+            }
         }
         QFile sections(sectionsFile);
         QVERIFY(sections.open(QIODevice::ReadOnly));

@@ -44,11 +44,11 @@ inline QString fixtureProblem(const QString &ko)
 }
 
 // Fails the calling test (not skips) when the fixture could not be built.
-#define SYMTEST_REQUIRE_FIXTURE(ko)                                                            \
-    do {                                                                                       \
-        const QString problem_ = symtest::fixtureProblem(ko);                                  \
-        if (!problem_.isEmpty())                                                               \
-            QFAIL(qPrintable(QStringLiteral("fixture module missing: ") + problem_));          \
+#define SYMTEST_REQUIRE_FIXTURE(ko)                                                                                    \
+    do {                                                                                                               \
+        const QString problem_ = symtest::fixtureProblem(ko);                                                          \
+        if (!problem_.isEmpty())                                                                                       \
+            QFAIL(qPrintable(QStringLiteral("fixture module missing: ") + problem_));                                  \
     } while (false)
 
 inline QString tool(const char *prefix, const char *name)
@@ -84,13 +84,12 @@ inline RunResult run(const QString &program, const QStringList &args, int timeou
     r.ok = p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
     if (!r.ok)
         r.error = QStringLiteral("%1 %2 failed: %3")
-                      .arg(program, args.join(QLatin1Char(' ')),
-                           QString::fromLocal8Bit(p.readAllStandardError()));
+                      .arg(program, args.join(QLatin1Char(' ')), QString::fromLocal8Bit(p.readAllStandardError()));
     return r;
 }
 
-#define SYMTEST_RUN(var, program, args)                                                        \
-    const symtest::RunResult var = symtest::run(program, args);                                \
+#define SYMTEST_RUN(var, program, args)                                                                                \
+    const symtest::RunResult var = symtest::run(program, args);                                                        \
     QVERIFY2(var.ok, qPrintable(var.error))
 
 struct ElfSymbol {
@@ -118,8 +117,8 @@ inline QHash<int, QString> parseSections(const QByteArray &readelfS)
 inline QList<ElfSymbol> parseSymbols(const QByteArray &readelfs, const QHash<int, QString> &sections)
 {
     QList<ElfSymbol> result;
-    static const QRegularExpression re(QStringLiteral(
-        R"(^\s*\d+:\s+([0-9a-f]+)\s+(\d+|0x[0-9a-f]+)\s+(\w+)\s+(\w+)\s+\w+\s+(\w+)\s+(\S+)\s*$)"));
+    static const QRegularExpression re(
+        QStringLiteral(R"(^\s*\d+:\s+([0-9a-f]+)\s+(\d+|0x[0-9a-f]+)\s+(\w+)\s+(\w+)\s+\w+\s+(\w+)\s+(\S+)\s*$)"));
     for (const QByteArray &line : readelfs.split('\n')) {
         const auto m = re.match(QString::fromUtf8(line));
         if (!m.hasMatch())

@@ -184,6 +184,20 @@ std::optional<FrameLineParser::Result> FrameLineParser::parse(QByteArrayView lin
         return r;
     }
 
+    // ARM32 since 5.x (no addresses printed): "f [mod] from g+0x88/0x4c8 [mod]".
+    if (addressCount == 0) {
+        const qsizetype from = s.indexOf(QByteArrayView(" from "));
+        if (from > 0) {
+            auto where = parseSymbol(s.first(from), false);
+            auto frame = parseSymbol(trimmedLeft(s.sliced(from + 6)), true);
+            if (where && frame && !where->offset) {
+                r.where = *where;
+                r.frame = *frame;
+                return r;
+            }
+        }
+    }
+
     bool unreliable = false;
     if (s.startsWith('?')) {
         unreliable = true;

@@ -69,6 +69,9 @@ struct Frame {
     int line = 0;
     int column = 0;
     bool sourceExists = false;
+    // When file:line lies in inlined code: the inlined function it belongs to (the frame's
+    // symbol is the function it was inlined into, outermost). Empty otherwise.
+    QString inlinedFunction;
     QList<InlineCaller> inlinedBy; // outward
     QString error; // why file/line is missing, empty when resolved
 };

@@ -22,8 +22,21 @@ constexpr int maxReportLines = 2000;
 constexpr int maxUnknownAfterTrace = 20;
 constexpr int maxLinesAwaitingLastPart = 300;
 constexpr int maxLinesWaitingForPanic = 8;
+constexpr int maxRegisterRepeatLines = 24;
 constexpr double maxSilenceSeconds = 10.0;
 constexpr std::size_t maxCallerStreams = 64;
+
+// "RIP: 0010:f+0x1/0x2 [m]", "Code: ...", "RAX: ... RBX: ...", "FS:  ...", "PKRU: 55555554":
+// the register dump x86 repeats after the end marker.
+bool isRegisterRepeatLine(QByteArrayView t)
+{
+    if (startsWith(t, "Code: "))
+        return true;
+    qsizetype i = 0;
+    while (i < t.size() && i < 6 && ((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9')))
+        ++i;
+    return i >= 2 && i < t.size() && t[i] == ':' && (i + 1 == t.size() || t[i + 1] == ' ');
+}
 
 enum class Phase { Header, Trace, PostTrace, AfterEnd, AfterPanic };
 
@@ -107,6 +120,7 @@ struct ReportDetector::Stream {
     int headerLines = 0;
     int unknownAfterTrace = 0;
     int linesSinceEnd = 0;
+    int registerRepeatLines = 0;
     bool sawStackBacktrace = false;
     std::optional<int> cpu;
     std::optional<double> lastTimestamp;
@@ -120,7 +134,7 @@ struct ReportDetector::Stream {
         lines.clear();
         phase = Phase::Header;
         panicked = interleaved = sawStackBacktrace = false;
-        headerLines = unknownAfterTrace = linesSinceEnd = 0;
+        headerLines = unknownAfterTrace = linesSinceEnd = registerRepeatLines = 0;
         cpu.reset();
         lastTimestamp.reset();
     }
@@ -296,6 +310,10 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
 
     switch (s.phase) {
     case Phase::AfterEnd:
+        // x86 (since 4.x) prints RIP, Code and the registers again after the end marker, then
+        // "Kernel panic": those lines do not count against the wait for the panic.
+        if (isRegisterRepeatLine(t) && ++s.registerRepeatLines <= maxRegisterRepeatLines)
+            return Step::Skipped;
         // Only a panic (handled above) joins a report after its end marker.
         if (++s.linesSinceEnd > maxLinesWaitingForPanic) {
             emitReport(s, false);

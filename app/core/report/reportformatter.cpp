@@ -79,7 +79,9 @@ void writeFrames(QTextStream &out, const KernelReport &report)
             << (frame.reliable ? "  " : "? ") << formatFrameSymbol(frame) << frameTags(frame) << '\n';
         const QString location = formatFrameLocation(frame);
         if (!location.isEmpty())
-            out << (frame.file.isEmpty() ? "        " : "        at ") << location << '\n';
+            out << (frame.file.isEmpty() ? "        " : "        at ") << location
+                << (frame.inlinedFunction.isEmpty() ? QString() : QStringLiteral("  (in inlined %1)").arg(frame.inlinedFunction))
+                << '\n';
         for (const InlineCaller &caller : frame.inlinedBy) {
             out << "        inlined into " << caller.function;
             if (!caller.file.isEmpty()) {

@@ -116,6 +116,7 @@ Frame frameFromJson(const QJsonObject &o)
     f.line = o.value(QStringLiteral("line")).toInt();
     f.column = o.value(QStringLiteral("column")).toInt();
     f.sourceExists = o.value(QStringLiteral("source_exists")).toBool();
+    f.inlinedFunction = o.value(QStringLiteral("inlined_function")).toString();
     f.error = o.value(QStringLiteral("error")).toString();
     const QJsonArray inlined = o.value(QStringLiteral("inlined_by")).toArray();
     for (const QJsonValue &v : inlined) {
@@ -154,6 +155,7 @@ QJsonObject toJson(const Frame &frame)
         {QStringLiteral("line"), positiveOrNull(frame.line)},
         {QStringLiteral("column"), positiveOrNull(frame.column)},
         {QStringLiteral("source_exists"), frame.file.isEmpty() ? QJsonValue() : QJsonValue(frame.sourceExists)},
+        {QStringLiteral("inlined_function"), stringOrNull(frame.inlinedFunction)},
         {QStringLiteral("inlined_by"), inlinedBy},
         {QStringLiteral("error"), stringOrNull(frame.error)},
     };

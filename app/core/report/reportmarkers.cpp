@@ -147,6 +147,15 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
                 return make(ReportKind::Oops, "kernel paging request", true);
             return make(ReportKind::Oops, "Oops", true);
         }
+        if (startsWith(t, "Unhandled fault: ")) {
+            // ARM32 do_DataAbort: "Unhandled fault: page domain fault (0x01b) at 0x00000174",
+            // followed by "Internal error: : 1b [#1]".
+            QByteArrayView what = t.sliced(17);
+            const qsizetype code = what.indexOf(QByteArrayView(" (0x"));
+            if (code > 0)
+                what = what.first(code);
+            return make(ReportKind::Oops, trimmed(what), true);
+        }
         if (startsWith(t, "UBSAN: "))
             return make(ReportKind::Ubsan, sanitizerHead(trimmed(t)));
         return std::nullopt;

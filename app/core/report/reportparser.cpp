@@ -212,6 +212,8 @@ std::optional<std::uint64_t> faultAddressIn(QByteArrayView t)
         "paging request at ", "for data at address ", "Read of size", "Write of size",
         "Failing address: ", "non-canonical address ", "kernel paging request at ",
     };
+    if (t.startsWith(QByteArrayView("Unhandled fault: ")))
+        return hexAfter(t, ") at ");
     for (const char *k : keys) {
         const QByteArrayView key(k);
         if (key.startsWith("Read") || key.startsWith("Write")) {
@@ -340,9 +342,10 @@ void Parser::addFrame(Frame f)
             f.reliable = true;
         } else {
             Frame p = *pc;
-            // The oops' own PC (printed before the trace) says nothing of its context; an
-            // interrupted PC inside the trace belongs to the context being printed.
-            p.context = &pc == &m_pcFrame ? FrameContext::None : m_context;
+            // The oops' own PC ran in the context the trace starts with ("<IRQ>" first: the
+            // fault was in the IRQ); an interrupted PC inside the trace belongs to the context
+            // being printed. Either way: the current one.
+            p.context = m_context;
             if (p.inputLine == 0)
                 p.inputLine = m_currentLine;
             m_primary.append(p);

@@ -14,8 +14,8 @@ struct Decoded {
 
 // Decodes [begin, end) of `bytes` completely; false when some bytes do not decode or the last
 // instruction runs past `end`.
-bool decodeRange(csh handle, const QByteArray &bytes, qsizetype begin, qsizetype end,
-                 QList<Decoded> *out, bool allowTail)
+bool decodeRange(csh handle, const QByteArray &bytes, qsizetype begin, qsizetype end, QList<Decoded> *out,
+                 bool allowTail)
 {
     const auto *data = reinterpret_cast<const uint8_t *>(bytes.constData()) + begin;
     size_t size = size_t(end - begin);

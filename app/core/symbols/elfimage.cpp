@@ -107,8 +107,7 @@ bool decompressZstd(const QString &path, const QByteArray &in, QByteArray *out, 
     Q_UNUSED(in);
     QProcess zstd;
     zstd.start(QStringLiteral("zstd"), {QStringLiteral("-dcq"), QStringLiteral("--"), path});
-    if (!zstd.waitForFinished(60000) || zstd.exitStatus() != QProcess::NormalExit
-        || zstd.exitCode() != 0) {
+    if (!zstd.waitForFinished(60000) || zstd.exitStatus() != QProcess::NormalExit || zstd.exitCode() != 0) {
         *error = QStringLiteral("zstd: cannot decompress (%1)")
                      .arg(zstd.error() == QProcess::FailedToStart
                               ? QStringLiteral("the zstd program is not installed")
@@ -157,8 +156,8 @@ int open(const QString &path, Compression *compression, QString *error)
     const QByteArray packed = file.readAll();
     file.close();
     QByteArray image;
-    const bool ok = kind == Compression::Xz ? decompressXz(packed, &image, error)
-                                            : decompressZstd(path, packed, &image, error);
+    const bool ok
+        = kind == Compression::Xz ? decompressXz(packed, &image, error) : decompressZstd(path, packed, &image, error);
     if (!ok)
         return -1;
 
@@ -173,8 +172,8 @@ int open(const QString &path, Compression *compression, QString *error)
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            *error = QStringLiteral("cannot hold the decompressed image: %1")
-                         .arg(QString::fromLocal8Bit(strerror(errno)));
+            *error
+                = QStringLiteral("cannot hold the decompressed image: %1").arg(QString::fromLocal8Bit(strerror(errno)));
             ::close(mfd);
             return -1;
         }

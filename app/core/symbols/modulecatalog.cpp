@@ -17,7 +17,7 @@ namespace {
 bool isModuleFileName(const QString &fileName)
 {
     return fileName.endsWith(QLatin1String(".ko")) || fileName.endsWith(QLatin1String(".ko.xz"))
-           || fileName.endsWith(QLatin1String(".ko.zst"));
+        || fileName.endsWith(QLatin1String(".ko.zst"));
 }
 
 QString nameFromFileName(const QString &path)
@@ -74,8 +74,7 @@ QByteArray normalizedBuildId(const QByteArray &id)
 {
     static const QByteArray hexDigits = QByteArrayLiteral("0123456789abcdefABCDEF");
     const bool isHex = !id.isEmpty() && id.size() % 2 == 0
-                       && std::all_of(id.begin(), id.end(),
-                                      [](char c) { return hexDigits.contains(c); });
+        && std::all_of(id.begin(), id.end(), [](char c) { return hexDigits.contains(c); });
     return isHex ? id.toLower() : id.toHex();
 }
 
@@ -105,9 +104,9 @@ bool ModuleCatalog::inspect(const QString &path, Entry *entry, QString *error)
             elf_end(elf);
         ::close(fd);
         *error = QStringLiteral("%1: not an ELF file%2")
-                     .arg(path, compression == elfimage::Compression::None
-                                    ? QString()
-                                    : QStringLiteral(" (after decompression)"));
+                     .arg(path,
+                          compression == elfimage::Compression::None ? QString()
+                                                                     : QStringLiteral(" (after decompression)"));
         return false;
     }
     Entry e;
@@ -119,8 +118,7 @@ bool ModuleCatalog::inspect(const QString &path, Entry *entry, QString *error)
     const ssize_t idLen = dwelf_elf_gnu_build_id(elf, &id);
     if (idLen > 0 && id)
         e.buildId = QByteArray(static_cast<const char *>(id), qsizetype(idLen)).toHex();
-    e.hasDebugInfo = hasSection(elf, shstrndx, ".debug_info")
-                     || hasSection(elf, shstrndx, ".zdebug_info");
+    e.hasDebugInfo = hasSection(elf, shstrndx, ".debug_info") || hasSection(elf, shstrndx, ".zdebug_info");
     elf_end(elf);
     ::close(fd);
     *entry = e;
@@ -192,8 +190,8 @@ bool ModuleCatalog::addPath(const QString &path, QString *error)
     }
     if (info.isDir()) {
         QStringList files;
-        QDirIterator it(path, QDir::Files | QDir::Readable, QDirIterator::Subdirectories
-                                                                   | QDirIterator::FollowSymlinks);
+        QDirIterator it(path, QDir::Files | QDir::Readable,
+                        QDirIterator::Subdirectories | QDirIterator::FollowSymlinks);
         while (it.hasNext()) {
             const QString file = it.next();
             if (isModuleFileName(it.fileName()))

@@ -40,6 +40,7 @@ struct Location {
     QString file; // as recorded in DWARF, made absolute; not yet mapped
     int line = 0;
     int column = 0;
+    QString inlinedFunction; // the inlined function file:line is in, empty when not inlined
     QList<InlineCaller> inlinedBy;
     QString error;
 };
@@ -87,10 +88,9 @@ public:
         // left to libdwfl, which maps it without copying.
         unsigned char ident[EI_NIDENT + 2] = {};
         const bool relocatable = ::pread(fd, ident, sizeof ident, 0) == ssize_t(sizeof ident)
-                                 && memcmp(ident, ELFMAG, SELFMAG) == 0
-                                 && (ident[EI_DATA] == ELFDATA2MSB
-                                         ? ident[EI_NIDENT] == 0 && ident[EI_NIDENT + 1] == ET_REL
-                                         : ident[EI_NIDENT] == ET_REL && ident[EI_NIDENT + 1] == 0);
+            && memcmp(ident, ELFMAG, SELFMAG) == 0
+            && (ident[EI_DATA] == ELFDATA2MSB ? ident[EI_NIDENT] == 0 && ident[EI_NIDENT + 1] == ET_REL
+                                              : ident[EI_NIDENT] == ET_REL && ident[EI_NIDENT + 1] == 0);
         if (!relocatable)
             return reportOffline(name, path, fd);
         if (!loadImage(fd)) {
@@ -114,8 +114,7 @@ private:
         if (fstat(fd, &st) != 0 || st.st_size <= 0)
             return false;
         m_imageSize = size_t(st.st_size);
-        void *image = mmap(nullptr, m_imageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE,
-                           fd, 0);
+        void *image = mmap(nullptr, m_imageSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (image == MAP_FAILED)
             return false;
         m_image = image;
@@ -139,8 +138,7 @@ private:
         }
         dwfl_report_begin(m_dwfl);
         // libdwfl takes the descriptor over (closed by dwfl_end, or on failure).
-        m_mod = dwfl_report_offline(m_dwfl, name.toUtf8().constData(),
-                                    QFile::encodeName(path).constData(), fd);
+        m_mod = dwfl_report_offline(m_dwfl, name.toUtf8().constData(), QFile::encodeName(path).constData(), fd);
         if (!m_mod || dwfl_report_end(m_dwfl, nullptr, nullptr) != 0) {
             m_error = QStringLiteral("libdwfl: %1").arg(QString::fromUtf8(dwfl_errmsg(-1)));
             m_mod = nullptr;
@@ -178,8 +176,7 @@ private:
         }
         m_path = QFile::encodeName(path);
         dwfl_report_begin(m_dwfl);
-        m_mod = dwfl_report_module(m_dwfl, name.toUtf8().constData(), layoutBase,
-                                   std::max(end, layoutBase + 1));
+        m_mod = dwfl_report_module(m_dwfl, name.toUtf8().constData(), layoutBase, std::max(end, layoutBase + 1));
         if (!m_mod || dwfl_report_end(m_dwfl, nullptr, nullptr) != 0) {
             m_error = QStringLiteral("libdwfl: %1").arg(QString::fromUtf8(dwfl_errmsg(-1)));
             m_mod = nullptr;
@@ -203,8 +200,7 @@ private:
         return true;
     }
 
-    static int findElf(Dwfl_Module *, void **userdata, const char *, Dwarf_Addr, char **fileName,
-                       Elf **elfp)
+    static int findElf(Dwfl_Module *, void **userdata, const char *, Dwarf_Addr, char **fileName, Elf **elfp)
     {
         auto *self = static_cast<LoadedModule *>(*userdata);
         if (!self || !self->m_elf)
@@ -215,8 +211,8 @@ private:
         return -1;
     }
 
-    static int sectionAddress(Dwfl_Module *, void **userdata, const char *, Dwarf_Addr,
-                              const char *, GElf_Word shndx, const GElf_Shdr *, Dwarf_Addr *addr)
+    static int sectionAddress(Dwfl_Module *, void **userdata, const char *, Dwarf_Addr, const char *, GElf_Word shndx,
+                              const GElf_Shdr *, Dwarf_Addr *addr)
     {
         auto *self = static_cast<LoadedModule *>(*userdata);
         const auto it = self ? self->m_layout.constFind(shndx) : decltype(self->m_layout)::const_iterator();
@@ -250,8 +246,7 @@ public:
     }
 
     // A load address (section loaded at the given base) in libdwfl's layout.
-    std::optional<GElf_Addr> fromLoadAddress(quint64 address,
-                                             const QList<QPair<QString, quint64>> &loaded) const
+    std::optional<GElf_Addr> fromLoadAddress(quint64 address, const QList<QPair<QString, quint64>> &loaded) const
     {
         std::optional<GElf_Addr> result;
         quint64 bestBase = 0;
@@ -313,8 +308,7 @@ private:
             GElf_Sym sym;
             GElf_Addr address = 0;
             GElf_Word shndx = 0;
-            const char *name = dwfl_module_getsym_info(m_mod, i, &sym, &address, &shndx, nullptr,
-                                                       nullptr);
+            const char *name = dwfl_module_getsym_info(m_mod, i, &sym, &address, &shndx, nullptr, nullptr);
             if (!name || !*name || name[0] == '$') // ARM/arm64 mapping symbols ($a, $d, $x)
                 continue;
             const int type = GELF_ST_TYPE(sym.st_info);
@@ -324,8 +318,7 @@ private:
             auto &list = m_symbols[QByteArray(name)];
             // Functions first: a data symbol of the same name is a last resort.
             if (s.function) {
-                auto pos = std::find_if(list.begin(), list.end(),
-                                        [](const Symbol &o) { return !o.function; });
+                auto pos = std::find_if(list.begin(), list.end(), [](const Symbol &o) { return !o.function; });
                 list.insert(pos, s);
             } else {
                 list.append(s);
@@ -376,6 +369,8 @@ private:
                 Dwarf_Die *die = &scopes[i];
                 if (dwarf_tag(die) != DW_TAG_inlined_subroutine)
                     continue;
+                if (loc.inlinedBy.isEmpty())
+                    loc.inlinedFunction = dieName(die);
                 InlineCaller caller;
                 for (qsizetype j = i + 1; j < scopes.size(); ++j) {
                     const int tag = dwarf_tag(&scopes[j]);
@@ -517,6 +512,7 @@ void clearResolution(Frame &frame)
     frame.line = 0;
     frame.column = 0;
     frame.sourceExists = false;
+    frame.inlinedFunction.clear();
     frame.inlinedBy.clear();
     frame.error.clear();
 }
@@ -584,6 +580,7 @@ struct Symbolizer::Private {
         frame.line = loc.line;
         frame.column = loc.column;
         frame.sourceExists = QFileInfo::exists(frame.file);
+        frame.inlinedFunction = loc.inlinedFunction;
         frame.inlinedBy = loc.inlinedBy;
         for (InlineCaller &caller : frame.inlinedBy)
             caller.file = paths.map(caller.file);
@@ -603,8 +600,7 @@ struct Symbolizer::Private {
         return {};
     }
 
-    void resolveIn(Frame &frame, LoadedModule *mod, const QList<QPair<QString, quint64>> *bases,
-                   bool linkAddresses)
+    void resolveIn(Frame &frame, LoadedModule *mod, const QList<QPair<QString, quint64>> *bases, bool linkAddresses)
     {
         if (!mod->error().isEmpty()) {
             frame.error = mod->error();
@@ -691,8 +687,7 @@ Symbolizer::Symbolizer(const ModuleCatalog &catalog, PathMap paths)
 
 Symbolizer::~Symbolizer() = default;
 
-void Symbolizer::setSectionAddresses(const QString &module,
-                                     const QList<QPair<QString, quint64>> &sections)
+void Symbolizer::setSectionAddresses(const QString &module, const QList<QPair<QString, quint64>> &sections)
 {
     d->sections.insert(ModuleCatalog::normalizedName(module), sections);
     // Cached lookups stay valid: they are keyed by the module's own layout, not by load address.
@@ -711,8 +706,8 @@ void Symbolizer::resolve(KernelReport &report)
         std::optional<quint64> pc;
         for (const Register &reg : std::as_const(report.registers)) {
             const QString name = reg.name.toLower();
-            if (name == QLatin1String("pc") || name == QLatin1String("rip")
-                || name == QLatin1String("eip") || name == QLatin1String("ip")) {
+            if (name == QLatin1String("pc") || name == QLatin1String("rip") || name == QLatin1String("eip")
+                || name == QLatin1String("ip")) {
                 pc = reg.value;
                 break;
             }
