@@ -20,13 +20,14 @@ constexpr qsizetype targetBytes = 100 * 1024 * 1024;
 QList<QByteArray> corpusLogs()
 {
     QList<QByteArray> logs;
-    const QStringList dirs{QStringLiteral(KMS_TEST_DATA_DIR "/corpus/satyr"), QStringLiteral(KMS_TEST_DATA_DIR "/corpus/abrt"),
-                           QStringLiteral(KMS_SAMPLES_DIR)};
+    const QStringList dirs{QStringLiteral(KMS_TEST_DATA_DIR "/corpus/satyr"),
+                           QStringLiteral(KMS_TEST_DATA_DIR "/corpus/abrt"), QStringLiteral(KMS_SAMPLES_DIR)};
     for (const QString &dir : dirs) {
         QDirIterator it(dir, QDir::Files);
         while (it.hasNext()) {
             const QString path = it.next();
-            if (path.endsWith(QLatin1String(".md")) || path.endsWith(QLatin1String(".tsv")) || path.endsWith(QLatin1String(".right")))
+            if (path.endsWith(QLatin1String(".md")) || path.endsWith(QLatin1String(".tsv"))
+                || path.endsWith(QLatin1String(".right")))
                 continue;
             QFile f(path);
             if (f.open(QIODevice::ReadOnly)) {
@@ -48,7 +49,8 @@ QByteArray noise(int count, double &clock)
         "shprd.k: sync-loop: 100 ms boundary, correction 12 ppm, error -340 ns",
         "remoteproc remoteproc1: powering up 4a334000.pru",
         "IPv6: ADDRCONF(NETDEV_CHANGE): eth0: link becomes ready",
-        "audit: type=1400 audit(1700000000.123:42): apparmor=\"STATUS\" operation=\"profile_load\" profile=\"unconfined\"",
+        "audit: type=1400 audit(1700000000.123:42): apparmor=\"STATUS\" operation=\"profile_load\" "
+        "profile=\"unconfined\"",
         "cma: cma_alloc: alloc failed, req-size: 3811 pages, ret: -16",
         "prudaq: telemetry t_ns=123456789 sync_err_ns=-120 corr_ppm=3 loop_us=42",
         "systemd[1]: Started Session 3 of user debian.",
@@ -100,7 +102,9 @@ void BM_DetectReports(benchmark::State &state)
             frames += r.frames.size();
         });
         LineSplitter splitter;
-        const auto sink = [&](QByteArrayView line, bool) { detector.feedLine(line); };
+        const auto sink = [&](QByteArrayView line, bool) {
+            detector.feedLine(line);
+        };
         splitter.feed(log, sink);
         splitter.finish(sink);
         detector.finish();
@@ -120,7 +124,9 @@ void BM_SplitOnly(benchmark::State &state)
     for (auto _ : state) {
         LineSplitter splitter;
         qint64 lines = 0;
-        const auto sink = [&](QByteArrayView, bool) { ++lines; };
+        const auto sink = [&](QByteArrayView, bool) {
+            ++lines;
+        };
         splitter.feed(log, sink);
         splitter.finish(sink);
         benchmark::DoNotOptimize(lines);

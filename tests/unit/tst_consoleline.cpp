@@ -63,7 +63,8 @@ private slots:
     void syslogPrefix()
     {
         QByteArray scratch;
-        const auto l = parseConsoleLine("Mar  3 10:00:00 beaglebone kernel: [  942.541300] PC is at f+0x28/0x94", scratch);
+        const auto l
+            = parseConsoleLine("Mar  3 10:00:00 beaglebone kernel: [  942.541300] PC is at f+0x28/0x94", scratch);
         QCOMPARE(text(l), QByteArray("PC is at f+0x28/0x94"));
         QCOMPARE(l.host.toByteArray(), QByteArray("beaglebone"));
         QVERIFY(l.fromKernel);

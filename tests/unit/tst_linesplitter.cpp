@@ -89,11 +89,21 @@ private slots:
         for (int i = 0; i < 300; ++i) {
             input += "line " + QByteArray::number(i);
             switch (i % 5) {
-            case 0: input += "\n"; break;
-            case 1: input += "\r\n"; break;
-            case 2: input += "\r"; break;
-            case 3: input += "\r\r\n"; break;
-            default: input += QByteArray(i % 50 == 4 ? 70000 : i, 'z') + "\n"; break;
+            case 0:
+                input += "\n";
+                break;
+            case 1:
+                input += "\r\n";
+                break;
+            case 2:
+                input += "\r";
+                break;
+            case 3:
+                input += "\r\r\n";
+                break;
+            default:
+                input += QByteArray(i % 50 == 4 ? 70000 : i, 'z') + "\n";
+                break;
             }
         }
         const Collected whole = split({input});

@@ -42,7 +42,9 @@ QList<KernelReport> detectForHost(const QByteArray &log)
     ReportDetector d([&](KernelReport &&r) { out.append(std::move(r)); });
     d.setSyslogHost("testhost");
     LineSplitter splitter;
-    const auto sink = [&](QByteArrayView line, bool) { d.feedLine(line); };
+    const auto sink = [&](QByteArrayView line, bool) {
+        d.feedLine(line);
+    };
     splitter.feed(log, sink);
     splitter.finish(sink);
     d.finish();
@@ -141,7 +143,10 @@ private slots:
                 qInfo().noquote() << (ok ? "frame count" : "MISS") << file << "satyr:" << expFirst << expLast
                                   << expFrames << "frames" << expModules << "modules | kmodscope:" << first << last
                                   << frames.size() << "frames" << modules << "modules in" << reports.size()
-                                  << "report(s)" << (acceptedSatyrMisses.contains(file) ? QString::fromUtf8(acceptedSatyrMisses.value(file)) : QString());
+                                  << "report(s)"
+                                  << (acceptedSatyrMisses.contains(file)
+                                          ? QString::fromUtf8(acceptedSatyrMisses.value(file))
+                                          : QString());
             }
             if (!ok && !acceptedSatyrMisses.contains(file))
                 unexpected.append(file);
@@ -196,7 +201,9 @@ private slots:
                     titles.append(r.title);
                 qInfo().noquote() << "MISS" << file << "ABRT:" << expected << "kmodscope:" << reports.size()
                                   << titles.join(QStringLiteral("; "))
-                                  << (acceptedAbrtMisses.contains(file) ? QString::fromUtf8(acceptedAbrtMisses.value(file)) : QString());
+                                  << (acceptedAbrtMisses.contains(file)
+                                          ? QString::fromUtf8(acceptedAbrtMisses.value(file))
+                                          : QString());
                 if (!acceptedAbrtMisses.contains(file))
                     unexpected.append(file);
             }

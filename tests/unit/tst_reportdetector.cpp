@@ -33,17 +33,18 @@ QString frameName(const Frame &f)
     return f.function;
 }
 
-const QByteArray x86Warning = "[   10.000000] ------------[ cut here ]------------\n"
-                              "[   10.000001] WARNING: CPU: 1 PID: 77 at drivers/prudaq/ring.c:42 ring_push+0x10/0x40 [prudaq]\n"
-                              "[   10.000002] Modules linked in: prudaq(O)\n"
-                              "[   10.000003] CPU: 1 PID: 77 Comm: insmod Tainted: G           O       6.1.0-13-amd64 #1\n"
-                              "[   10.000004] RIP: 0010:ring_push+0x10/0x40 [prudaq]\n"
-                              "[   10.000005] Call Trace:\n"
-                              "[   10.000006]  <TASK>\n"
-                              "[   10.000007]  prudaq_init+0x20/0x1000 [prudaq]\n"
-                              "[   10.000008]  do_one_initcall+0x41/0x200\n"
-                              "[   10.000009]  </TASK>\n"
-                              "[   10.000010] ---[ end trace 0000000000000000 ]---\n";
+const QByteArray x86Warning
+    = "[   10.000000] ------------[ cut here ]------------\n"
+      "[   10.000001] WARNING: CPU: 1 PID: 77 at drivers/prudaq/ring.c:42 ring_push+0x10/0x40 [prudaq]\n"
+      "[   10.000002] Modules linked in: prudaq(O)\n"
+      "[   10.000003] CPU: 1 PID: 77 Comm: insmod Tainted: G           O       6.1.0-13-amd64 #1\n"
+      "[   10.000004] RIP: 0010:ring_push+0x10/0x40 [prudaq]\n"
+      "[   10.000005] Call Trace:\n"
+      "[   10.000006]  <TASK>\n"
+      "[   10.000007]  prudaq_init+0x20/0x1000 [prudaq]\n"
+      "[   10.000008]  do_one_initcall+0x41/0x200\n"
+      "[   10.000009]  </TASK>\n"
+      "[   10.000010] ---[ end trace 0000000000000000 ]---\n";
 
 } // namespace
 
@@ -67,7 +68,8 @@ private slots:
         QCOMPARE(r.firstLine, 1);
         QCOMPARE(r.lastLine, 97);
         QCOMPARE(r.lines.size(), 97);
-        QCOMPARE(r.lines.front(), QStringLiteral("Unable to handle kernel NULL pointer dereference at virtual address 000001c1"));
+        QCOMPARE(r.lines.front(),
+                 QStringLiteral("Unable to handle kernel NULL pointer dereference at virtual address 000001c1"));
         QCOMPARE(r.cpu, std::optional<int>(0));
         QCOMPARE(r.pid, std::optional<int>(1726));
         QCOMPARE(r.comm, QStringLiteral("modprobe"));
@@ -78,14 +80,34 @@ private slots:
         QCOMPARE(r.modules.back(), QStringLiteral("virtio_ring"));
         QVERIFY(!r.modules.contains(QStringLiteral("[last")));
 
-        const QStringList expected{
-            "pru0_comm_receive_msg", "coordinator_callback", "__hrtimer_run_queues", "hrtimer_interrupt",
-            "omap2_gp_timer_interrupt", "__handle_irq_event_percpu", "handle_irq_event_percpu", "handle_irq_event",
-            "handle_level_irq", "generic_handle_irq", "__handle_domain_irq", "omap_intc_handle_irq", "__irq_svc",
-            "vprintk_emit", "vprintk_default", "vprintk_func", "printk", "mem_interface_exit",
-            "shepherd_drv_remove", "platform_drv_remove", "device_release_driver_internal", "driver_detach",
-            "bus_remove_driver", "driver_unregister", "platform_driver_unregister", "shepherd_driver_exit",
-            "sys_delete_module", "ret_fast_syscall"};
+        const QStringList expected{"pru0_comm_receive_msg",
+                                   "coordinator_callback",
+                                   "__hrtimer_run_queues",
+                                   "hrtimer_interrupt",
+                                   "omap2_gp_timer_interrupt",
+                                   "__handle_irq_event_percpu",
+                                   "handle_irq_event_percpu",
+                                   "handle_irq_event",
+                                   "handle_level_irq",
+                                   "generic_handle_irq",
+                                   "__handle_domain_irq",
+                                   "omap_intc_handle_irq",
+                                   "__irq_svc",
+                                   "vprintk_emit",
+                                   "vprintk_default",
+                                   "vprintk_func",
+                                   "printk",
+                                   "mem_interface_exit",
+                                   "shepherd_drv_remove",
+                                   "platform_drv_remove",
+                                   "device_release_driver_internal",
+                                   "driver_detach",
+                                   "bus_remove_driver",
+                                   "driver_unregister",
+                                   "platform_driver_unregister",
+                                   "shepherd_driver_exit",
+                                   "sys_delete_module",
+                                   "ret_fast_syscall"};
         QStringList names;
         for (const Frame &f : r.frames)
             names.append(frameName(f));
@@ -194,10 +216,7 @@ private slots:
         QVERIFY(!r.code.has_value()); // "Code: Bad RIP value."; the user-space Code: is not it
     }
 
-    void cmaLogHasNoReport()
-    {
-        QVERIFY(detectReports(readSample("arm32-reload-cma-alloc-failure.log")).isEmpty());
-    }
+    void cmaLogHasNoReport() { QVERIFY(detectReports(readSample("arm32-reload-cma-alloc-failure.log")).isEmpty()); }
 
     void crlfAnsiAndChunkingGiveTheSameReport()
     {
@@ -558,8 +577,8 @@ private slots:
 
     void streamingEqualsWholeBuffer()
     {
-        const QByteArray log = readSample("x86_64-null-deref-in-exit.log") + readSample("arm32-reload-cma-alloc-failure.log")
-            + readSample("arm32-hrtimer-uaf-unload-panic.log");
+        const QByteArray log = readSample("x86_64-null-deref-in-exit.log")
+            + readSample("arm32-reload-cma-alloc-failure.log") + readSample("arm32-hrtimer-uaf-unload-panic.log");
         const auto whole = detectReports(log);
         QCOMPARE(whole.size(), 2);
         QCOMPARE(whole[1].firstLine, 45 + 16 + 1);

@@ -50,8 +50,7 @@ inline QByteArrayView trimmedLeft(QByteArrayView s)
     return s.sliced(b);
 }
 
-template<qsizetype N>
-inline bool startsWith(QByteArrayView s, const char (&lit)[N])
+template<qsizetype N> inline bool startsWith(QByteArrayView s, const char (&lit)[N])
 {
     constexpr qsizetype n = N - 1;
     if (s.size() < n)
@@ -63,8 +62,7 @@ inline bool startsWith(QByteArrayView s, const char (&lit)[N])
     return true;
 }
 
-template<qsizetype N>
-inline bool contains(QByteArrayView s, const char (&lit)[N])
+template<qsizetype N> inline bool contains(QByteArrayView s, const char (&lit)[N])
 {
     return s.indexOf(QByteArrayView(lit, N - 1)) >= 0;
 }

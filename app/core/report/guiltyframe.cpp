@@ -13,6 +13,7 @@ namespace {
 const QSet<QString> &exactNames()
 {
     static const QSet<QString> names = [] {
+        // clang-format off
         const char *const list[] = {
             // printing a report
             "printk", "_printk", "vprintk", "vprintk_emit", "vprintk_default", "vprintk_func",
@@ -124,6 +125,7 @@ const QSet<QString> &exactNames()
             "check_bytes_and_report", "check_object", "free_debug_processing",
             "alloc_debug_processing", "print_trailer", "kfree", "kmem_cache_free",
         };
+        // clang-format on
         QSet<QString> set;
         for (const char *n : list)
             set.insert(QString::fromLatin1(n));
@@ -133,6 +135,7 @@ const QSet<QString> &exactNames()
 }
 
 // Families named by prefix: each member is infrastructure too.
+// clang-format off
 constexpr std::array prefixes{
     "warn_slowpath", "lockdep_", "kasan_", "__kasan_", "__asan_", "__sanitizer", "kfence_", "__kfence_",
     "kmsan_", "__msan_", "kcsan_", "__kcsan_", "__ubsan_handle_", "ubsan_", "__hwasan_",
@@ -145,6 +148,7 @@ constexpr std::array prefixes{
     "__alloc_pages", "alloc_pages", "kmalloc_order", "__kmalloc", "kmalloc", "kmem_cache_alloc",
     "__get_free_pages", "__vmalloc", "vmalloc", "krealloc", "kzalloc", "kcalloc", "kvmalloc", "warn_alloc",
 };
+// clang-format on
 
 } // namespace
 

@@ -42,11 +42,11 @@ enum class Phase { Header, Trace, PostTrace, AfterEnd, AfterPanic };
 
 bool isContextMarker(QByteArrayView t)
 {
-    return t.startsWith('<') && (startsWith(t, "<IRQ>") || startsWith(t, "</IRQ>") || startsWith(t, "<NMI>")
-                                 || startsWith(t, "</NMI>") || startsWith(t, "<TASK>") || startsWith(t, "</TASK>")
-                                 || startsWith(t, "<SOFTIRQ>") || startsWith(t, "</SOFTIRQ>") || startsWith(t, "<EOI>")
-                                 || startsWith(t, "<<EOE>>") || startsWith(t, "<#DF>") || startsWith(t, "<MCE>")
-                                 || startsWith(t, "<DB>") || startsWith(t, "<#MC>"));
+    return t.startsWith('<')
+        && (startsWith(t, "<IRQ>") || startsWith(t, "</IRQ>") || startsWith(t, "<NMI>") || startsWith(t, "</NMI>")
+            || startsWith(t, "<TASK>") || startsWith(t, "</TASK>") || startsWith(t, "<SOFTIRQ>")
+            || startsWith(t, "</SOFTIRQ>") || startsWith(t, "<EOI>") || startsWith(t, "<<EOE>>")
+            || startsWith(t, "<#DF>") || startsWith(t, "<MCE>") || startsWith(t, "<DB>") || startsWith(t, "<#MC>"));
 }
 
 bool isTraceHeader(QByteArrayView t)
@@ -77,21 +77,109 @@ bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
     if (t.isEmpty() || raw.startsWith(' ') || raw.startsWith('\t'))
         return true;
     static constexpr const char *prefixes[] = {
-        "Code:", "RIP", "EIP", "RSP", "ESP", "CR2:", "Modules linked in", "Last Breaking-Event-Address",
-        "Instruction dump", "irq event stamp", "hardirqs last", "softirqs last", "Kernel Offset",
-        "Dumping ftrace", "(ftrace buffer empty)", "note: ", "Fixing recursive fault", "Exception stack",
-        "Rebooting in", "CPU: ", "Hardware name", "NMI backtrace", "Sending NMI", "Task dump for CPU",
-        "task:", "Showing all locks", "INFO: lockdep is turned off", "Krnl", "Process ", "Stack:",
-        "Workqueue:", "pc :", "lr :", "sp :", "PC is at", "LR is at", "Disabling lock debugging",
-        "---", "===", "SMP: stopping", "Flags:", "Control:", "rcu: ", "Mem abort info", "Data abort info",
-        "ESR =", "EC =", "SET =", "FSC =", "ISV =", "CM =", "user pgtable", "[", "(", "?", "#", "<",
-        "Pid: ", "pid: ", "Backtrace", "Call Trace", "Call trace", "other info", "stack backtrace",
-        "Possible unsafe", "*** DEADLOCK", "lock(", "  lock(", "CPU0", "CPU1", "----", "no locks held",
-        "1 lock held", "locks held", "The buggy address", "Memory state around", "page:", "flags:",
-        "raw: ", "page dumped because", "Read of size", "Write of size", "NIP", "LR ", "REGS:",
-        "MSR:", "SOFTE:", "CFAR:", "PACATMSCRATCH", "GPR", "TRAP:", "Faulting instruction",
-        "Last sysfs file", "Hardware Error", "Uninit was", "Local variable", "Bytes ", "INFO: ", "Object ",
-        "Redzone ", "Padding ", "FIX ", "Slab ",
+        "Code:",
+        "RIP",
+        "EIP",
+        "RSP",
+        "ESP",
+        "CR2:",
+        "Modules linked in",
+        "Last Breaking-Event-Address",
+        "Instruction dump",
+        "irq event stamp",
+        "hardirqs last",
+        "softirqs last",
+        "Kernel Offset",
+        "Dumping ftrace",
+        "(ftrace buffer empty)",
+        "note: ",
+        "Fixing recursive fault",
+        "Exception stack",
+        "Rebooting in",
+        "CPU: ",
+        "Hardware name",
+        "NMI backtrace",
+        "Sending NMI",
+        "Task dump for CPU",
+        "task:",
+        "Showing all locks",
+        "INFO: lockdep is turned off",
+        "Krnl",
+        "Process ",
+        "Stack:",
+        "Workqueue:",
+        "pc :",
+        "lr :",
+        "sp :",
+        "PC is at",
+        "LR is at",
+        "Disabling lock debugging",
+        "---",
+        "===",
+        "SMP: stopping",
+        "Flags:",
+        "Control:",
+        "rcu: ",
+        "Mem abort info",
+        "Data abort info",
+        "ESR =",
+        "EC =",
+        "SET =",
+        "FSC =",
+        "ISV =",
+        "CM =",
+        "user pgtable",
+        "[",
+        "(",
+        "?",
+        "#",
+        "<",
+        "Pid: ",
+        "pid: ",
+        "Backtrace",
+        "Call Trace",
+        "Call trace",
+        "other info",
+        "stack backtrace",
+        "Possible unsafe",
+        "*** DEADLOCK",
+        "lock(",
+        "  lock(",
+        "CPU0",
+        "CPU1",
+        "----",
+        "no locks held",
+        "1 lock held",
+        "locks held",
+        "The buggy address",
+        "Memory state around",
+        "page:",
+        "flags:",
+        "raw: ",
+        "page dumped because",
+        "Read of size",
+        "Write of size",
+        "NIP",
+        "LR ",
+        "REGS:",
+        "MSR:",
+        "SOFTE:",
+        "CFAR:",
+        "PACATMSCRATCH",
+        "GPR",
+        "TRAP:",
+        "Faulting instruction",
+        "Last sysfs file",
+        "Hardware Error",
+        "Uninit was",
+        "Local variable",
+        "Bytes ",
+        "INFO: ",
+        "Object ",
+        "Redzone ",
+        "Padding ",
+        "FIX ",
+        "Slab ",
     };
     for (const char *p : prefixes) {
         if (t.startsWith(QByteArrayView(p)))
@@ -347,8 +435,8 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
         // header (lockdep frames its headline with rules) or where it closes a KASAN/UBSAN
         // report. Skipped lines stay available as the next report's preamble.
         const bool cutHere = t[0] == '-';
-        const bool closesSanitizer = (s.start.kind == ReportKind::Kasan || s.start.kind == ReportKind::Ubsan)
-            && s.phase != Phase::Header;
+        const bool closesSanitizer
+            = (s.start.kind == ReportKind::Kasan || s.start.kind == ReportKind::Ubsan) && s.phase != Phase::Header;
         if (cutHere || (!closesSanitizer && s.phase != Phase::Header))
             return Step::Skipped;
     }
@@ -477,7 +565,9 @@ QList<KernelReport> detectReports(QByteArrayView log)
     QList<KernelReport> reports;
     ReportDetector detector([&](KernelReport &&r) { reports.append(std::move(r)); });
     LineSplitter splitter;
-    const auto sink = [&](QByteArrayView line, bool) { detector.feedLine(line); };
+    const auto sink = [&](QByteArrayView line, bool) {
+        detector.feedLine(line);
+    };
     splitter.feed(log, sink);
     splitter.finish(sink);
     detector.finish();

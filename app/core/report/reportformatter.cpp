@@ -80,7 +80,8 @@ void writeFrames(QTextStream &out, const KernelReport &report)
         const QString location = formatFrameLocation(frame);
         if (!location.isEmpty())
             out << (frame.file.isEmpty() ? "        " : "        at ") << location
-                << (frame.inlinedFunction.isEmpty() ? QString() : QStringLiteral("  (in inlined %1)").arg(frame.inlinedFunction))
+                << (frame.inlinedFunction.isEmpty() ? QString()
+                                                    : QStringLiteral("  (in inlined %1)").arg(frame.inlinedFunction))
                 << '\n';
         for (const InlineCaller &caller : frame.inlinedBy) {
             out << "        inlined into " << caller.function;

@@ -88,11 +88,23 @@ std::optional<ReportStart> classifySlab(QByteArrayView rest)
 std::optional<ReportStart> classifyLockdepPhrase(QByteArrayView phrase)
 {
     static constexpr const char *phrases[] = {
-        "possible ", "inconsistent lock state", "suspicious RCU usage", "bad unlock balance",
-        "held lock freed", "lock held when returning", "nested lock was not taken",
-        "bad contention detected", "lock held at task exit", "circular locking",
-        "trying to register non-static key", "lock held by", "lockdep bfs error",
-        "possible irq lock inversion", "HARDIRQ-safe", "SOFTIRQ-safe", "suspicious ",
+        "possible ",
+        "inconsistent lock state",
+        "suspicious RCU usage",
+        "bad unlock balance",
+        "held lock freed",
+        "lock held when returning",
+        "nested lock was not taken",
+        "bad contention detected",
+        "lock held at task exit",
+        "circular locking",
+        "trying to register non-static key",
+        "lock held by",
+        "lockdep bfs error",
+        "possible irq lock inversion",
+        "HARDIRQ-safe",
+        "SOFTIRQ-safe",
+        "suspicious ",
     };
     for (const char *p : phrases) {
         if (phrase.startsWith(QByteArrayView(p))) {

@@ -169,7 +169,8 @@ std::optional<CodeBytes> parseCode(QByteArrayView s)
     int unit = 0;
     for (QByteArrayView tok : tokens) {
         bool trap = false;
-        if (tok.size() >= 2 && ((tok.front() == '<' && tok.back() == '>') || (tok.front() == '(' && tok.back() == ')'))) {
+        if (tok.size() >= 2
+            && ((tok.front() == '<' && tok.back() == '>') || (tok.front() == '(' && tok.back() == ')'))) {
             trap = true;
             tok = tok.sliced(1, tok.size() - 2);
         }
@@ -208,9 +209,17 @@ std::optional<std::uint64_t> hexAfter(QByteArrayView s, QByteArrayView key)
 std::optional<std::uint64_t> faultAddressIn(QByteArrayView t)
 {
     static constexpr const char *keys[] = {
-        "at virtual address ", "dereference, address: ", "for address: ", "dereference at ",
-        "paging request at ", "for data at address ", "Read of size", "Write of size",
-        "Failing address: ", "non-canonical address ", "kernel paging request at ",
+        "at virtual address ",
+        "dereference, address: ",
+        "for address: ",
+        "dereference at ",
+        "paging request at ",
+        "for data at address ",
+        "Read of size",
+        "Write of size",
+        "Failing address: ",
+        "non-canonical address ",
+        "kernel paging request at ",
     };
     if (t.startsWith(QByteArrayView("Unhandled fault: ")))
         return hexAfter(t, ") at ");
@@ -639,7 +648,8 @@ bool isModuleListContinuation(QByteArrayView raw, QByteArrayView t)
         return tokens >= 3;
     }
     for (char c : t) {
-        if (!(isSymbolChar(c) || c == '-' || c == ' ' || c == '(' || c == ')' || c == '[' || c == ']' || c == ':' || c == '+'))
+        if (!(isSymbolChar(c) || c == '-' || c == ' ' || c == '(' || c == ')' || c == '[' || c == ']' || c == ':'
+              || c == '+'))
             return false;
     }
     if (contains(t, "+0x"))
@@ -704,9 +714,10 @@ void Parser::line(QByteArrayView raw, int number)
         m_userRegs = false;
         return;
     }
-    if (startsWith(t, "Allocated by task") || startsWith(t, "Freed by task") || startsWith(t, "Last potentially related")
-        || startsWith(t, "Second to last potentially") || contains(t, "state was registered at:")
-        || startsWith(t, "Uninit was ") || startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ")) {
+    if (startsWith(t, "Allocated by task") || startsWith(t, "Freed by task")
+        || startsWith(t, "Last potentially related") || startsWith(t, "Second to last potentially")
+        || contains(t, "state was registered at:") || startsWith(t, "Uninit was ")
+        || startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ")) {
         beginSection(SectionKind::Auxiliary);
         return;
     }
