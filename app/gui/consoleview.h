@@ -1,0 +1,110 @@
+// The live console: a one-column QTableView over ConsoleModel (fixed row height, so a million
+// lines scroll like ten; QListView's item layout is O(rows) per insert, QHeaderView's is cheap), kernel log-level
+// colours, report blocks highlighted with a marker in a side gutter, frames as links, follow-tail that stops when the
+// user scrolls up, search (text or regex, next/previous, count; run in slices so the GUI thread never stalls), copy,
+// save as, and a line edit that types into the serial console (history, send break).
+#pragma once
+
+#include <QStyledItemDelegate>
+#include <QTableView>
+#include <QTimer>
+#include <QWidget>
+
+#include <QRegularExpression>
+
+class QLineEdit;
+class QLabel;
+class QCheckBox;
+class QToolButton;
+
+namespace kms::gui {
+
+class ConsoleModel;
+
+// Finds "func+0xoff/0xsize [mod]" spans in a console line: [start, length) pairs.
+QList<QPair<int, int>> frameSpans(const QString &text);
+
+class ConsoleDelegate : public QStyledItemDelegate
+{
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+    void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+    static constexpr int gutterWidth = 10;
+    static QColor levelColor(int level);
+    // Host time and source before each line ("12:01:02.345 serial ").
+    void setShowTime(bool on) { m_showTime = on; }
+    bool showTime() const { return m_showTime; }
+    static QString timePrefix(const QModelIndex &index);
+    // Where the line's text starts, relative to the row's left edge.
+    int textLeft(const QFontMetrics &fm, const QModelIndex &index) const;
+
+private:
+    bool m_showTime = false;
+};
+
+class ConsoleView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ConsoleView(ConsoleModel *model, QWidget *parent = nullptr);
+
+    QTableView *listView() const { return m_view; }
+    bool followTail() const { return m_follow; }
+    void setFollowTail(bool on);
+
+    // Search: starts (or restarts) a sliced scan; results come with searchFinished.
+    void startSearch(const QString &pattern, bool regex, bool caseSensitive = false);
+    int matchCount() const { return int(m_matches.size()); }
+    bool searching() const { return m_searchRow >= 0; }
+    int currentMatchRow() const;
+    void findNext();
+    void findPrevious();
+
+    QString selectedText() const;
+    bool saveTo(const QString &path) const;
+    void setInputEnabled(bool on);
+    void setShowTime(bool on);
+    ConsoleDelegate *delegate() const { return m_delegate; }
+
+public Q_SLOTS:
+    void copySelection();
+    void saveAs();
+
+Q_SIGNALS:
+    // A frame span clicked in a report line: the report, and the span's text.
+    void frameClicked(int reportId, const QString &frameText, int row);
+    void sendRequested(const QByteArray &bytes);
+    void breakRequested();
+    void searchFinished(int count);
+
+private:
+    void searchSlice();
+    void goToMatch(int index);
+    void onClicked(const QModelIndex &index, const QPoint &pos);
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+    ConsoleModel *m_model;
+    QTableView *m_view;
+    QLineEdit *m_searchEdit;
+    QCheckBox *m_regex;
+    QLabel *m_countLabel;
+    QLineEdit *m_input;
+    QToolButton *m_followButton;
+    ConsoleDelegate *m_delegate;
+    bool m_follow = true;
+
+    QTimer m_searchTimer;
+    int m_searchRow = -1;
+    QString m_searchText;
+    QRegularExpression m_searchRe;
+    bool m_searchRegex = false;
+    Qt::CaseSensitivity m_searchCase = Qt::CaseInsensitive;
+    QList<int> m_matches;
+    int m_current = -1;
+
+    QStringList m_history;
+    int m_historyPos = 0;
+};
+
+} // namespace kms::gui

@@ -1,0 +1,55 @@
+// kmodscope: the desktop app. Everything lives in kmodscope-gui; this only parses the command line.
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+
+#include <cstdio>
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("kmodscope"));
+    QApplication::setApplicationName(QStringLiteral("kmodscope"));
+    QApplication::setApplicationVersion(QStringLiteral(KMS_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Live kernel console, decoded oopses, click a frame to see the source."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption profileOption(QStringLiteral("profile"), QStringLiteral("connection profile to use"),
+                                           QStringLiteral("NAME"));
+    const QCommandLineOption serialOption(
+        QStringLiteral("serial"), QStringLiteral("serial device (overrides the profile's)"), QStringLiteral("PATH"));
+    const QCommandLineOption koOption(QStringLiteral("ko"), QStringLiteral("module file or directory (repeatable)"),
+                                      QStringLiteral("PATH"));
+    const QCommandLineOption mapOption(QStringLiteral("src-map"), QStringLiteral("source path map (repeatable)"),
+                                       QStringLiteral("OLD=NEW"));
+    const QCommandLineOption noConnectOption(QStringLiteral("no-connect"), QStringLiteral("do not connect at start"));
+    QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
+                                        QStringLiteral("grab the window once a report is decoded, then quit"),
+                                        QStringLiteral("FILE"));
+    screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    for (const auto &o : {profileOption, serialOption, koOption, mapOption, noConnectOption, screenshotOption})
+        parser.addOption(o);
+    parser.process(app);
+
+    kms::gui::StartOptions options;
+    options.profile = parser.value(profileOption);
+    options.serial = parser.value(serialOption);
+    options.koPaths = parser.values(koOption);
+    options.pathMaps = parser.values(mapOption);
+    options.screenshot = parser.value(screenshotOption);
+    options.connect = !parser.isSet(noConnectOption);
+    for (const QString &m : options.pathMaps) {
+        if (!m.contains(QLatin1Char('=')) || m.startsWith(QLatin1Char('='))) {
+            fprintf(stderr, "kmodscope: --src-map wants OLD=NEW, got '%s'\n", qPrintable(m));
+            return 2;
+        }
+    }
+
+    kms::gui::MainWindow window(options);
+    window.show();
+    return app.exec();
+}

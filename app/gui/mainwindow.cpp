@@ -1,0 +1,507 @@
+#include "mainwindow.h"
+
+#include "consolemodel.h"
+#include "consoleview.h"
+#include "report/reportformatter.h"
+#include "reportsmodel.h"
+#include "reportsview.h"
+#include "reportworker.h"
+#include "sourceview.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTableView>
+#include <QTimer>
+#include <QToolBar>
+#include <QTreeWidget>
+
+namespace kms::gui {
+
+namespace {
+
+// util-linux dmesg follows the ring buffer; busybox's cannot, /dev/kmsg records can.
+const QByteArray sshStreamCommand = "dmesg -w 2>/dev/null || exec cat /dev/kmsg";
+
+QString serialStateName(SerialLink::State state)
+{
+    switch (state) {
+    case SerialLink::State::Closed:
+        return MainWindow::tr("closed");
+    case SerialLink::State::Waiting:
+        return MainWindow::tr("waiting for device");
+    case SerialLink::State::Open:
+        return MainWindow::tr("up");
+    case SerialLink::State::Lost:
+        return MainWindow::tr("lost, reconnecting");
+    case SerialLink::State::Error:
+        return MainWindow::tr("error");
+    }
+    return {};
+}
+
+QString sshStateName(SshLink::State state)
+{
+    switch (state) {
+    case SshLink::State::Disconnected:
+        return MainWindow::tr("disconnected");
+    case SshLink::State::Connecting:
+        return MainWindow::tr("connecting");
+    case SshLink::State::Up:
+        return MainWindow::tr("up");
+    case SshLink::State::Lost:
+        return MainWindow::tr("lost, reconnecting");
+    case SshLink::State::AuthFailed:
+        return MainWindow::tr("auth failed");
+    case SshLink::State::HostKeyUnknown:
+        return MainWindow::tr("unknown host key");
+    case SshLink::State::HostKeyChanged:
+        return MainWindow::tr("HOST KEY CHANGED");
+    case SshLink::State::Error:
+        return MainWindow::tr("error");
+    }
+    return {};
+}
+
+QString stateStyle(bool good, bool bad)
+{
+    return good ? QStringLiteral("color: #007000; font-weight: bold")
+        : bad   ? QStringLiteral("color: #b00000; font-weight: bold")
+                : QStringLiteral("color: #806000");
+}
+
+} // namespace
+
+MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
+    : QMainWindow(parent)
+    , m_options(options)
+{
+    setWindowTitle(QStringLiteral("kmodscope"));
+    setObjectName(QStringLiteral("MainWindow"));
+    setDockNestingEnabled(true);
+
+    m_consoleModel = new ConsoleModel(this);
+    m_consoleView = new ConsoleView(m_consoleModel, this);
+    m_reportsModel = new ReportsModel(this);
+    m_reportsView = new ReportsView(m_reportsModel, this);
+    m_sourceView = new SourceView(this);
+    m_engine = new ReportEngine(this);
+
+    auto makeDock = [this](const QString &title, const QString &name, QWidget *w, Qt::DockWidgetArea area) {
+        auto *dock = new QDockWidget(title, this);
+        dock->setObjectName(name);
+        dock->setWidget(w);
+        dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
+        addDockWidget(area, dock);
+        return dock;
+    };
+    // No central widget: the three docks share the window and the user arranges them.
+    m_consoleDock = makeDock(tr("Console"), QStringLiteral("ConsoleDock"), m_consoleView, Qt::LeftDockWidgetArea);
+    m_reportsDock = makeDock(tr("Reports"), QStringLiteral("ReportsDock"), m_reportsView, Qt::RightDockWidgetArea);
+    m_sourceDock = makeDock(tr("Source"), QStringLiteral("SourceDock"), m_sourceView, Qt::RightDockWidgetArea);
+    splitDockWidget(m_consoleDock, m_reportsDock, Qt::Horizontal);
+    splitDockWidget(m_reportsDock, m_sourceDock, Qt::Vertical);
+    resizeDocks({m_consoleDock, m_reportsDock}, {55, 45}, Qt::Horizontal);
+    resizeDocks({m_reportsDock, m_sourceDock}, {50, 50}, Qt::Vertical);
+
+    buildActions();
+
+    connect(m_engine, &ReportEngine::reportDetected, this, &MainWindow::onReportDetected);
+    connect(m_engine, &ReportEngine::reportResolved, m_reportsModel, &ReportsModel::setResolved);
+    connect(m_engine, &ReportEngine::configProblem, this,
+            [this](const QString &text) { statusBar()->showMessage(tr("Modules: %1").arg(text), 10000); });
+    connect(m_reportsModel, &ReportsModel::unreadCountChanged, this, &MainWindow::updateReportsTitle);
+    connect(m_reportsView, &ReportsView::frameActivated, this, &MainWindow::onFrameActivated);
+    connect(m_sourceView, &SourceView::pathMapRequested, this, &MainWindow::onPathMapRequested);
+    connect(m_reportsView, &ReportsView::moduleFilePicked, this, [this](const QString &path) {
+        m_profile.koPaths.append(path);
+        if (!m_profile.name.isEmpty())
+            ProfileStore::save(m_profile);
+        updateSymbolConfig();
+        resolveAllAgain();
+    });
+    connect(m_consoleView, &ConsoleView::frameClicked, this, [this](int reportId, const QString &span) {
+        const int frame = frameForSpan(reportId, span);
+        m_reportsView->selectReport(reportId);
+        if (frame >= 0) {
+            if (QTreeWidgetItem *item = m_reportsView->frameItem(frame))
+                m_reportsView->frameTree()->setCurrentItem(item);
+            onFrameActivated(reportId, frame, -1);
+        }
+    });
+    connect(m_consoleView, &ConsoleView::sendRequested, this, [this](const QByteArray &bytes) {
+        if (m_serial)
+            m_serial->send(bytes);
+    });
+    connect(m_consoleView, &ConsoleView::breakRequested, this, [this] {
+        if (m_serial)
+            m_serial->sendBreak();
+    });
+
+    resize(1400, 850);
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+
+    // The profile: named (or the last used), then the command line's additions.
+    Profile p;
+    const QString name = !options.profile.isEmpty() ? options.profile : ProfileStore::lastUsed();
+    if (!name.isEmpty() && !ProfileStore::load(name, &p) && !options.profile.isEmpty())
+        statusBar()->showMessage(tr("No profile named \"%1\"").arg(options.profile), 10000);
+    if (!options.serial.isEmpty())
+        p.serialPort = options.serial;
+    p.koPaths += options.koPaths;
+    p.pathMaps += options.pathMaps;
+    applyProfile(p);
+    reloadProfiles();
+    if (options.connect) {
+        if (!m_profile.serialPort.isEmpty())
+            connectSerial();
+        if (!m_profile.sshHost.isEmpty())
+            connectSsh();
+    }
+    if (!options.screenshot.isEmpty())
+        takeScreenshotWhenReady(options.screenshot);
+}
+
+MainWindow::~MainWindow()
+{
+    // Links first: their threads deliver into the models.
+    m_serial.reset();
+    m_ssh.reset();
+}
+
+void MainWindow::buildActions()
+{
+    QToolBar *tb = addToolBar(tr("Connection"));
+    tb->setObjectName(QStringLiteral("ConnectionToolBar"));
+    tb->addWidget(new QLabel(tr(" Profile: "), tb));
+    m_profileBox = new QComboBox(tb);
+    m_profileBox->setMinimumContentsLength(14);
+    tb->addWidget(m_profileBox);
+    connect(m_profileBox, &QComboBox::activated, this, [this](int i) {
+        Profile p;
+        if (ProfileStore::load(m_profileBox->itemText(i), &p)) {
+            disconnectSerial();
+            disconnectSsh();
+            applyProfile(p);
+            ProfileStore::setLastUsed(p.name);
+        }
+    });
+    QAction *profiles = tb->addAction(tr("Profiles…"));
+    connect(profiles, &QAction::triggered, this, [this] {
+        ProfilesDialog dialog(this);
+        if (dialog.exec() == QDialog::Accepted && !dialog.selected().isEmpty()) {
+            Profile p;
+            if (ProfileStore::load(dialog.selected(), &p)) {
+                disconnectSerial();
+                disconnectSsh();
+                applyProfile(p);
+                ProfileStore::setLastUsed(p.name);
+            }
+        }
+        reloadProfiles();
+    });
+    tb->addSeparator();
+    m_serialAction = tb->addAction(tr("Serial"));
+    m_serialAction->setCheckable(true);
+    m_serialAction->setToolTip(tr("Connect / disconnect the serial console"));
+    connect(m_serialAction, &QAction::triggered, this, [this](bool on) { on ? connectSerial() : disconnectSerial(); });
+    m_serialState = new QLabel(tb);
+    tb->addWidget(m_serialState);
+    tb->addSeparator();
+    m_sshAction = tb->addAction(tr("SSH"));
+    m_sshAction->setCheckable(true);
+    m_sshAction->setToolTip(tr("Connect / disconnect SSH (follows dmesg)"));
+    connect(m_sshAction, &QAction::triggered, this, [this](bool on) { on ? connectSsh() : disconnectSsh(); });
+    m_sshState = new QLabel(tb);
+    tb->addWidget(m_sshState);
+    setSerialState(SerialLink::State::Closed, {});
+    setSshState(SshLink::State::Disconnected, {});
+
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("Save console as…"), m_consoleView, &ConsoleView::saveAs);
+    file->addAction(tr("Profiles…"), profiles, &QAction::trigger);
+    file->addSeparator();
+    file->addAction(tr("Quit"), QKeySequence::Quit, this, &QWidget::close);
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(tr("Copy console selection"), m_consoleView, &ConsoleView::copySelection);
+    edit->addAction(tr("Copy report as bug report"), m_reportsView, &ReportsView::copyBugReport);
+    edit->addAction(tr("Editor command…"), this, [this] {
+        bool ok = false;
+        const QString cmd
+            = QInputDialog::getText(this, tr("Editor command"),
+                                    tr("Command to open a file at a line (%f file, %l line; empty: $VISUAL/$EDITOR):"),
+                                    QLineEdit::Normal, SourceView::editorCommand(), &ok);
+        if (ok)
+            SourceView::setEditorCommand(cmd);
+    });
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_consoleDock->toggleViewAction());
+    view->addAction(m_reportsDock->toggleViewAction());
+    view->addAction(m_sourceDock->toggleViewAction());
+}
+
+void MainWindow::reloadProfiles()
+{
+    m_profileBox->clear();
+    QStringList names = ProfileStore::names();
+    if (!m_profile.name.isEmpty() && !names.contains(m_profile.name))
+        names.prepend(m_profile.name);
+    if (m_profile.name.isEmpty())
+        names.prepend(tr("(command line)"));
+    m_profileBox->addItems(names);
+    m_profileBox->setCurrentText(m_profile.name.isEmpty() ? tr("(command line)") : m_profile.name);
+}
+
+void MainWindow::applyProfile(const Profile &profile)
+{
+    m_profile = profile;
+    updateSymbolConfig();
+    m_serialAction->setEnabled(!profile.serialPort.isEmpty());
+    m_sshAction->setEnabled(!profile.sshHost.isEmpty());
+    m_serialAction->setToolTip(profile.serialPort.isEmpty() ? tr("No serial port in this profile")
+                                                            : tr("Serial console on %1").arg(profile.serialPort));
+    m_sshAction->setToolTip(profile.sshHost.isEmpty() ? tr("No SSH host in this profile")
+                                                      : tr("dmesg over SSH from %1").arg(profile.sshHost));
+    setWindowTitle(profile.name.isEmpty() ? QStringLiteral("kmodscope")
+                                          : QStringLiteral("%1 — kmodscope").arg(profile.name));
+}
+
+void MainWindow::updateSymbolConfig()
+{
+    SymbolConfig config;
+    config.koPaths = m_profile.koPaths;
+    config.pathMaps = m_profile.pathMaps;
+    m_engine->setConfig(config);
+}
+
+void MainWindow::connectSerial()
+{
+    if (m_profile.serialPort.isEmpty())
+        return;
+    m_serial.reset();
+    SerialSettings s;
+    s.path = m_profile.serialPort;
+    s.baudRate = m_profile.baud;
+    m_serial = std::make_unique<SerialLink>(s);
+    connect(m_serial.get(), &SerialLink::linesReceived, this, &MainWindow::feedLines);
+    connect(m_serial.get(), &SerialLink::stateChanged, this, &MainWindow::setSerialState);
+    m_serial->start();
+    m_serialAction->setChecked(true);
+    m_consoleView->setInputEnabled(true);
+}
+
+void MainWindow::disconnectSerial()
+{
+    if (m_serial) {
+        m_serial->stop();
+        m_serial.reset();
+    }
+    m_serialAction->setChecked(false);
+    m_consoleView->setInputEnabled(false);
+    setSerialState(SerialLink::State::Closed, {});
+}
+
+void MainWindow::connectSsh()
+{
+    if (m_profile.sshHost.isEmpty())
+        return;
+    m_ssh.reset();
+    SshSettings s;
+    s.host = m_profile.sshHost;
+    s.port = m_profile.sshPort;
+    s.user = m_profile.sshUser;
+    s.knownHostsFile = m_profile.knownHosts;
+    if (!m_profile.sshKey.isEmpty())
+        s.identityFiles = {m_profile.sshKey};
+    m_ssh = std::make_unique<SshLink>(s);
+    connect(m_ssh.get(), &SshLink::stateChanged, this, &MainWindow::setSshState);
+    connect(m_ssh.get(), &SshLink::hostKeyUnknown, this, &MainWindow::onHostKeyUnknown);
+    connect(m_ssh.get(), &SshLink::streamLines, this,
+            [this](quint64, const QList<kms::LogLine> &lines) { feedLines(lines); });
+    m_ssh->start();
+    m_sshStream = m_ssh->startShellStream(sshStreamCommand, QStringLiteral("ssh-dmesg"));
+    m_sshAction->setChecked(true);
+}
+
+void MainWindow::disconnectSsh()
+{
+    if (m_ssh) {
+        m_ssh->stop();
+        m_ssh.reset();
+    }
+    m_sshAction->setChecked(false);
+    setSshState(SshLink::State::Disconnected, {});
+}
+
+void MainWindow::setSerialState(SerialLink::State state, const QString &detail)
+{
+    m_serialState->setText(QStringLiteral(" %1 ").arg(serialStateName(state)));
+    m_serialState->setToolTip(detail);
+    m_serialState->setStyleSheet(stateStyle(state == SerialLink::State::Open,
+                                            state == SerialLink::State::Error || state == SerialLink::State::Lost));
+}
+
+void MainWindow::setSshState(SshLink::State state, const QString &detail)
+{
+    m_sshState->setText(QStringLiteral(" %1 ").arg(sshStateName(state)));
+    m_sshState->setToolTip(detail);
+    const bool bad = state == SshLink::State::AuthFailed || state == SshLink::State::HostKeyChanged
+        || state == SshLink::State::Error || state == SshLink::State::Lost;
+    m_sshState->setStyleSheet(stateStyle(state == SshLink::State::Up, bad));
+    if (state == SshLink::State::HostKeyChanged)
+        statusBar()->showMessage(tr("SSH: the host key of %1 CHANGED — refused. %2").arg(m_profile.sshHost, detail));
+}
+
+QString MainWindow::serialStateText() const
+{
+    return m_serialState->text().trimmed();
+}
+
+QString MainWindow::sshStateText() const
+{
+    return m_sshState->text().trimmed();
+}
+
+void MainWindow::onHostKeyUnknown(const QString &host, const QString &fingerprint)
+{
+    QMessageBox box(QMessageBox::Question, tr("Unknown host key"),
+                    tr("The host %1 is not known yet.\n\nIts key fingerprint is:\n%2\n\n"
+                       "Trust it and remember it in known_hosts?")
+                        .arg(host, fingerprint),
+                    QMessageBox::Yes | QMessageBox::No, this);
+    box.setObjectName(QStringLiteral("HostKeyDialog"));
+    box.setTextInteractionFlags(Qt::TextSelectableByMouse);
+    const bool accept = box.exec() == QMessageBox::Yes;
+    if (m_ssh)
+        m_ssh->answerHostKey(accept);
+}
+
+void MainWindow::feedLines(const QList<kms::LogLine> &lines)
+{
+    if (lines.isEmpty())
+        return;
+    const int firstRow = m_consoleModel->appendLines(lines);
+    m_engine->feed(lines, firstRow);
+}
+
+void MainWindow::onReportDetected(int id, const KernelReport &report, const QList<int> &rows)
+{
+    m_reportsModel->addReport(id, report, rows);
+    m_consoleModel->markReport(rows, id);
+    statusBar()->showMessage(tr("New report: %1").arg(report.title), 8000);
+}
+
+void MainWindow::updateReportsTitle(int unread)
+{
+    m_reportsDock->setWindowTitle(unread > 0 ? tr("Reports (%1 new)").arg(unread) : tr("Reports"));
+}
+
+void MainWindow::onFrameActivated(int reportId, int frameIndex, int callerIndex)
+{
+    const ReportsModel::Entry *e = m_reportsModel->entry(reportId);
+    if (!e)
+        return;
+    m_sourceView->showFrame(e->report, frameIndex, callerIndex);
+    m_sourceDock->show();
+    m_sourceDock->raise();
+}
+
+int MainWindow::frameForSpan(int reportId, const QString &span) const
+{
+    const ReportsModel::Entry *e = m_reportsModel->entry(reportId);
+    if (!e)
+        return -1;
+    const QString symbol = span.section(QLatin1Char(' '), 0, 0);
+    for (qsizetype i = 0; i < e->report.frames.size(); ++i) {
+        if (formatFrameSymbol(e->report.frames[i]).section(QLatin1Char(' '), 0, 0) == symbol)
+            return int(i);
+    }
+    return -1;
+}
+
+void MainWindow::onPathMapRequested(const QString &missing)
+{
+    bool ok = false;
+    const QString suggestion = QFileInfo(missing).path() + QLatin1Char('=');
+    const QString rule = QInputDialog::getText(
+        this, tr("Add a source path map"),
+        tr("The file was looked for at:\n%1\n\nMap the build path to where the sources are here (OLD=NEW):")
+            .arg(missing),
+        QLineEdit::Normal, suggestion, &ok);
+    if (!ok || !rule.contains(QLatin1Char('=')) || rule.endsWith(QLatin1Char('=')))
+        return;
+    m_profile.pathMaps.append(rule);
+    if (!m_profile.name.isEmpty())
+        ProfileStore::save(m_profile);
+    updateSymbolConfig();
+    resolveAllAgain();
+}
+
+void MainWindow::resolveAllAgain()
+{
+    for (int row = 0; row < m_reportsModel->rowCount(); ++row) {
+        const ReportsModel::Entry *e = m_reportsModel->entryAt(row);
+        m_engine->resolveAgain(e->id, e->report);
+    }
+}
+
+void MainWindow::takeScreenshotWhenReady(const QString &file)
+{
+    // Waits for a resolved report with a frame whose source exists, opens it, then grabs.
+    auto *poll = new QTimer(this);
+    auto *elapsed = new int(0);
+    connect(poll, &QTimer::timeout, this, [this, poll, elapsed, file] {
+        *elapsed += 250;
+        for (int row = 0; row < m_reportsModel->rowCount(); ++row) {
+            const ReportsModel::Entry *e = m_reportsModel->entryAt(row);
+            if (!e->resolved)
+                continue;
+            for (qsizetype i = 0; i < e->report.frames.size(); ++i) {
+                if (!e->report.frames[i].sourceExists)
+                    continue;
+                poll->stop();
+                m_reportsView->selectReport(e->id);
+                if (QTreeWidgetItem *item = m_reportsView->frameItem(int(i)))
+                    m_reportsView->frameTree()->setCurrentItem(item);
+                onFrameActivated(e->id, int(i), -1);
+                QTimer::singleShot(1000, this, [this, file, elapsed] {
+                    const bool ok = grab().save(file);
+                    const QString base = file.endsWith(QLatin1String(".png")) ? file.chopped(4) : file;
+                    m_sourceDock->grab().save(base + QStringLiteral("-source.png"));
+                    m_reportsDock->grab().save(base + QStringLiteral("-reports.png"));
+                    delete elapsed;
+                    QApplication::exit(ok ? 0 : 1);
+                });
+                return;
+            }
+        }
+        if (*elapsed > 60000) {
+            poll->stop();
+            grab().save(file);
+            delete elapsed;
+            QApplication::exit(3);
+        }
+    });
+    poll->start(250);
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace kms::gui

@@ -1,0 +1,251 @@
+#include "reportsview.h"
+
+#include "bugreport.h"
+#include "report/reportformatter.h"
+#include "reportsmodel.h"
+#include "symbols/symbolizer.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QFileDialog>
+#include <QFontDatabase>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+namespace kms::gui {
+
+namespace {
+enum FrameColumn { FunctionCol, ModuleCol, ContextCol, LocationCol };
+constexpr int FrameIndexRole = Qt::UserRole + 1;
+constexpr int CallerIndexRole = Qt::UserRole + 2;
+} // namespace
+
+ReportsView::ReportsView(ReportsModel *model, QWidget *parent)
+    : QWidget(parent)
+    , m_model(model)
+{
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto *split = new QSplitter(Qt::Vertical, this);
+
+    m_list = new QTableView(split);
+    m_list->setModel(model);
+    m_list->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_list->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_list->verticalHeader()->hide();
+    m_list->verticalHeader()->setDefaultSectionSize(m_list->fontMetrics().height() + 4);
+    m_list->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_list->horizontalHeader()->setSectionResizeMode(ReportsModel::TitleColumn, QHeaderView::Stretch);
+    m_list->setWordWrap(false);
+
+    auto *detail = new QWidget(split);
+    auto *dl = new QVBoxLayout(detail);
+    dl->setContentsMargins(0, 0, 0, 0);
+    auto *top = new QHBoxLayout;
+    m_summary = new QLabel(detail);
+    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_summary->setWordWrap(true);
+    m_copy = new QPushButton(tr("Copy as bug report"), detail);
+    m_copy->setEnabled(false);
+    top->addWidget(m_summary, 1);
+    top->addWidget(m_copy, 0, Qt::AlignTop);
+    dl->addLayout(top);
+    m_noticeBox = new QWidget(detail);
+    auto *nl = new QHBoxLayout(m_noticeBox);
+    nl->setContentsMargins(0, 0, 0, 0);
+    m_notice = new QLabel(m_noticeBox);
+    m_notice->setWordWrap(true);
+    m_notice->setStyleSheet(QStringLiteral("color: #a05000"));
+    auto *pick = new QPushButton(tr("Add .ko…"), m_noticeBox);
+    connect(pick, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Module file"), {},
+                                                          tr("Kernel modules (*.ko *.ko.xz *.ko.zst);;All files (*)"));
+        if (!path.isEmpty())
+            Q_EMIT moduleFilePicked(path);
+    });
+    nl->addWidget(m_notice, 1);
+    nl->addWidget(pick, 0, Qt::AlignTop);
+    m_noticeBox->hide();
+    dl->addWidget(m_noticeBox);
+
+    auto *tabs = new QTabWidget(detail);
+    m_frames = new QTreeWidget(tabs);
+    m_frames->setColumnCount(4);
+    m_frames->setHeaderLabels({tr("Function"), tr("Module"), tr("Context"), tr("Source")});
+    m_frames->setRootIsDecorated(true);
+    m_frames->setUniformRowHeights(true);
+    m_frames->setTextElideMode(Qt::ElideLeft); // paths: the file name matters most
+    m_frames->header()->setSectionResizeMode(FunctionCol, QHeaderView::ResizeToContents);
+    m_frames->header()->setStretchLastSection(true);
+    tabs->addTab(m_frames, tr("Frames"));
+    const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    m_registers = new QPlainTextEdit(tabs);
+    m_registers->setReadOnly(true);
+    m_registers->setFont(mono);
+    tabs->addTab(m_registers, tr("Registers"));
+    m_code = new QPlainTextEdit(tabs);
+    m_code->setReadOnly(true);
+    m_code->setFont(mono);
+    m_code->setLineWrapMode(QPlainTextEdit::NoWrap);
+    tabs->addTab(m_code, tr("Code"));
+    dl->addWidget(tabs, 1);
+    split->addWidget(m_list);
+    split->addWidget(detail);
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 3);
+    layout->addWidget(split);
+
+    connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this](const QModelIndex &current) {
+                if (current.isValid())
+                    showReport(current.data(ReportsModel::ReportIdRole).toInt());
+            });
+    connect(model, &ReportsModel::reportResolved, this, [this](int id) {
+        if (id == m_reportId)
+            showReport(id);
+    });
+    auto activate = [this](QTreeWidgetItem *item) {
+        if (!item || m_reportId < 0)
+            return;
+        Q_EMIT frameActivated(m_reportId, item->data(0, FrameIndexRole).toInt(),
+                              item->data(0, CallerIndexRole).toInt());
+    };
+    connect(m_frames, &QTreeWidget::itemClicked, this, activate);
+    connect(m_frames, &QTreeWidget::itemActivated, this, activate);
+    connect(m_copy, &QPushButton::clicked, this, &ReportsView::copyBugReport);
+}
+
+void ReportsView::selectReport(int id)
+{
+    const int row = m_model->rowOf(id);
+    if (row >= 0)
+        m_list->selectRow(row);
+}
+
+QTreeWidgetItem *ReportsView::frameItem(int frameIndex) const
+{
+    return frameIndex >= 0 && frameIndex < m_frames->topLevelItemCount() ? m_frames->topLevelItem(frameIndex) : nullptr;
+}
+
+void ReportsView::showReport(int id)
+{
+    const ReportsModel::Entry *e = m_model->entry(id);
+    if (!e)
+        return;
+    const bool sameReport = id == m_reportId;
+    const int currentFrame
+        = sameReport && m_frames->currentItem() ? m_frames->indexOfTopLevelItem(m_frames->currentItem()) : -1;
+    m_reportId = id;
+    m_model->markRead(id);
+    const KernelReport &r = e->report;
+    QString summary = QStringLiteral("<b>%1</b>").arg(r.title.toHtmlEscaped());
+    QStringList facts;
+    facts.append(toString(r.kind) + (r.panicked ? tr(", panicked") : QString())
+                 + (r.corrupted ? tr(", corrupted") : QString()));
+    if (r.faultAddress)
+        facts.append(tr("fault address 0x%1").arg(*r.faultAddress, 0, 16));
+    if (r.cpu)
+        facts.append(tr("CPU %1").arg(*r.cpu));
+    if (r.pid)
+        facts.append(tr("PID %1 (%2)").arg(*r.pid).arg(r.comm.toHtmlEscaped()));
+    if (!r.kernelRelease.isEmpty())
+        facts.append(r.kernelRelease.toHtmlEscaped());
+    if (!e->resolved)
+        facts.append(tr("<i>resolving…</i>"));
+    summary += QStringLiteral("<br>") + facts.join(QStringLiteral(" · "));
+    m_summary->setText(summary);
+    m_copy->setEnabled(true);
+
+    QStringList missing;
+    m_frames->clear();
+    for (qsizetype i = 0; i < r.frames.size(); ++i) {
+        const Frame &f = r.frames[i];
+        auto *item = new QTreeWidgetItem(m_frames);
+        QString symbol = (f.reliable ? QString() : QStringLiteral("? ")) + formatFrameSymbol(f);
+        if (!f.inlinedFunction.isEmpty())
+            symbol += tr("  (line in inlined %1)").arg(f.inlinedFunction);
+        item->setText(FunctionCol, symbol);
+        item->setText(ModuleCol, f.module);
+        item->setText(ContextCol, toString(f.context));
+        item->setData(0, FrameIndexRole, int(i));
+        item->setData(0, CallerIndexRole, -1);
+        if (!f.file.isEmpty()) {
+            item->setText(LocationCol, QStringLiteral("%1:%2").arg(f.file).arg(f.line));
+            if (!f.sourceExists)
+                item->setForeground(LocationCol, QColor(160, 100, 0));
+        } else {
+            item->setText(LocationCol, e->resolved ? f.error : tr("resolving…"));
+            item->setForeground(LocationCol, Qt::gray);
+            if (f.error == symbolerror::ModuleNotGiven && !f.module.isEmpty() && !missing.contains(f.module))
+                missing.append(f.module);
+        }
+        item->setToolTip(LocationCol, item->text(LocationCol));
+        if (!f.reliable)
+            item->setForeground(FunctionCol, Qt::gray);
+        for (qsizetype c = 0; c < f.inlinedBy.size(); ++c) {
+            const InlineCaller &ic = f.inlinedBy[c];
+            auto *child = new QTreeWidgetItem(item);
+            child->setText(FunctionCol, tr("inlined into %1").arg(ic.function));
+            child->setText(LocationCol, QStringLiteral("%1:%2").arg(ic.file).arg(ic.line));
+            child->setData(0, FrameIndexRole, int(i));
+            child->setData(0, CallerIndexRole, int(c));
+        }
+    }
+    m_frames->expandAll();
+    if (currentFrame >= 0 && currentFrame < m_frames->topLevelItemCount())
+        m_frames->setCurrentItem(m_frames->topLevelItem(currentFrame));
+    if (!missing.isEmpty()) {
+        m_notice->setText(tr("No .ko given for module(s) %1: add the file here, or its directory to the "
+                             "profile (Profiles…), to resolve their frames.")
+                              .arg(missing.join(QStringLiteral(", "))));
+        m_noticeBox->show();
+        Q_EMIT missingModules(missing);
+    } else {
+        m_noticeBox->hide();
+    }
+
+    QString regs;
+    int col = 0;
+    const int width = r.arch == Arch::Arm || r.arch == Arch::I386 ? 8 : 16;
+    for (const Register &reg : r.registers) {
+        regs += QStringLiteral("%1: %2").arg(reg.name, 6).arg(reg.value, width, 16, QLatin1Char('0'));
+        regs += ++col % 4 == 0 ? QStringLiteral("\n") : QStringLiteral("   ");
+    }
+    if (r.faultAddress)
+        regs += QStringLiteral("\n\nfault address: 0x%1").arg(*r.faultAddress, 0, 16);
+    m_registers->setPlainText(regs);
+
+    QString code;
+    if (r.code) {
+        for (const DisassembledInstruction &ins : r.code->disassembly)
+            code += QStringLiteral("%1%2:  %3\n")
+                        .arg(ins.trapping ? QStringLiteral("=> ") : QStringLiteral("   "))
+                        .arg(ins.address, 8, 16, QLatin1Char('0'))
+                        .arg(ins.text);
+        if (r.code->disassembly.isEmpty())
+            code = r.code->error.isEmpty() ? tr("(not disassembled yet)") : r.code->error;
+    } else {
+        code = tr("(no Code: line in this report)");
+    }
+    m_code->setPlainText(code);
+}
+
+QString ReportsView::bugReport() const
+{
+    const ReportsModel::Entry *e = m_model->entry(m_reportId);
+    return e ? bugReportMarkdown(e->report) : QString();
+}
+
+void ReportsView::copyBugReport()
+{
+    QApplication::clipboard()->setText(bugReport());
+}
+
+} // namespace kms::gui

@@ -1,0 +1,60 @@
+// The reports panel: the session's reports (newest first) and the selected one's frames
+// (function+offset, module, context, file:line or why not, inline callers as child rows),
+// registers, fault address and disassembly with the trapping instruction marked.
+#pragma once
+
+#include <QWidget>
+
+class QTableView;
+class QTreeWidget;
+class QTreeWidgetItem;
+class QPlainTextEdit;
+class QLabel;
+class QPushButton;
+
+namespace kms::gui {
+
+class ReportsModel;
+
+class ReportsView : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit ReportsView(ReportsModel *model, QWidget *parent = nullptr);
+
+    QTableView *reportList() const { return m_list; }
+    QTreeWidget *frameTree() const { return m_frames; }
+    QPlainTextEdit *registersView() const { return m_registers; }
+    QPlainTextEdit *disassemblyView() const { return m_code; }
+    int currentReportId() const { return m_reportId; }
+    void selectReport(int id);
+    // The top-level frame row of frame i (nullptr when out of range).
+    QTreeWidgetItem *frameItem(int frameIndex) const;
+    QString bugReport() const;
+
+public Q_SLOTS:
+    void copyBugReport();
+
+Q_SIGNALS:
+    // callerIndex >= 0: an inline caller row of that frame.
+    void frameActivated(int reportId, int frameIndex, int callerIndex);
+    void missingModules(const QStringList &modules);
+    // The user picked a module file for the missing ones.
+    void moduleFilePicked(const QString &path);
+
+private:
+    void showReport(int id);
+
+    ReportsModel *m_model;
+    QTableView *m_list;
+    QTreeWidget *m_frames;
+    QPlainTextEdit *m_registers;
+    QPlainTextEdit *m_code;
+    QLabel *m_summary;
+    QLabel *m_notice;
+    QWidget *m_noticeBox;
+    QPushButton *m_copy;
+    int m_reportId = -1;
+};
+
+} // namespace kms::gui

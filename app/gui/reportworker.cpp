@@ -1,0 +1,165 @@
+#include "reportworker.h"
+
+#include "report/reportdetector.h"
+#include "symbols/modulecatalog.h"
+#include "symbols/pathmap.h"
+#include "symbols/symbolizer.h"
+
+#include <QMetaObject>
+#include <QSet>
+
+namespace kms::gui {
+
+namespace {
+// A report without end marker is emitted after this much quiet on its source.
+constexpr int idleFlushMs = 700;
+} // namespace
+
+struct ReportWorker::Source {
+    std::unique_ptr<ReportDetector> detector;
+    std::vector<int> rowOfLine; // detector line (1-based) - 1 -> console row
+    QTimer idle;
+};
+
+ReportWorker::ReportWorker()
+    : m_catalog(std::make_unique<ModuleCatalog>())
+    , m_symbolizer(std::make_unique<Symbolizer>(*m_catalog))
+{
+}
+
+ReportWorker::~ReportWorker()
+{
+    // The symbolizer refers to the catalog: destroy it first.
+    m_symbolizer.reset();
+    m_catalog.reset();
+}
+
+void ReportWorker::setConfig(const SymbolConfig &config)
+{
+    m_symbolizer.reset();
+    m_catalog = std::make_unique<ModuleCatalog>();
+    QStringList problems;
+    for (const QString &path : config.koPaths) {
+        QString error;
+        if (!m_catalog->addPath(path, &error))
+            problems.append(QStringLiteral("%1: %2").arg(path, error));
+    }
+    PathMap map;
+    for (const QString &rule : config.pathMaps) {
+        const qsizetype eq = rule.indexOf(QLatin1Char('='));
+        if (eq > 0)
+            map.add(rule.left(eq), rule.mid(eq + 1));
+    }
+    m_symbolizer = std::make_unique<Symbolizer>(*m_catalog, map);
+    if (!problems.isEmpty())
+        Q_EMIT configProblem(problems.join(QLatin1Char('\n')));
+}
+
+ReportWorker::Source &ReportWorker::source(const QString &name)
+{
+    if (Source *s = m_sources.value(name))
+        return *s;
+    auto src = std::make_unique<Source>();
+    Source *raw = src.get();
+    src->detector = std::make_unique<ReportDetector>([this, raw](KernelReport &&r) { onReport(*raw, std::move(r)); });
+    src->detector->setSource(name);
+    src->idle.setSingleShot(true);
+    src->idle.setInterval(idleFlushMs);
+    connect(&src->idle, &QTimer::timeout, this, [raw] { raw->detector->flushIdle(); });
+    m_sources.insert(name, raw);
+    m_owned.push_back(std::move(src));
+    return *raw;
+}
+
+void ReportWorker::feed(const QList<LogLine> &lines, int firstRow)
+{
+    QSet<Source *> touched;
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const LogLine &line = lines[i];
+        if (line.flags & (LogLine::Event | LogLine::Sent))
+            continue;
+        Source &src = source(line.source);
+        src.rowOfLine.push_back(firstRow + int(i));
+        src.detector->feedLine(line.text);
+        touched.insert(&src);
+    }
+    for (Source *s : touched)
+        s->idle.start();
+}
+
+void ReportWorker::onReport(Source &src, KernelReport &&report)
+{
+    QList<int> rows;
+    for (int l = report.firstLine; l <= report.lastLine; ++l) {
+        if (l >= 1 && size_t(l) <= src.rowOfLine.size())
+            rows.append(src.rowOfLine[size_t(l - 1)]);
+    }
+    const int id = m_nextId++;
+    Q_EMIT reportDetected(id, report, rows);
+    m_symbolizer->resolve(report);
+    Q_EMIT reportResolved(id, report);
+}
+
+void ReportWorker::resolveAgain(int id, KernelReport report)
+{
+    for (Frame &f : report.frames) {
+        f.file.clear();
+        f.line = 0;
+        f.column = 0;
+        f.inlinedFunction.clear();
+        f.inlinedBy.clear();
+        f.error.clear();
+        f.sourceExists = false;
+    }
+    m_symbolizer->resolve(report);
+    Q_EMIT reportResolved(id, report);
+}
+
+void ReportWorker::finishAll()
+{
+    for (auto &s : m_owned)
+        s->detector->finish();
+}
+
+ReportEngine::ReportEngine(QObject *parent)
+    : QObject(parent)
+{
+    qRegisterMetaType<KernelReport>();
+    qRegisterMetaType<SymbolConfig>();
+    qRegisterMetaType<QList<LogLine>>();
+    qRegisterMetaType<QList<int>>();
+    m_thread.setObjectName(QStringLiteral("reports"));
+    m_worker = new ReportWorker;
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_worker, &ReportWorker::reportDetected, this, &ReportEngine::reportDetected);
+    connect(m_worker, &ReportWorker::reportResolved, this, &ReportEngine::reportResolved);
+    connect(m_worker, &ReportWorker::configProblem, this, &ReportEngine::configProblem);
+    m_thread.start();
+}
+
+ReportEngine::~ReportEngine()
+{
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void ReportEngine::setConfig(const SymbolConfig &config)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, config] { w->setConfig(config); }, Qt::QueuedConnection);
+}
+
+void ReportEngine::feed(const QList<LogLine> &lines, int firstRow)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, lines, firstRow] { w->feed(lines, firstRow); }, Qt::QueuedConnection);
+}
+
+void ReportEngine::resolveAgain(int id, const KernelReport &report)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, id, report] { w->resolveAgain(id, report); }, Qt::QueuedConnection);
+}
+
+} // namespace kms::gui
