@@ -502,6 +502,68 @@ echo "SURVIVED $i"
     log('panic %s: ok' % fault)
 
 
+def t_watch(args, node):
+    """kmodscope-cli watch on the node's serial console and `dmesg -w` over SSH at once: the same
+    kernel lines arrive from both sources, and both copies are in the session log."""
+    st = node.ensure_up()
+    if not os.path.isfile(args.cli):
+        raise Skip('kmodscope-cli not built (%s)' % args.cli)
+    work = tempfile.mkdtemp(prefix='kms-e2e-watch-')
+    cfg = os.path.join(work, 'ssh_config')
+    with open(cfg, 'w') as f:
+        f.write('Host vnode\n  HostName 127.0.0.1\n  Port %s\n  User root\n  IdentityFile %s\n'
+                '  UserKnownHostsFile %s\n' % (st['ssh_port'], st['ssh_key'], st['known_hosts']))
+    session = os.path.join(work, 'session.log')
+    watch = subprocess.Popen([args.cli, 'watch', '--serial', st['serial_pty'], '--ssh', 'vnode',
+                              '--ssh-config', cfg, '--known-hosts', st['known_hosts'],
+                              '--log', session, '--json'],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    markers = ['kmodscope-e2e-watch-%d-%d' % (os.getpid(), i) for i in range(20)]
+    try:
+        # Both links up: a first marker reaches the log from serial and from ssh.
+        deadline = time.monotonic() + 60
+        seen = {}
+        while time.monotonic() < deadline:
+            node.ssh('echo "<3>%s-probe" > /dev/kmsg' % markers[0])
+            time.sleep(1.0)
+            seen = session_sources(session, markers[0] + '-probe')
+            if {'serial', 'ssh'} <= seen:
+                break
+        check({'serial', 'ssh'} <= seen,
+              'watch did not see the node from both sources within 60 s (seen: %s)' % sorted(seen))
+        # <3> (KERN_ERR) is above the console log level: the kernel prints it on the UART too.
+        node.ssh(''.join('echo "<3>%s" > /dev/kmsg\n' % m for m in markers))
+        deadline = time.monotonic() + 30
+        missing = markers
+        while missing and time.monotonic() < deadline:
+            time.sleep(0.5)
+            missing = [m for m in markers if {'serial', 'ssh'} - session_sources(session, m)]
+        check(not missing, 'lines missing from the session log (from serial or ssh): %s' % missing[:5])
+    finally:
+        watch.send_signal(2)
+        try:
+            out, err = watch.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            watch.kill()
+            out, err = watch.communicate()
+    check(watch.returncode == 0, 'watch exited %s after SIGINT: %s' % (watch.returncode, err[-500:]))
+    log('watch: %d lines each from serial and ssh, all in the session log' % len(markers))
+
+
+def session_sources(path, text):
+    """The kinds of source (serial, ssh) of the session log's lines that contain text."""
+    sources = set()
+    try:
+        with open(path, 'rb') as f:
+            for raw in f:
+                parts = raw.decode('utf-8', 'replace').rstrip('\n').split('\t', 3)
+                if len(parts) == 4 and text in parts[3]:
+                    sources.add(parts[1].split('-')[0])  # "ssh-dmesg" is an ssh source
+    except OSError:
+        pass
+    return sources
+
+
 def t_null_exit(args, node):
     st = node.ensure_up()
     ko = require_prudaq(args, node)
@@ -657,7 +719,7 @@ def main():
     ap.add_argument('--arch', default='x86_64')
     ap.add_argument('--cli', default='')
     ap.add_argument('--ko', default='', help='prudaq.ko (default: the node\'s ko_dir)')
-    ap.add_argument('test', choices=('up', 'down', 'telemetry', 'cycles', 'panic', 'null_exit',
+    ap.add_argument('test', choices=('up', 'down', 'telemetry', 'cycles', 'panic', 'null_exit', 'watch',
                                      'figures'))
     ap.add_argument('--lines', type=int, default=600)
     ap.add_argument('--hz', type=int, default=100)
@@ -681,7 +743,7 @@ def main():
         args.ko = ''
     node = Node(args)
     fn = {'up': t_up, 'down': t_down, 'telemetry': t_telemetry, 'cycles': t_cycles,
-          'panic': t_panic, 'null_exit': t_null_exit, 'figures': t_figures}[args.test]
+          'panic': t_panic, 'null_exit': t_null_exit, 'watch': t_watch, 'figures': t_figures}[args.test]
     try:
         fn(args, node)
     except Skip as e:
