@@ -26,18 +26,38 @@ int main(int argc, char *argv[])
                                       QStringLiteral("PATH"));
     const QCommandLineOption mapOption(QStringLiteral("src-map"), QStringLiteral("source path map (repeatable)"),
                                        QStringLiteral("OLD=NEW"));
+    const QCommandLineOption sshOption(QStringLiteral("ssh"), QStringLiteral("SSH host or ssh-config alias"),
+                                       QStringLiteral("HOST"));
+    const QCommandLineOption sshPortOption(QStringLiteral("ssh-port"), QStringLiteral("SSH port"), QStringLiteral("N"));
+    const QCommandLineOption sshUserOption(QStringLiteral("ssh-user"), QStringLiteral("SSH user"),
+                                           QStringLiteral("USER"));
+    const QCommandLineOption sshKeyOption(QStringLiteral("ssh-key"), QStringLiteral("SSH private key file"),
+                                          QStringLiteral("FILE"));
+    const QCommandLineOption knownHostsOption(QStringLiteral("known-hosts"),
+                                              QStringLiteral("known_hosts file pinning the node's host key"),
+                                              QStringLiteral("FILE"));
+    const QCommandLineOption saveProfileOption(QStringLiteral("save-profile"),
+                                               QStringLiteral("save the profile assembled from these options as NAME"),
+                                               QStringLiteral("NAME"));
     const QCommandLineOption noConnectOption(QStringLiteral("no-connect"), QStringLiteral("do not connect at start"));
     QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                         QStringLiteral("grab the window once a report is decoded, then quit"),
                                         QStringLiteral("FILE"));
     screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
-    for (const auto &o : {profileOption, serialOption, koOption, mapOption, noConnectOption, screenshotOption})
+    for (const auto &o : {profileOption, serialOption, sshOption, sshPortOption, sshUserOption, sshKeyOption,
+                          knownHostsOption, saveProfileOption, koOption, mapOption, noConnectOption, screenshotOption})
         parser.addOption(o);
     parser.process(app);
 
     kms::gui::StartOptions options;
     options.profile = parser.value(profileOption);
     options.serial = parser.value(serialOption);
+    options.sshHost = parser.value(sshOption);
+    options.sshPort = parser.value(sshPortOption).toInt();
+    options.sshUser = parser.value(sshUserOption);
+    options.sshKey = parser.value(sshKeyOption);
+    options.knownHosts = parser.value(knownHostsOption);
+    options.saveAs = parser.value(saveProfileOption);
     options.koPaths = parser.values(koOption);
     options.pathMaps = parser.values(mapOption);
     options.screenshot = parser.value(screenshotOption);

@@ -159,8 +159,27 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
         statusBar()->showMessage(tr("No profile named \"%1\"").arg(options.profile), 10000);
     if (!options.serial.isEmpty())
         p.serialPort = options.serial;
-    p.koPaths += options.koPaths;
-    p.pathMaps += options.pathMaps;
+    if (!options.sshHost.isEmpty()) {
+        p.sshHost = options.sshHost;
+        p.sshPort = options.sshPort;
+        p.sshUser = options.sshUser;
+        p.sshKey = options.sshKey;
+        p.knownHosts = options.knownHosts;
+    }
+    for (const QString &ko : options.koPaths) {
+        if (!p.koPaths.contains(ko))
+            p.koPaths += ko;
+    }
+    for (const QString &map : options.pathMaps) {
+        if (!p.pathMaps.contains(map))
+            p.pathMaps += map;
+    }
+    if (!options.saveAs.isEmpty()) {
+        // Scripts (scripts/demo) hand over a ready profile that the user finds again later.
+        p.name = options.saveAs;
+        ProfileStore::save(p);
+        ProfileStore::setLastUsed(p.name);
+    }
     applyProfile(p);
     reloadProfiles();
     if (options.connect) {

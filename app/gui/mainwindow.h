@@ -28,6 +28,12 @@ class ReportEngine;
 struct StartOptions {
     QString profile; // --profile NAME
     QString serial; // --serial PATH (overrides the profile's)
+    QString sshHost; // --ssh HOST, with --ssh-port/--ssh-user/--ssh-key/--known-hosts (override)
+    int sshPort = 0;
+    QString sshUser;
+    QString sshKey;
+    QString knownHosts;
+    QString saveAs; // --save-profile NAME: keep the assembled profile under NAME
     QStringList koPaths; // --ko PATH (added to the profile's)
     QStringList pathMaps; // --src-map OLD=NEW
     QString screenshot; // hidden --screenshot FILE
