@@ -97,17 +97,10 @@ void BM_DetectReports(benchmark::State &state)
     for (auto _ : state) {
         reports = 0;
         frames = 0;
-        ReportDetector detector([&](KernelReport &&r) {
+        detectReports(log, [&](KernelReport &&r) {
             ++reports;
             frames += r.frames.size();
         });
-        LineSplitter splitter;
-        const auto sink = [&](QByteArrayView line, bool) {
-            detector.feedLine(line);
-        };
-        splitter.feed(log, sink);
-        splitter.finish(sink);
-        detector.finish();
         benchmark::DoNotOptimize(reports);
     }
     state.SetBytesProcessed(state.iterations() * log.size());

@@ -563,15 +563,20 @@ void ReportDetector::finish()
 QList<KernelReport> detectReports(QByteArrayView log)
 {
     QList<KernelReport> reports;
-    ReportDetector detector([&](KernelReport &&r) { reports.append(std::move(r)); });
+    detectReports(log, [&](KernelReport &&r) { reports.append(std::move(r)); });
+    return reports;
+}
+
+void detectReports(QByteArrayView log, ReportDetector::Sink sink)
+{
+    ReportDetector detector(std::move(sink));
     LineSplitter splitter;
-    const auto sink = [&](QByteArrayView line, bool) {
+    const auto feedLine = [&](QByteArrayView line, bool) {
         detector.feedLine(line);
     };
-    splitter.feed(log, sink);
-    splitter.finish(sink);
+    splitter.feed(log, feedLine);
+    splitter.finish(feedLine);
     detector.finish();
-    return reports;
 }
 
 } // namespace kms

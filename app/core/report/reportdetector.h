@@ -61,5 +61,7 @@ private:
 
 // Runs a whole buffer through LineSplitter and ReportDetector (files, tests).
 QList<KernelReport> detectReports(QByteArrayView log);
+// The same, handing each report to sink as it completes (nothing is kept).
+void detectReports(QByteArrayView log, ReportDetector::Sink sink);
 
 } // namespace kms
