@@ -102,15 +102,7 @@ void ReportWorker::onReport(Source &src, KernelReport &&report)
 
 void ReportWorker::resolveAgain(int id, KernelReport report)
 {
-    for (Frame &f : report.frames) {
-        f.file.clear();
-        f.line = 0;
-        f.column = 0;
-        f.inlinedFunction.clear();
-        f.inlinedBy.clear();
-        f.error.clear();
-        f.sourceExists = false;
-    }
+    // Symbolizer::resolve starts every frame afresh: no need to clear the old answers here.
     m_symbolizer->resolve(report);
     Q_EMIT reportResolved(id, report);
 }
