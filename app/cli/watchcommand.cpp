@@ -2,7 +2,7 @@
 
 #include "link/seriallink.h"
 #include "link/sshlink.h"
-#include "log/consoleline.h"
+#include "log/dmesgreplay.h"
 #include "log/sessionlog.h"
 #include "report/reportdetector.h"
 #include "report/reportformatter.h"
@@ -35,9 +35,6 @@ constexpr int exitLinkRefused = 1;
 // printed after this much quiet on its source.
 constexpr int idleFlushMs = 1000;
 
-// util-linux dmesg follows the ring buffer; busybox's cannot, /dev/kmsg records can.
-const QByteArray defaultSshStream = "dmesg -w 2>/dev/null || exec cat /dev/kmsg";
-
 int usageError(const QString &message)
 {
     QTextStream(stderr) << "kmodscope-cli watch: " << message << "\n"
@@ -53,48 +50,6 @@ void onSignal(int)
     [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &c, 1);
 }
 
-// A restarted `dmesg -w` replays the ring buffer: the reports in it were printed already.
-// While replaying, lines up to the last kernel timestamp seen are dropped, unless the replay
-// starts differently from the previous run (the node rebooted: everything is new).
-class ReplayFilter
-{
-public:
-    void restart()
-    {
-        m_replaying = m_lastTimestamp.has_value();
-        m_firstOfRun = true;
-    }
-
-    bool accept(QByteArrayView raw)
-    {
-        const ConsoleLine line = parseConsoleLine(raw, m_scratch);
-        if (m_firstOfRun) {
-            m_firstOfRun = false;
-            const QByteArray first = raw.toByteArray();
-            if (m_replaying && first != m_firstLine)
-                m_replaying = false;
-            if (!m_replaying)
-                m_firstLine = first;
-        }
-        if (m_replaying) {
-            if (line.timestamp && *line.timestamp <= *m_lastTimestamp)
-                return false;
-            if (line.timestamp)
-                m_replaying = false;
-        }
-        if (line.timestamp)
-            m_lastTimestamp = line.timestamp;
-        return true;
-    }
-
-private:
-    std::optional<double> m_lastTimestamp;
-    QByteArray m_firstLine;
-    QByteArray m_scratch;
-    bool m_replaying = false;
-    bool m_firstOfRun = true;
-};
-
 class Watch : public QObject
 {
 public:
@@ -108,7 +63,7 @@ public:
     struct Source {
         std::unique_ptr<ReportDetector> detector;
         QTimer idle;
-        ReplayFilter replay;
+        DmesgReplayFilter replay;
     };
 
     Source &addSource(const QString &name)
@@ -129,15 +84,8 @@ public:
         if (m_log.isOpen())
             m_log.appendLines(lines);
         bool fed = false;
-        for (const LogLine &line : lines) {
-            if (line.flags & (LogLine::Event | LogLine::Sent)) {
-                if ((line.flags & LogLine::Event) && line.text.startsWith("ssh: connection lost"))
-                    source.replay.restart();
-                if ((line.flags & LogLine::Event) && line.text.startsWith("ssh: stream command ended"))
-                    source.replay.restart();
-                continue;
-            }
-            if (replayFilter && !source.replay.accept(line.text))
+        for (const LogLine &line : replayFilter ? source.replay.filter(lines) : lines) {
+            if (line.flags & (LogLine::Event | LogLine::Sent))
                 continue;
             source.detector->feedLine(line.text);
             fed = true;
@@ -347,7 +295,7 @@ int runWatch(const QStringList &arguments)
                                  QCoreApplication::exit(exitLinkRefused);
                          });
         const QByteArray stream
-            = parser.isSet(sshStreamOption) ? parser.value(sshStreamOption).toUtf8() : defaultSshStream;
+            = parser.isSet(sshStreamOption) ? parser.value(sshStreamOption).toUtf8() : defaultDmesgStreamCommand();
         ssh->startShellStream(stream, QStringLiteral("ssh-dmesg"));
         ssh->start();
     }

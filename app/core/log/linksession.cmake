@@ -5,4 +5,5 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/sessionlog.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sessionlogreader.cpp
     ${CMAKE_CURRENT_LIST_DIR}/rawcapture.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/dmesgreplay.cpp
 )
