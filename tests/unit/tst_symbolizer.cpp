@@ -499,9 +499,13 @@ private slots:
         symbolizer.resolve(f);
         QVERIFY2(f.error.isEmpty(), qPrintable(f.error));
         QCOMPARE(f.file, QStringLiteral(KMS_FIXTURE_SRC_DIR "/kmsfixture.c"));
+        // Where the build machine (the node, for a native build) has it: the path before mapping.
+        QCOMPARE(f.buildFile, buildDir + QStringLiteral("/kmsfixture.c"));
         QVERIFY(f.sourceExists);
-        for (const InlineCaller &c : f.inlinedBy)
+        for (const InlineCaller &c : f.inlinedBy) {
             QCOMPARE(c.file, QStringLiteral(KMS_FIXTURE_SRC_DIR "/kmsfixture.c"));
+            QCOMPARE(c.buildFile, buildDir + QStringLiteral("/kmsfixture.c"));
+        }
 
         PathMap away;
         away.add(buildDir, QStringLiteral("/nonexistent/src"));

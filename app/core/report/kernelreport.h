@@ -47,6 +47,7 @@ struct InlineCaller {
     QString file;
     int line = 0;
     int column = 0;
+    QString buildFile; // `file` as DWARF records it, before path mapping (where the node has it)
 };
 
 struct Frame {
@@ -66,6 +67,7 @@ struct Frame {
 
     // --- filled by the symbolizer ---
     QString file; // innermost location, after path mapping
+    QString buildFile; // `file` as DWARF records it (the build machine's path), before mapping
     int line = 0;
     int column = 0;
     bool sourceExists = false;

@@ -122,7 +122,8 @@ Frame frameFromJson(const QJsonObject &o)
     for (const QJsonValue &v : inlined) {
         const QJsonObject i = v.toObject();
         f.inlinedBy.append({i.value(QStringLiteral("function")).toString(), i.value(QStringLiteral("file")).toString(),
-                            i.value(QStringLiteral("line")).toInt(), i.value(QStringLiteral("column")).toInt()});
+                            i.value(QStringLiteral("line")).toInt(), i.value(QStringLiteral("column")).toInt(),
+                            QString()});
     }
     return f;
 }

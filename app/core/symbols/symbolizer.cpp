@@ -509,6 +509,7 @@ const Dwfl_Callbacks LoadedModule::relocatableCallbacks = {
 void clearResolution(Frame &frame)
 {
     frame.file.clear();
+    frame.buildFile.clear();
     frame.line = 0;
     frame.column = 0;
     frame.sourceExists = false;
@@ -577,13 +578,16 @@ struct Symbolizer::Private {
             return;
         }
         frame.file = paths.map(loc.file);
+        frame.buildFile = loc.file;
         frame.line = loc.line;
         frame.column = loc.column;
         frame.sourceExists = QFileInfo::exists(frame.file);
         frame.inlinedFunction = loc.inlinedFunction;
         frame.inlinedBy = loc.inlinedBy;
-        for (InlineCaller &caller : frame.inlinedBy)
+        for (InlineCaller &caller : frame.inlinedBy) {
+            caller.buildFile = caller.file;
             caller.file = paths.map(caller.file);
+        }
     }
 
     // Modules whose given sections contain the address (frames with no module name).
