@@ -39,13 +39,20 @@ int main(int argc, char *argv[])
     const QCommandLineOption saveProfileOption(QStringLiteral("save-profile"),
                                                QStringLiteral("save the profile assembled from these options as NAME"),
                                                QStringLiteral("NAME"));
+    const QCommandLineOption sessionLogDirOption(
+        QStringLiteral("session-log-dir"),
+        QStringLiteral("where the session log (every line of every source) is written (default: the data dir)"),
+        QStringLiteral("DIR"));
+    const QCommandLineOption noSessionLogOption(QStringLiteral("no-session-log"),
+                                                QStringLiteral("write no session log"));
     const QCommandLineOption noConnectOption(QStringLiteral("no-connect"), QStringLiteral("do not connect at start"));
     QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                         QStringLiteral("grab the window once a report is decoded, then quit"),
                                         QStringLiteral("FILE"));
     screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
     for (const auto &o : {profileOption, serialOption, sshOption, sshPortOption, sshUserOption, sshKeyOption,
-                          knownHostsOption, saveProfileOption, koOption, mapOption, noConnectOption, screenshotOption})
+                          knownHostsOption, saveProfileOption, koOption, mapOption, sessionLogDirOption,
+                          noSessionLogOption, noConnectOption, screenshotOption})
         parser.addOption(o);
     parser.process(app);
 
@@ -62,6 +69,8 @@ int main(int argc, char *argv[])
     options.pathMaps = parser.values(mapOption);
     options.screenshot = parser.value(screenshotOption);
     options.connect = !parser.isSet(noConnectOption);
+    options.sessionLogDir = parser.value(sessionLogDirOption);
+    options.sessionLog = !parser.isSet(noSessionLogOption);
     for (const QString &m : options.pathMaps) {
         if (!m.contains(QLatin1Char('=')) || m.startsWith(QLatin1Char('='))) {
             fprintf(stderr, "kmodscope: --src-map wants OLD=NEW, got '%s'\n", qPrintable(m));

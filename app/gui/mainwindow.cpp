@@ -1,5 +1,8 @@
 #include "mainwindow.h"
 
+#include "node/nodefetcher.h"
+#include "symbols/symbolizer.h"
+
 #include "consolemodel.h"
 #include "consoleview.h"
 #include "report/reportformatter.h"
@@ -12,25 +15,46 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDateTime>
+#include <QDesktopServices>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
 #include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QRegularExpression>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
 #include <QTreeWidget>
+#include <QUrl>
 
 namespace kms::gui {
 
 namespace {
 
-// util-linux dmesg follows the ring buffer; busybox's cannot, /dev/kmsg records can.
-const QByteArray sshStreamCommand = "dmesg -w 2>/dev/null || exec cat /dev/kmsg";
+// File names from user text (profile and host names).
+QString fileNameSafe(QString text)
+{
+    static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._-]+"));
+    text.replace(unsafe, QStringLiteral("_"));
+    return text.isEmpty() ? QStringLiteral("node") : text;
+}
+
+QStringList modulesWithoutKo(const KernelReport &report)
+{
+    QStringList modules;
+    for (const Frame &f : report.frames) {
+        if (f.error == symbolerror::ModuleNotGiven && !f.module.isEmpty() && !modules.contains(f.module))
+            modules.append(f.module);
+    }
+    return modules;
+}
 
 QString serialStateName(SerialLink::State state)
 {
@@ -116,12 +140,17 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     buildActions();
 
     connect(m_engine, &ReportEngine::reportDetected, this, &MainWindow::onReportDetected);
-    connect(m_engine, &ReportEngine::reportResolved, m_reportsModel, &ReportsModel::setResolved);
+    connect(m_engine, &ReportEngine::reportResolved, this, &MainWindow::onReportResolved);
     connect(m_engine, &ReportEngine::configProblem, this,
             [this](const QString &text) { statusBar()->showMessage(tr("Modules: %1").arg(text), 10000); });
     connect(m_reportsModel, &ReportsModel::unreadCountChanged, this, &MainWindow::updateReportsTitle);
     connect(m_reportsView, &ReportsView::frameActivated, this, &MainWindow::onFrameActivated);
     connect(m_sourceView, &SourceView::pathMapRequested, this, &MainWindow::onPathMapRequested);
+    connect(m_sourceView, &SourceView::sourceFetchRequested, this, [this](const QString &path) {
+        if (m_fetcher)
+            m_fetcher->fetchSource(path);
+    });
+    connect(m_reportsView, &ReportsView::moduleFetchRequested, this, &MainWindow::fetchModules);
     connect(m_reportsView, &ReportsView::moduleFilePicked, this, [this](const QString &path) {
         m_profile.koPaths.append(path);
         if (!m_profile.name.isEmpty())
@@ -151,6 +180,9 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     QSettings settings;
     restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
     restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+
+    if (options.sessionLog)
+        openSessionLog();
 
     // The profile: named (or the last used), then the command line's additions.
     Profile p;
@@ -249,6 +281,13 @@ void MainWindow::buildActions()
 
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("Save console as…"), m_consoleView, &ConsoleView::saveAs);
+    file->addAction(tr("Open session log folder"), this, [this] {
+        if (m_sessionLog.isOpen())
+            QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(m_sessionLog.path()).path()));
+        else
+            statusBar()->showMessage(tr("No session log is written (--no-session-log, or it could not be opened)"),
+                                     8000);
+    });
     file->addAction(tr("Profiles…"), profiles, &QAction::trigger);
     file->addSeparator();
     file->addAction(tr("Quit"), QKeySequence::Quit, this, &QWidget::close);
@@ -282,8 +321,41 @@ void MainWindow::reloadProfiles()
     m_profileBox->setCurrentText(m_profile.name.isEmpty() ? tr("(command line)") : m_profile.name);
 }
 
+void MainWindow::openSessionLog()
+{
+    // Every line of every source, from the first: the evidence outlives a crash of either side.
+    const QString dir = !m_options.sessionLogDir.isEmpty()
+        ? m_options.sessionLogDir
+        : QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + QStringLiteral("/sessions");
+    QDir().mkpath(dir);
+    const QString name = QStringLiteral("%1-%2.log")
+                             .arg(fileNameSafe(!m_options.saveAs.isEmpty()        ? m_options.saveAs
+                                                   : !m_options.profile.isEmpty() ? m_options.profile
+                                                                                  : ProfileStore::lastUsed()),
+                                  QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    QString error;
+    if (!m_sessionLog.open(QDir(dir).filePath(name), &error))
+        statusBar()->showMessage(tr("No session log: %1").arg(error), 15000);
+}
+
+QString MainWindow::nodeCacheDir() const
+{
+    const QString node = m_profile.sshPort > 0 ? QStringLiteral("%1_%2").arg(m_profile.sshHost).arg(m_profile.sshPort)
+                                               : m_profile.sshHost;
+    return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/nodes/")
+        + fileNameSafe(node);
+}
+
 void MainWindow::applyProfile(const Profile &profile)
 {
+    if (profile.sshHost != m_profile.sshHost || profile.sshPort != m_profile.sshPort) {
+        // Another node: its log, its modules and its sources are its own.
+        m_sshReplay = DmesgReplayFilter();
+        m_fetchedKo.clear();
+        m_fetchedSources.clear();
+        m_fetchAsked.clear();
+        m_fetchWanted.clear();
+    }
     m_profile = profile;
     updateSymbolConfig();
     m_serialAction->setEnabled(!profile.serialPort.isEmpty());
@@ -299,8 +371,8 @@ void MainWindow::applyProfile(const Profile &profile)
 void MainWindow::updateSymbolConfig()
 {
     SymbolConfig config;
-    config.koPaths = m_profile.koPaths;
-    config.pathMaps = m_profile.pathMaps;
+    config.koPaths = m_profile.koPaths + m_fetchedKo;
+    config.pathMaps = m_profile.pathMaps + m_fetchedSources;
     m_engine->setConfig(config);
 }
 
@@ -309,10 +381,7 @@ void MainWindow::connectSerial()
     if (m_profile.serialPort.isEmpty())
         return;
     m_serial.reset();
-    SerialSettings s;
-    s.path = m_profile.serialPort;
-    s.baudRate = m_profile.baud;
-    m_serial = std::make_unique<SerialLink>(s);
+    m_serial = std::make_unique<SerialLink>(serialSettings(m_profile));
     connect(m_serial.get(), &SerialLink::linesReceived, this, &MainWindow::feedLines);
     connect(m_serial.get(), &SerialLink::stateChanged, this, &MainWindow::setSerialState);
     m_serial->start();
@@ -346,15 +415,47 @@ void MainWindow::connectSsh()
     m_ssh = std::make_unique<SshLink>(s);
     connect(m_ssh.get(), &SshLink::stateChanged, this, &MainWindow::setSshState);
     connect(m_ssh.get(), &SshLink::hostKeyUnknown, this, &MainWindow::onHostKeyUnknown);
+    // A reconnect replays the node's ring buffer: what was shown once is not shown again.
+    m_sshReplay.restart();
     connect(m_ssh.get(), &SshLink::streamLines, this,
-            [this](quint64, const QList<kms::LogLine> &lines) { feedLines(lines); });
+            [this](quint64, const QList<kms::LogLine> &lines) { feedLines(m_sshReplay.filter(lines)); });
+    m_fetcher = new NodeFetcher(m_ssh.get(), nodeCacheDir(), this);
+    connect(m_fetcher, &NodeFetcher::moduleFetched, this, [this](const QString &module, const QString &path) {
+        m_fetchedKo.removeAll(path);
+        m_fetchedKo.append(path);
+        m_reportsView->setFetchStatus(tr("Fetched %1 from the node: %2").arg(module, path));
+        statusBar()->showMessage(tr("Fetched %1 from the node").arg(module), 8000);
+        updateSymbolConfig();
+        resolveAllAgain();
+    });
+    connect(m_fetcher, &NodeFetcher::sourceFetched, this, [this](const QString &remote, const QString &local) {
+        // A map for this one file: the rest of the tree may well be here.
+        m_fetchedSources.append(remote + QLatin1Char('=') + local);
+        m_sourceView->setFetchStatus(tr("Fetched to %1").arg(local));
+        m_reopenFrame = m_shownFrame;
+        updateSymbolConfig();
+        resolveAllAgain();
+    });
+    connect(m_fetcher, &NodeFetcher::fetchFailed, this, [this](const QString &what, const QString &error) {
+        const QString text = tr("Could not fetch %1: %2").arg(what, error);
+        if (what.startsWith(QLatin1Char('/')))
+            m_sourceView->setFetchStatus(text);
+        else
+            m_reportsView->setFetchStatus(text);
+        statusBar()->showMessage(text, 15000);
+    });
     m_ssh->start();
-    m_sshStream = m_ssh->startShellStream(sshStreamCommand, QStringLiteral("ssh-dmesg"));
+    const QByteArray command
+        = m_profile.kernelLogCommand.isEmpty() ? defaultDmesgStreamCommand() : m_profile.kernelLogCommand.toUtf8();
+    m_sshStream = m_ssh->startShellStream(command, QStringLiteral("ssh-dmesg"));
     m_sshAction->setChecked(true);
 }
 
 void MainWindow::disconnectSsh()
 {
+    // The fetcher holds the link: it goes first.
+    delete m_fetcher;
+    m_fetcher = nullptr;
     if (m_ssh) {
         m_ssh->stop();
         m_ssh.reset();
@@ -378,6 +479,9 @@ void MainWindow::setSshState(SshLink::State state, const QString &detail)
     const bool bad = state == SshLink::State::AuthFailed || state == SshLink::State::HostKeyChanged
         || state == SshLink::State::Error || state == SshLink::State::Lost;
     m_sshState->setStyleSheet(stateStyle(state == SshLink::State::Up, bad));
+    updateFetchAvailable();
+    if (state == SshLink::State::Up)
+        fetchPendingModules();
     if (state == SshLink::State::HostKeyChanged)
         statusBar()->showMessage(tr("SSH: the host key of %1 CHANGED — refused. %2").arg(m_profile.sshHost, detail));
 }
@@ -406,10 +510,63 @@ void MainWindow::onHostKeyUnknown(const QString &host, const QString &fingerprin
         m_ssh->answerHostKey(accept);
 }
 
+void MainWindow::updateFetchAvailable()
+{
+    const bool up = m_ssh && m_fetcher && m_ssh->state() == SshLink::State::Up;
+    const QString why = m_profile.sshHost.isEmpty() ? tr("This profile has no SSH host")
+                                                    : tr("SSH to %1 is not up").arg(m_profile.sshHost);
+    m_reportsView->setFetchAvailable(up, why);
+    m_sourceView->setFetchAvailable(up, why);
+}
+
+void MainWindow::fetchModules(const QStringList &modules)
+{
+    for (const QString &module : modules) {
+        if (!m_fetchAsked.contains(module))
+            m_fetchAsked.append(module);
+        if (!m_fetchWanted.contains(module))
+            m_fetchWanted.append(module);
+    }
+    fetchPendingModules();
+}
+
+void MainWindow::fetchPendingModules()
+{
+    // Wanted modules wait for SSH (after a panic the node is still rebooting).
+    if (!m_fetcher || !m_ssh || m_ssh->state() != SshLink::State::Up)
+        return;
+    for (const QString &module : std::as_const(m_fetchWanted)) {
+        m_reportsView->setFetchStatus(tr("Fetching %1 from the node…").arg(module));
+        m_fetcher->fetchModule(module);
+    }
+    m_fetchWanted.clear();
+}
+
+void MainWindow::onReportResolved(int id, const KernelReport &report)
+{
+    m_reportsModel->setResolved(id, report);
+    if (m_profile.fetchKo && !m_profile.sshHost.isEmpty()) {
+        QStringList fresh;
+        for (const QString &module : modulesWithoutKo(report)) {
+            if (!m_fetchAsked.contains(module))
+                fresh.append(module);
+        }
+        if (!fresh.isEmpty())
+            fetchModules(fresh);
+    }
+    if (m_reopenFrame.reportId == id) {
+        const FrameRef ref = m_reopenFrame;
+        m_reopenFrame = {};
+        onFrameActivated(ref.reportId, ref.frame, ref.caller);
+    }
+}
+
 void MainWindow::feedLines(const QList<kms::LogLine> &lines)
 {
     if (lines.isEmpty())
         return;
+    if (m_sessionLog.isOpen())
+        m_sessionLog.appendLines(lines);
     const int firstRow = m_consoleModel->appendLines(lines);
     m_engine->feed(lines, firstRow);
 }
@@ -431,6 +588,7 @@ void MainWindow::onFrameActivated(int reportId, int frameIndex, int callerIndex)
     const ReportsModel::Entry *e = m_reportsModel->entry(reportId);
     if (!e)
         return;
+    m_shownFrame = {reportId, frameIndex, callerIndex};
     m_sourceView->showFrame(e->report, frameIndex, callerIndex);
     m_sourceDock->show();
     m_sourceDock->raise();

@@ -4,6 +4,8 @@
 
 #include "link/seriallink.h"
 #include "link/sshlink.h"
+#include "log/dmesgreplay.h"
+#include "log/sessionlog.h"
 #include "profile.h"
 #include "report/kernelreport.h"
 
@@ -15,6 +17,10 @@ class QAction;
 class QComboBox;
 class QDockWidget;
 class QLabel;
+
+namespace kms {
+class NodeFetcher;
+}
 
 namespace kms::gui {
 
@@ -37,6 +43,8 @@ struct StartOptions {
     QStringList koPaths; // --ko PATH (added to the profile's)
     QStringList pathMaps; // --src-map OLD=NEW
     QString screenshot; // hidden --screenshot FILE
+    QString sessionLogDir; // --session-log-dir DIR (default: the app's data dir, "sessions")
+    bool sessionLog = true; // --no-session-log
     bool connect = true; // connect the profile's links at start
 };
 
@@ -59,6 +67,9 @@ public:
     SerialLink *serialLink() const { return m_serial.get(); }
     QString serialStateText() const;
     QString sshStateText() const;
+    QString sessionLogPath() const { return m_sessionLog.path(); }
+    // The directory fetched files of the current profile's node go to.
+    QString nodeCacheDir() const;
 
     void applyProfile(const Profile &profile);
     void connectSerial();
@@ -86,6 +97,11 @@ private:
     void takeScreenshotWhenReady(const QString &file);
     void updateSymbolConfig();
     void resolveAllAgain();
+    void openSessionLog();
+    void onReportResolved(int id, const kms::KernelReport &report);
+    void fetchModules(const QStringList &modules);
+    void fetchPendingModules();
+    void updateFetchAvailable();
 
     StartOptions m_options;
     Profile m_profile;
@@ -106,6 +122,21 @@ private:
     std::unique_ptr<SerialLink> m_serial;
     std::unique_ptr<SshLink> m_ssh;
     quint64 m_sshStream = 0;
+    DmesgReplayFilter m_sshReplay;
+    SessionLog m_sessionLog;
+    NodeFetcher *m_fetcher = nullptr;
+    // What this session fetched from the node: .ko files and "build path=cached copy" maps.
+    QStringList m_fetchedKo;
+    QStringList m_fetchedSources;
+    QStringList m_fetchAsked; // modules asked for once (auto-fetch is not repeated)
+    QStringList m_fetchWanted; // modules to fetch as soon as SSH is up
+    struct FrameRef {
+        int reportId = -1;
+        int frame = -1;
+        int caller = -1;
+    };
+    FrameRef m_shownFrame; // in the source view
+    FrameRef m_reopenFrame; // to show again once its report is resolved again
 };
 
 } // namespace kms::gui

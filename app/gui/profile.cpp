@@ -1,5 +1,9 @@
 #include "profile.h"
 
+#include "log/dmesgreplay.h"
+
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -32,7 +36,40 @@ QStringList lines(const QPlainTextEdit *edit)
     }
     return result;
 }
+QComboBox *choice(const QStringList &items, const QString &current, QWidget *parent)
+{
+    auto *box = new QComboBox(parent);
+    box->addItems(items);
+    box->setCurrentText(current);
+    return box;
+}
+
+const QStringList parities = {QStringLiteral("none"), QStringLiteral("even"), QStringLiteral("odd"),
+                              QStringLiteral("space"), QStringLiteral("mark")};
+const QStringList stopBitChoices = {QStringLiteral("1"), QStringLiteral("1.5"), QStringLiteral("2")};
+const QStringList flowChoices = {QStringLiteral("none"), QStringLiteral("rts/cts"), QStringLiteral("xon/xoff")};
 } // namespace
+
+SerialSettings serialSettings(const Profile &p)
+{
+    SerialSettings s;
+    s.path = p.serialPort;
+    s.baudRate = p.baud;
+    s.dataBits = QSerialPort::DataBits(qBound(5, p.dataBits, 8));
+    static const QMap<QString, QSerialPort::Parity> parity = {
+        {QStringLiteral("none"), QSerialPort::NoParity},   {QStringLiteral("even"), QSerialPort::EvenParity},
+        {QStringLiteral("odd"), QSerialPort::OddParity},   {QStringLiteral("space"), QSerialPort::SpaceParity},
+        {QStringLiteral("mark"), QSerialPort::MarkParity},
+    };
+    s.parity = parity.value(p.parity, QSerialPort::NoParity);
+    s.stopBits = p.stopBits == QLatin1String("2") ? QSerialPort::TwoStop
+        : p.stopBits == QLatin1String("1.5")      ? QSerialPort::OneAndHalfStop
+                                                  : QSerialPort::OneStop;
+    s.flowControl = p.flowControl == QLatin1String("rts/cts") ? QSerialPort::HardwareControl
+        : p.flowControl == QLatin1String("xon/xoff")          ? QSerialPort::SoftwareControl
+                                                              : QSerialPort::NoFlowControl;
+    return s;
+}
 
 QStringList ProfileStore::names()
 {
@@ -57,14 +94,21 @@ bool ProfileStore::load(const QString &name, Profile *p)
     p->name = s.value(QStringLiteral("name")).toString();
     p->serialPort = s.value(QStringLiteral("serialPort")).toString();
     p->baud = s.value(QStringLiteral("baud"), 115200).toInt();
+    p->dataBits = s.value(QStringLiteral("dataBits"), 8).toInt();
+    p->parity = s.value(QStringLiteral("parity"), QStringLiteral("none")).toString();
+    p->stopBits = s.value(QStringLiteral("stopBits"), QStringLiteral("1")).toString();
+    p->flowControl = s.value(QStringLiteral("flowControl"), QStringLiteral("none")).toString();
     p->sshHost = s.value(QStringLiteral("sshHost")).toString();
     p->sshPort = s.value(QStringLiteral("sshPort"), 0).toInt();
     p->sshUser = s.value(QStringLiteral("sshUser")).toString();
     p->sshKey = s.value(QStringLiteral("sshKey")).toString();
     p->knownHosts = s.value(QStringLiteral("knownHosts")).toString();
+    p->kernelLogCommand = s.value(QStringLiteral("kernelLogCommand")).toString();
     p->modules = s.value(QStringLiteral("modules")).toStringList();
     p->koPaths = s.value(QStringLiteral("koPaths")).toStringList();
+    p->fetchKo = s.value(QStringLiteral("fetchKo"), true).toBool();
     p->pathMaps = s.value(QStringLiteral("pathMaps")).toStringList();
+    p->telemetrySource = s.value(QStringLiteral("telemetrySource")).toString();
     return true;
 }
 
@@ -75,14 +119,21 @@ void ProfileStore::save(const Profile &p)
     s.setValue(QStringLiteral("name"), p.name);
     s.setValue(QStringLiteral("serialPort"), p.serialPort);
     s.setValue(QStringLiteral("baud"), p.baud);
+    s.setValue(QStringLiteral("dataBits"), p.dataBits);
+    s.setValue(QStringLiteral("parity"), p.parity);
+    s.setValue(QStringLiteral("stopBits"), p.stopBits);
+    s.setValue(QStringLiteral("flowControl"), p.flowControl);
     s.setValue(QStringLiteral("sshHost"), p.sshHost);
     s.setValue(QStringLiteral("sshPort"), p.sshPort);
     s.setValue(QStringLiteral("sshUser"), p.sshUser);
     s.setValue(QStringLiteral("sshKey"), p.sshKey);
     s.setValue(QStringLiteral("knownHosts"), p.knownHosts);
+    s.setValue(QStringLiteral("kernelLogCommand"), p.kernelLogCommand);
     s.setValue(QStringLiteral("modules"), p.modules);
     s.setValue(QStringLiteral("koPaths"), p.koPaths);
+    s.setValue(QStringLiteral("fetchKo"), p.fetchKo);
     s.setValue(QStringLiteral("pathMaps"), p.pathMaps);
+    s.setValue(QStringLiteral("telemetrySource"), p.telemetrySource);
 }
 
 void ProfileStore::remove(const QString &name)
@@ -111,6 +162,21 @@ ProfileDialog::ProfileDialog(const Profile &p, QWidget *parent)
     m_baud = new QSpinBox(this);
     m_baud->setRange(300, 4000000);
     m_baud->setValue(p.baud);
+    m_dataBits = choice({QStringLiteral("5"), QStringLiteral("6"), QStringLiteral("7"), QStringLiteral("8")},
+                        QString::number(p.dataBits), this);
+    m_parity = choice(parities, p.parity, this);
+    m_stopBits = choice(stopBitChoices, p.stopBits, this);
+    m_flow = choice(flowChoices, p.flowControl, this);
+    auto *frame = new QHBoxLayout;
+    for (QWidget *w :
+         {static_cast<QWidget *>(m_baud), static_cast<QWidget *>(m_dataBits), static_cast<QWidget *>(m_parity),
+          static_cast<QWidget *>(m_stopBits), static_cast<QWidget *>(m_flow)})
+        frame->addWidget(w);
+    m_baud->setToolTip(tr("Baud rate"));
+    m_dataBits->setToolTip(tr("Data bits"));
+    m_parity->setToolTip(tr("Parity"));
+    m_stopBits->setToolTip(tr("Stop bits"));
+    m_flow->setToolTip(tr("Flow control"));
     m_sshHost = new QLineEdit(p.sshHost, this);
     m_sshHost->setPlaceholderText(tr("host or ~/.ssh/config alias (empty: none)"));
     m_sshPort = new QSpinBox(this);
@@ -120,6 +186,15 @@ ProfileDialog::ProfileDialog(const Profile &p, QWidget *parent)
     m_sshUser = new QLineEdit(p.sshUser, this);
     m_sshKey = new QLineEdit(p.sshKey, this);
     m_knownHosts = new QLineEdit(p.knownHosts, this);
+    m_knownHosts->setPlaceholderText(tr("from the ssh config, else ~/.ssh/known_hosts"));
+    m_kernelLog = new QLineEdit(p.kernelLogCommand, this);
+    m_kernelLog->setPlaceholderText(QString::fromUtf8(defaultDmesgStreamCommand()));
+    m_kernelLog->setToolTip(tr("Shell command on the node whose output is the SSH-dmesg console "
+                               "(e.g. \"sudo dmesg -w\" where dmesg is restricted)"));
+    m_fetchKo = new QCheckBox(tr("Fetch a module's .ko from the node when no path above has it"), this);
+    m_fetchKo->setChecked(p.fetchKo);
+    m_telemetry = new QLineEdit(p.telemetrySource, this);
+    m_telemetry->setPlaceholderText(QStringLiteral("/sys/kernel/debug/prudaq/telemetry (on the node, over SSH)"));
     m_modules = new QPlainTextEdit(p.modules.join(QLatin1Char('\n')), this);
     m_koPaths = new QPlainTextEdit(p.koPaths.join(QLatin1Char('\n')), this);
     m_pathMaps = new QPlainTextEdit(p.pathMaps.join(QLatin1Char('\n')), this);
@@ -128,15 +203,18 @@ ProfileDialog::ProfileDialog(const Profile &p, QWidget *parent)
         e->setMaximumHeight(70);
     form->addRow(tr("Name"), m_name);
     form->addRow(tr("Serial port"), m_serial);
-    form->addRow(tr("Baud rate"), m_baud);
+    form->addRow(tr("Baud, bits, parity, stop, flow"), frame);
     form->addRow(tr("SSH host"), m_sshHost);
     form->addRow(tr("SSH port"), m_sshPort);
     form->addRow(tr("SSH user"), m_sshUser);
     form->addRow(tr("SSH key"), m_sshKey);
     form->addRow(tr("known_hosts"), m_knownHosts);
+    form->addRow(tr("Kernel log command"), m_kernelLog);
     form->addRow(tr("Module names"), m_modules);
     form->addRow(tr(".ko files / dirs"), m_koPaths);
+    form->addRow(QString(), m_fetchKo);
     form->addRow(tr("Source path maps"), m_pathMaps);
+    form->addRow(tr("Telemetry source"), m_telemetry);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     connect(buttons, &QDialogButtonBox::accepted, this, [this] {
         if (m_name->text().trimmed().isEmpty()) {
@@ -157,14 +235,21 @@ Profile ProfileDialog::profile() const
     p.name = m_name->text().trimmed();
     p.serialPort = m_serial->text().trimmed();
     p.baud = m_baud->value();
+    p.dataBits = m_dataBits->currentText().toInt();
+    p.parity = m_parity->currentText();
+    p.stopBits = m_stopBits->currentText();
+    p.flowControl = m_flow->currentText();
     p.sshHost = m_sshHost->text().trimmed();
     p.sshPort = m_sshPort->value();
     p.sshUser = m_sshUser->text().trimmed();
     p.sshKey = m_sshKey->text().trimmed();
     p.knownHosts = m_knownHosts->text().trimmed();
+    p.kernelLogCommand = m_kernelLog->text().trimmed();
     p.modules = lines(m_modules);
     p.koPaths = lines(m_koPaths);
+    p.fetchKo = m_fetchKo->isChecked();
     p.pathMaps = lines(m_pathMaps);
+    p.telemetrySource = m_telemetry->text().trimmed();
     return p;
 }
 

@@ -2,9 +2,13 @@
 // with QSettings under "profiles/<name>", and the dialogs that create, edit and duplicate them.
 #pragma once
 
+#include "link/seriallink.h"
+
 #include <QDialog>
 #include <QStringList>
 
+class QCheckBox;
+class QComboBox;
 class QLineEdit;
 class QSpinBox;
 class QPlainTextEdit;
@@ -16,17 +20,29 @@ struct Profile {
     QString name;
     QString serialPort; // empty: no serial link
     int baud = 115200;
+    int dataBits = 8; // 5..8
+    QString parity = QStringLiteral("none"); // none, even, odd, space, mark
+    QString stopBits = QStringLiteral("1"); // 1, 1.5, 2
+    QString flowControl = QStringLiteral("none"); // none, rts/cts, xon/xoff
     QString sshHost; // host or ssh-config alias; empty: no SSH link
     int sshPort = 0;
     QString sshUser;
     QString sshKey;
     QString knownHosts;
+    QString kernelLogCommand; // shell command on the node followed as SSH-dmesg; empty: dmesg -w
     QStringList modules;
     QStringList koPaths;
+    bool fetchKo = true; // a module that no .ko path has is fetched from the node (modinfo -n)
     QStringList pathMaps; // "OLD=NEW"
+    // Where telemetry lines (`key=value ...`, DESIGN's telemetry contract) come from: a file on
+    // the node read over SSH; empty: none.
+    QString telemetrySource;
 
     bool operator==(const Profile &) const = default;
 };
+
+// The serial settings of a profile, for SerialLink.
+SerialSettings serialSettings(const Profile &profile);
 
 class ProfileStore
 {
@@ -47,8 +63,10 @@ public:
     Profile profile() const;
 
 private:
-    QLineEdit *m_name, *m_serial, *m_sshHost, *m_sshUser, *m_sshKey, *m_knownHosts;
+    QLineEdit *m_name, *m_serial, *m_sshHost, *m_sshUser, *m_sshKey, *m_knownHosts, *m_kernelLog, *m_telemetry;
     QSpinBox *m_baud, *m_sshPort;
+    QComboBox *m_dataBits, *m_parity, *m_stopBits, *m_flow;
+    QCheckBox *m_fetchKo;
     QPlainTextEdit *m_modules, *m_koPaths, *m_pathMaps;
 };
 

@@ -70,7 +70,21 @@ ReportsView::ReportsView(ReportsModel *model, QWidget *parent)
         if (!path.isEmpty())
             Q_EMIT moduleFilePicked(path);
     });
-    nl->addWidget(m_notice, 1);
+    m_fetch = new QPushButton(tr("Fetch from node"), m_noticeBox);
+    m_fetch->setEnabled(false);
+    m_fetch->setToolTip(tr("No SSH link is up"));
+    connect(m_fetch, &QPushButton::clicked, this, [this] {
+        m_fetchStatus->setText(tr("Fetching %1 from the node…").arg(m_missing.join(QStringLiteral(", "))));
+        Q_EMIT moduleFetchRequested(m_missing);
+    });
+    m_fetchStatus = new QLabel(m_noticeBox);
+    m_fetchStatus->setWordWrap(true);
+    m_fetchStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *texts = new QVBoxLayout;
+    texts->addWidget(m_notice);
+    texts->addWidget(m_fetchStatus);
+    nl->addLayout(texts, 1);
+    nl->addWidget(m_fetch, 0, Qt::AlignTop);
     nl->addWidget(pick, 0, Qt::AlignTop);
     m_noticeBox->hide();
     dl->addWidget(m_noticeBox);
@@ -201,9 +215,10 @@ void ReportsView::showReport(int id)
     m_frames->expandAll();
     if (currentFrame >= 0 && currentFrame < m_frames->topLevelItemCount())
         m_frames->setCurrentItem(m_frames->topLevelItem(currentFrame));
+    m_missing = missing;
     if (!missing.isEmpty()) {
-        m_notice->setText(tr("No .ko given for module(s) %1: add the file here, or its directory to the "
-                             "profile (Profiles…), to resolve their frames.")
+        m_notice->setText(tr("No .ko given for module(s) %1: fetch it from the node, add the file here, or add "
+                             "its directory to the profile (Profiles…), to resolve their frames.")
                               .arg(missing.join(QStringLiteral(", "))));
         m_noticeBox->show();
         Q_EMIT missingModules(missing);
@@ -235,6 +250,22 @@ void ReportsView::showReport(int id)
         code = tr("(no Code: line in this report)");
     }
     m_code->setPlainText(code);
+}
+
+void ReportsView::setFetchAvailable(bool on, const QString &why)
+{
+    m_fetch->setEnabled(on);
+    m_fetch->setToolTip(on ? tr("modinfo -n on the node, then copy the module from there") : why);
+}
+
+void ReportsView::setFetchStatus(const QString &text)
+{
+    m_fetchStatus->setText(text);
+}
+
+QString ReportsView::noticeText() const
+{
+    return m_noticeBox->isHidden() ? QString() : m_notice->text() + QLatin1Char('\n') + m_fetchStatus->text();
 }
 
 QString ReportsView::bugReport() const

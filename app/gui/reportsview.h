@@ -31,6 +31,10 @@ public:
     // The top-level frame row of frame i (nullptr when out of range).
     QTreeWidgetItem *frameItem(int frameIndex) const;
     QString bugReport() const;
+    // Whether "Fetch from node" can work now (an SSH link is up), and its progress or error.
+    void setFetchAvailable(bool on, const QString &why = {});
+    void setFetchStatus(const QString &text);
+    QString noticeText() const;
 
 public Q_SLOTS:
     void copyBugReport();
@@ -41,6 +45,8 @@ Q_SIGNALS:
     void missingModules(const QStringList &modules);
     // The user picked a module file for the missing ones.
     void moduleFilePicked(const QString &path);
+    // The user wants the missing modules' .ko fetched from the node.
+    void moduleFetchRequested(const QStringList &modules);
 
 private:
     void showReport(int id);
@@ -52,6 +58,9 @@ private:
     QPlainTextEdit *m_code;
     QLabel *m_summary;
     QLabel *m_notice;
+    QLabel *m_fetchStatus;
+    QPushButton *m_fetch;
+    QStringList m_missing;
     QWidget *m_noticeBox;
     QPushButton *m_copy;
     int m_reportId = -1;

@@ -16,6 +16,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QUrl>
 #include <QVBoxLayout>
 
@@ -67,8 +68,20 @@ SourceView::SourceView(QWidget *parent)
     m_missing->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_mapButton = new QPushButton(tr("Add a source path map…"), missingPage);
     connect(m_mapButton, &QPushButton::clicked, this, [this] { Q_EMIT pathMapRequested(m_missingPath); });
+    m_fetchButton = new QPushButton(tr("Fetch from the node over SSH"), missingPage);
+    m_fetchButton->setEnabled(false);
+    m_fetchButton->setToolTip(tr("No SSH link is up"));
+    connect(m_fetchButton, &QPushButton::clicked, this, [this] {
+        m_fetchStatus->setText(tr("Fetching %1 from the node…").arg(m_missingBuildPath));
+        Q_EMIT sourceFetchRequested(m_missingBuildPath);
+    });
+    m_fetchStatus = new QLabel(missingPage);
+    m_fetchStatus->setWordWrap(true);
+    m_fetchStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
     ml->addWidget(m_missing);
     ml->addWidget(m_mapButton, 0, Qt::AlignLeft);
+    ml->addWidget(m_fetchButton, 0, Qt::AlignLeft);
+    ml->addWidget(m_fetchStatus);
     ml->addStretch(1);
     m_stack->addWidget(missingPage);
     layout->addWidget(m_stack, 1);
@@ -84,9 +97,28 @@ QString SourceView::missingText() const
     return m_missing->text();
 }
 
-void SourceView::showMissing(const QString &path, const QString &why)
+void SourceView::setFetchAvailable(bool on, const QString &why)
+{
+    m_fetchButton->setEnabled(on);
+    m_fetchButton->setToolTip(on ? tr("Copy the file from the node into the node's cache and open it") : why);
+}
+
+void SourceView::setFetchStatus(const QString &text)
+{
+    m_fetchStatus->setText(text);
+}
+
+QString SourceView::fetchStatus() const
+{
+    return m_fetchStatus->text();
+}
+
+void SourceView::showMissing(const QString &path, const QString &why, const QString &buildPath)
 {
     m_missingPath = path;
+    m_missingBuildPath = buildPath;
+    m_fetchButton->setVisible(!buildPath.isEmpty());
+    m_fetchStatus->clear();
     m_file.clear();
     m_line = 0;
     m_missing->setText(why);
@@ -101,9 +133,11 @@ void SourceView::showFrame(const KernelReport &report, int frameIndex, int calle
         return;
     const Frame &f = report.frames[frameIndex];
     QString file = f.file;
+    QString buildFile = f.buildFile;
     int line = f.line;
     if (callerIndex >= 0 && callerIndex < f.inlinedBy.size()) {
         file = f.inlinedBy[callerIndex].file;
+        buildFile = f.inlinedBy[callerIndex].buildFile;
         line = f.inlinedBy[callerIndex].line;
     }
     m_header->setText(QStringLiteral("%1 — %2").arg(formatFrameSymbol(f), formatFrameLocation(f)));
@@ -126,8 +160,10 @@ void SourceView::showFrame(const KernelReport &report, int frameIndex, int calle
     if (!openFile(file, line, others)) {
         showMissing(file,
                     tr("Source file not found: looked for\n%1\n\nIf the sources live elsewhere on this machine, "
-                       "add a source path map (build path = local path) to the profile.")
-                        .arg(file));
+                       "add a source path map (build path = local path) to the profile. If the module was built "
+                       "on the node, fetch the file from there.")
+                        .arg(file),
+                    buildFile);
     }
 }
 
@@ -169,19 +205,40 @@ void SourceView::setEditorCommand(const QString &command)
 
 QStringList SourceView::editorArguments(const QString &file, int line)
 {
-    QString command = editorCommand();
+    const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    // Debian's alternative first, then what the user's environment names.
+    QString terminal = QStandardPaths::findExecutable(QStringLiteral("x-terminal-emulator"));
+    if (terminal.isEmpty() && !env.value(QStringLiteral("TERMINAL")).isEmpty())
+        terminal = QStandardPaths::findExecutable(env.value(QStringLiteral("TERMINAL")));
+    return editorArguments(file, line, editorCommand(), env.value(QStringLiteral("VISUAL")),
+                           env.value(QStringLiteral("EDITOR")), terminal);
+}
+
+QStringList SourceView::editorArguments(const QString &file, int line, const QString &configured, const QString &visual,
+                                        const QString &editor, const QString &terminal)
+{
+    QString command = configured;
+    bool needsTerminal = false;
     if (command.isEmpty()) {
-        const QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        const QString editor = env.value(QStringLiteral("VISUAL"), env.value(QStringLiteral("EDITOR")));
-        if (editor.isEmpty())
+        // By convention $VISUAL is a full-screen or windowed editor the desktop can start, while
+        // $EDITOR is a terminal one (vi, nano): started from a GUI it would have no terminal.
+        if (!visual.isEmpty()) {
+            command = visual;
+        } else if (!editor.isEmpty()) {
+            command = editor;
+            needsTerminal = !terminal.isEmpty();
+        } else {
             return {};
-        command = editor + QStringLiteral(" +%l %f");
+        }
+        command += QStringLiteral(" +%l %f");
     }
     QStringList args = QProcess::splitCommand(command);
     for (QString &a : args) {
         a.replace(QStringLiteral("%f"), file);
         a.replace(QStringLiteral("%l"), QString::number(line));
     }
+    if (needsTerminal)
+        args = QStringList{terminal, QStringLiteral("-e")} + args;
     return args;
 }
 

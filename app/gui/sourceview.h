@@ -1,6 +1,8 @@
 // The source of a frame: QScintilla with the C lexer, the frame's line marked, the other frames
 // of the same report that fall in this file marked too; "Open in editor" runs a configurable
-// command (%f file, %l line). A missing file says which path was looked for and offers a path map.
+// command (%f file, %l line). A missing file says which path was looked for and offers a path map
+// or fetching it from the node over SSH (from the path DWARF records, where a module built on the
+// node has its sources).
 #pragma once
 
 #include "report/kernelreport.h"
@@ -37,6 +39,15 @@ public:
     static void setEditorCommand(const QString &command);
     // The command line that "Open in editor" runs for file:line (empty: desktop handler).
     static QStringList editorArguments(const QString &file, int line);
+    // The same, for a given configured command and environment: a terminal editor ($EDITOR
+    // without $VISUAL) gets a terminal emulator, `terminal` (empty: none found, run as is).
+    static QStringList editorArguments(const QString &file, int line, const QString &command, const QString &visual,
+                                       const QString &editor, const QString &terminal);
+    // Whether "Fetch from node" can work now (an SSH link is up).
+    void setFetchAvailable(bool on, const QString &why = {});
+    // Shown on the missing-file page (fetch progress or its error).
+    void setFetchStatus(const QString &text);
+    QString fetchStatus() const;
 
 public Q_SLOTS:
     void openInEditor();
@@ -44,9 +55,11 @@ public Q_SLOTS:
 Q_SIGNALS:
     // The user wants a path map for a file that was not found (from the DWARF path).
     void pathMapRequested(const QString &missingPath);
+    // The user wants the file fetched from the node: its path there (as DWARF records it).
+    void sourceFetchRequested(const QString &buildPath);
 
 private:
-    void showMissing(const QString &path, const QString &why);
+    void showMissing(const QString &path, const QString &why, const QString &buildPath = {});
 
     QStackedWidget *m_stack = nullptr;
     QsciScintilla *m_editor = nullptr;
@@ -54,6 +67,9 @@ private:
     QLabel *m_header = nullptr;
     QLabel *m_missing = nullptr;
     QPushButton *m_mapButton = nullptr;
+    QPushButton *m_fetchButton = nullptr;
+    QLabel *m_fetchStatus = nullptr;
+    QString m_missingBuildPath;
     QPushButton *m_editorButton = nullptr;
     QString m_file;
     QString m_missingPath;

@@ -9,6 +9,7 @@
 #include "reportsview.h"
 #include "sourceview.h"
 
+#include "log/sessionlogreader.h"
 #include "ptypeer.h"
 #include "tst_symbols_helpers.h"
 
@@ -112,6 +113,9 @@ void TestGuiWindow::initTestCase()
     QCoreApplication::setOrganizationName(QStringLiteral("kmodscope-tests"));
     QCoreApplication::setApplicationName(QStringLiteral("tst_gui_window"));
     QSettings().clear();
+    // Session logs and fetched files of this run only.
+    qputenv("XDG_DATA_HOME", m_dir.filePath(QStringLiteral("data")).toUtf8());
+    qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("cache")).toUtf8());
 }
 
 void TestGuiWindow::seedOopsThroughPtyProfile()
@@ -149,6 +153,16 @@ void TestGuiWindow::seedOopsThroughPtyProfile()
         return n;
     };
     QTRY_COMPARE(nodeLines(), int(bytes.count('\n')));
+    // The session log has every line too, with its source.
+    QVERIFY(w.sessionLogPath().startsWith(m_dir.filePath(QStringLiteral("data"))));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            int n = 0;
+            for (const LogLine &l : SessionLogReader().readAll(w.sessionLogPath()))
+                n += (l.source == QLatin1String("serial") && !(l.flags & LogLine::Event)) ? 1 : 0;
+            return n == int(bytes.count('\n'));
+        }(),
+        5000);
     QVERIFY(!e->rows.isEmpty());
     QCOMPARE(w.consoleModel()->reportId(e->rows.first()), e->id);
     QVERIFY(w.consoleModel()->text(e->rows.first()).contains(QStringLiteral("Unable to handle kernel NULL pointer")));
@@ -291,6 +305,14 @@ void TestGuiWindow::profilesRoundTrip()
     p.modules = {QStringLiteral("prudaq")};
     p.koPaths = {QStringLiteral("/tmp/prudaq.ko")};
     p.pathMaps = {QStringLiteral("/build=/src")};
+    // Every field away from its default: a field the store or the dialog forgets shows.
+    p.dataBits = 7;
+    p.parity = QStringLiteral("even");
+    p.stopBits = QStringLiteral("2");
+    p.flowControl = QStringLiteral("rts/cts");
+    p.kernelLogCommand = QStringLiteral("sudo dmesg -w");
+    p.fetchKo = false;
+    p.telemetrySource = QStringLiteral("/sys/kernel/debug/prudaq/telemetry");
     ProfileStore::save(p);
     Profile q;
     QVERIFY(ProfileStore::load(p.name, &q));
@@ -298,6 +320,13 @@ void TestGuiWindow::profilesRoundTrip()
     QVERIFY(ProfileStore::names().contains(p.name));
     ProfileDialog dialog(q);
     QCOMPARE(dialog.profile(), p);
+    // The serial settings reach the link as QSerialPort's values.
+    const SerialSettings serial = serialSettings(q);
+    QCOMPARE(serial.baudRate, 921600);
+    QVERIFY(serial.dataBits == QSerialPort::Data7);
+    QVERIFY(serial.parity == QSerialPort::EvenParity);
+    QVERIFY(serial.stopBits == QSerialPort::TwoStop);
+    QVERIFY(serial.flowControl == QSerialPort::HardwareControl);
     ProfileStore::remove(p.name);
     QVERIFY(!ProfileStore::names().contains(p.name));
 }
@@ -346,6 +375,16 @@ void TestGuiWindow::missingSourceNamesThePathAndPathMapFixesIt()
     QCOMPARE(SourceView::editorArguments(QStringLiteral("/a b/c.c"), 42),
              (QStringList{QStringLiteral("myedit"), QStringLiteral("--line=42"), QStringLiteral("/a b/c.c")}));
     SourceView::setEditorCommand({});
+    // Unconfigured: $VISUAL runs as is; a terminal $EDITOR gets a terminal emulator when there is one.
+    const QString term = QStringLiteral("/usr/bin/x-terminal-emulator");
+    QCOMPARE(SourceView::editorArguments(QStringLiteral("/s.c"), 7, {}, QStringLiteral("gvim -f"),
+                                         QStringLiteral("vi"), term),
+             (QStringList{QStringLiteral("gvim"), QStringLiteral("-f"), QStringLiteral("+7"), QStringLiteral("/s.c")}));
+    QCOMPARE(SourceView::editorArguments(QStringLiteral("/s.c"), 7, {}, {}, QStringLiteral("vi"), term),
+             (QStringList{term, QStringLiteral("-e"), QStringLiteral("vi"), QStringLiteral("+7"), QStringLiteral("/s.c")}));
+    QCOMPARE(SourceView::editorArguments(QStringLiteral("/s.c"), 7, {}, {}, QStringLiteral("vi"), {}),
+             (QStringList{QStringLiteral("vi"), QStringLiteral("+7"), QStringLiteral("/s.c")}));
+    QVERIFY(SourceView::editorArguments(QStringLiteral("/s.c"), 7, {}, {}, {}, term).isEmpty());
 }
 
 void TestGuiWindow::dockLayoutIsRestored()
