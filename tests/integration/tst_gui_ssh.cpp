@@ -1,0 +1,292 @@
+// The main window over a real SSH link (OpenSSH sshd on 127.0.0.1, SshdFixture): the first-use
+// host-key dialog shows the server's fingerprint and "Yes" pins it; a changed key is refused
+// without a question; the kernel-log stream fills the console and the reports, and its restarts
+// do not show the ring buffer again; a missing module is fetched with `modinfo -n` (here the
+// node does not have it: the panel says what the node answered); a missing source file is
+// fetched over SSH from the path DWARF records and opens at the frame's line.
+#include "consolemodel.h"
+#include "mainwindow.h"
+#include "reportsmodel.h"
+#include "reportsview.h"
+#include "sourceview.h"
+
+#include "link/shellquote.h"
+#include "sshdfixture.h"
+#include "tst_symbols_helpers.h"
+
+#include <Qsci/qsciscintilla.h>
+
+#include <QApplication>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QTest>
+#include <QTimer>
+#include <QTreeWidget>
+
+using namespace kms;
+using namespace kms::gui;
+
+namespace {
+
+constexpr int upTimeout = 20000;
+
+const ReportsModel::Entry *findReport(const ReportsModel *model, const QString &guilty)
+{
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const ReportsModel::Entry *e = model->entryAt(row);
+        if (e->report.guiltyFunction == guilty)
+            return e;
+    }
+    return nullptr;
+}
+
+int reportCount(const ReportsModel *model, const QString &guilty)
+{
+    int n = 0;
+    for (int row = 0; row < model->rowCount(); ++row)
+        n += model->entryAt(row)->report.guiltyFunction == guilty ? 1 : 0;
+    return n;
+}
+
+// Node lines (not our own events) of one source in the console.
+int consoleLines(const ConsoleModel *model, const QString &source)
+{
+    int n = 0;
+    for (int r = 0; r < model->rowCount(); ++r) {
+        const QModelIndex i = model->index(r);
+        if (!(i.data(ConsoleModel::FlagsRole).toInt() & LogLine::Event)
+            && i.data(ConsoleModel::SourceRole).toString() == source)
+            ++n;
+    }
+    return n;
+}
+
+// Answers the host-key dialog when it shows (it runs modal, in its own event loop).
+class HostKeyAnswerer : public QObject
+{
+public:
+    explicit HostKeyAnswerer(bool accept)
+        : m_accept(accept)
+    {
+        connect(&m_poll, &QTimer::timeout, this, [this] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (!box || box->objectName() != QLatin1String("HostKeyDialog"))
+                return;
+            shownText = box->text();
+            ++shown;
+            box->button(m_accept ? QMessageBox::Yes : QMessageBox::No)->click();
+        });
+        m_poll.start(50);
+    }
+    QString shownText;
+    int shown = 0;
+
+private:
+    bool m_accept;
+    QTimer m_poll;
+};
+
+} // namespace
+
+class TestGuiSsh : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
+        QCoreApplication::setOrganizationName(QStringLiteral("kmodscope-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_ssh"));
+        QSettings().clear();
+        qputenv("XDG_DATA_HOME", m_dir.filePath(QStringLiteral("data")).toUtf8());
+        qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("cache")).toUtf8());
+        QVERIFY(m_sshd.setUp());
+        QVERIFY(m_sshd.start());
+    }
+
+    void cleanupTestCase() { m_sshd.stop(); }
+
+    void firstUseAsksThenStreamsAndFetchSaysWhy()
+    {
+        // The node's kernel log: the seed ARM panic, printed again each time the command ends
+        // (as `dmesg -w` replays the ring buffer after every reconnect).
+        const QString seed = QStringLiteral(KMS_SAMPLES_DIR "/arm32-hrtimer-uaf-unload-panic.log");
+        QFile file(seed);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const int seedLines = int(file.readAll().count('\n'));
+        const QString knownHosts = m_dir.filePath(QStringLiteral("known_hosts_first"));
+        StartOptions options;
+        options.sshHost = QStringLiteral("127.0.0.1");
+        options.sshPort = m_sshd.port();
+        options.sshUser = QStringLiteral("root");
+        options.sshKey = m_sshd.path(QStringLiteral("id_client"));
+        options.knownHosts = knownHosts;
+        options.saveAs = QStringLiteral("sshd node");
+        {
+            // The command is a profile field: stored, then used.
+            StartOptions save;
+            save.saveAs = options.saveAs;
+            save.connect = false;
+            MainWindow setup(save);
+            Profile p = setup.profile();
+            p.sshHost = options.sshHost;
+            p.sshPort = options.sshPort;
+            p.sshUser = options.sshUser;
+            p.sshKey = options.sshKey;
+            p.knownHosts = knownHosts;
+            p.kernelLogCommand = QString::fromUtf8("cat " + shellQuote(seed.toUtf8()));
+            ProfileStore::save(p);
+        }
+        HostKeyAnswerer answer(true);
+        StartOptions byName;
+        byName.profile = options.saveAs;
+        MainWindow w(byName);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QTRY_COMPARE_WITH_TIMEOUT(w.sshStateText(), QStringLiteral("up"), upTimeout);
+        QCOMPARE(answer.shown, 1);
+        QVERIFY2(answer.shownText.contains(m_sshd.fingerprint(QStringLiteral("hostkey"))),
+                 qPrintable(answer.shownText));
+        QVERIFY(SshdFixture::readFile(knownHosts).contains("ssh-ed25519"));
+
+        QTRY_VERIFY_WITH_TIMEOUT(findReport(w.reportsModel(), QStringLiteral("pru0_comm_receive_msg")), upTimeout);
+        const ReportsModel::Entry *e = findReport(w.reportsModel(), QStringLiteral("pru0_comm_receive_msg"));
+        QCOMPARE(e->report.source, QStringLiteral("ssh-dmesg"));
+        QTRY_COMPARE(consoleLines(w.consoleModel(), QStringLiteral("ssh-dmesg")), seedLines);
+        // The command ended and ran again (restart delay 1 s) at least twice: same lines, nothing new.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                int restarts = 0;
+                for (int r = 0; r < w.consoleModel()->rowCount(); ++r)
+                    restarts
+                        += w.consoleModel()->text(r).startsWith(QLatin1String("ssh: stream command ended")) ? 1 : 0;
+                return restarts >= 3;
+            }(),
+            upTimeout);
+        QCOMPARE(consoleLines(w.consoleModel(), QStringLiteral("ssh-dmesg")), seedLines);
+        QCOMPARE(reportCount(w.reportsModel(), QStringLiteral("pru0_comm_receive_msg")), 1);
+
+        // No .ko for "shepherd": fetched from the node at once; this node has no such module,
+        // and the panel says what the node said.
+        w.reportsView()->selectReport(e->id);
+        QTRY_VERIFY_WITH_TIMEOUT(w.reportsView()->noticeText().contains(QStringLiteral("modinfo -n shepherd")),
+                                 upTimeout);
+        QVERIFY2(w.reportsView()->noticeText().contains(QStringLiteral("not found")),
+                 qPrintable(w.reportsView()->noticeText()));
+        QVERIFY(w.reportsModel()->entry(e->id)->report.frames.first().file.isEmpty());
+    }
+
+    void changedHostKeyIsRefusedWithoutAsking()
+    {
+        const QString knownHosts = m_dir.filePath(QStringLiteral("known_hosts_changed"));
+        {
+            QFile f(knownHosts);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            const QList<QByteArray> pub = SshdFixture::readFile(m_sshd.path(QStringLiteral("hostkey2.pub"))).split(' ');
+            f.write("[127.0.0.1]:" + QByteArray::number(m_sshd.port()) + ' ' + pub[0] + ' ' + pub[1] + '\n');
+        }
+        const QByteArray before = SshdFixture::readFile(knownHosts);
+        HostKeyAnswerer answer(true);
+        MainWindow w(sshOptions(knownHosts));
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.sshStateText(), QStringLiteral("HOST KEY CHANGED"), upTimeout);
+        QTest::qWait(1500);
+        QCOMPARE(answer.shown, 0);
+        QCOMPARE(w.sshStateText(), QStringLiteral("HOST KEY CHANGED"));
+        QCOMPARE(SshdFixture::readFile(knownHosts), before);
+    }
+
+    void declinedHostKeyIsNotRemembered()
+    {
+        const QString knownHosts = m_dir.filePath(QStringLiteral("known_hosts_declined"));
+        HostKeyAnswerer answer(false);
+        MainWindow w(sshOptions(knownHosts));
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(answer.shown, 1, upTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(w.sshStateText(), QStringLiteral("unknown host key"), upTimeout);
+        QTest::qWait(1000);
+        QVERIFY(w.sshStateText() != QLatin1String("up"));
+        QVERIFY(!QFile::exists(knownHosts) || !SshdFixture::readFile(knownHosts).contains("ssh-ed25519"));
+    }
+
+    void missingSourceIsFetchedOverSsh()
+    {
+        const QString ko = QStringLiteral(KMS_FIXTURE_KO_X86_64);
+        SYMTEST_REQUIRE_FIXTURE(ko);
+        SYMTEST_RUN(oops, QStringLiteral("python3"),
+                    (QStringList{QStringLiteral(KMS_SOURCE_DIR "/tests/fixtures/kmsfixture/make-oops.py"), ko,
+                                 QStringLiteral("x86_64"), QStringLiteral("--frames"), QStringLiteral("8")}));
+        // The module was "built on the node": its DWARF paths exist there (this machine, over SSH)
+        // but the path map points this side somewhere empty.
+        const QString buildDir = QFileInfo(ko).absolutePath();
+        const QString knownHosts = m_dir.filePath(QStringLiteral("known_hosts_fetch"));
+        HostKeyAnswerer answer(true);
+        StartOptions options = sshOptions(knownHosts);
+        options.koPaths = {ko};
+        options.pathMaps = {buildDir + QStringLiteral("=") + m_dir.filePath(QStringLiteral("nowhere"))};
+        MainWindow w(options);
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.sshStateText(), QStringLiteral("up"), upTimeout);
+        QList<LogLine> lines;
+        for (const QByteArray &l : oops.out.split('\n'))
+            lines.append({hostTimeNowNs(), QStringLiteral("serial"), l, 0});
+        w.feedLines(lines);
+        QTRY_VERIFY_WITH_TIMEOUT(findReport(w.reportsModel(), QStringLiteral("kmsfix_receive")), 15000);
+        const int id = findReport(w.reportsModel(), QStringLiteral("kmsfix_receive"))->id;
+        QTRY_VERIFY_WITH_TIMEOUT(w.reportsModel()->entry(id)->resolved, 30000);
+        const Frame frame = w.reportsModel()->entry(id)->report.frames.first();
+        QCOMPARE(frame.buildFile, buildDir + QStringLiteral("/kmsfixture.c"));
+
+        w.reportsView()->selectReport(id);
+        QTreeWidget *tree = w.reportsView()->frameTree();
+        QTest::mouseClick(tree->viewport(), Qt::LeftButton, {},
+                          tree->visualItemRect(w.reportsView()->frameItem(0)).center());
+        QVERIFY(w.sourceView()->showsMissing());
+        QPushButton *fetch = nullptr;
+        for (QPushButton *b : w.sourceView()->findChildren<QPushButton *>()) {
+            if (b->text().contains(QStringLiteral("Fetch")))
+                fetch = b;
+        }
+        QVERIFY(fetch);
+        QTRY_VERIFY(fetch->isEnabled());
+        QTest::mouseClick(fetch, Qt::LeftButton);
+        // Fetched into the node's cache, resolved again, and opened at the same line.
+        QTRY_VERIFY_WITH_TIMEOUT(!w.sourceView()->showsMissing(), upTimeout);
+        QVERIFY(w.sourceView()->currentFile().startsWith(w.nodeCacheDir()));
+        QCOMPARE(w.sourceView()->currentLine(), frame.line);
+        QCOMPARE(SshdFixture::readFile(w.sourceView()->currentFile()),
+                 SshdFixture::readFile(buildDir + QStringLiteral("/kmsfixture.c")));
+        int cursorLine = -1;
+        int cursorIndex = -1;
+        w.sourceView()->editor()->getCursorPosition(&cursorLine, &cursorIndex);
+        QCOMPARE(cursorLine, frame.line - 1);
+
+        // A path the node does not have: the error names it.
+        w.sourceView()->setFetchStatus({});
+        Q_EMIT w.sourceView()->sourceFetchRequested(QStringLiteral("/nonexistent/dir/file.c"));
+        QTRY_VERIFY_WITH_TIMEOUT(w.sourceView()->fetchStatus().contains(QStringLiteral("/nonexistent/dir/file.c")),
+                                 upTimeout);
+        QVERIFY(w.sourceView()->fetchStatus().startsWith(QStringLiteral("Could not fetch")));
+    }
+
+private:
+    StartOptions sshOptions(const QString &knownHosts) const
+    {
+        StartOptions o;
+        o.sshHost = QStringLiteral("127.0.0.1");
+        o.sshPort = m_sshd.port();
+        o.sshUser = QStringLiteral("root");
+        o.sshKey = m_sshd.path(QStringLiteral("id_client"));
+        o.knownHosts = knownHosts;
+        return o;
+    }
+
+    QTemporaryDir m_dir;
+    SshdFixture m_sshd;
+};
+
+QTEST_MAIN(TestGuiSsh)
+#include "tst_gui_ssh.moc"
