@@ -102,10 +102,33 @@ private Q_SLOTS:
         QCOMPARE(f.filter({firstBoot[1]}).size(), 1);
     }
 
+    void bootIdTellsARebootWithTheSameFirstLine()
+    {
+        // The same kernel prints the same first line on every boot: only the boot id differs.
+        DmesgReplayFilter f;
+        QList<LogLine> boot1{kernel("kmodscope-boot-id 1111-aaaa")};
+        boot1 += firstBoot;
+        QCOMPARE(texts(f.filter(boot1)), texts(firstBoot)); // the id line is consumed
+        // Reconnect, same boot: a replay.
+        QList<LogLine> again{linkEvent("ssh: connection lost (eof); the stream restarts when the node is back"),
+                             kernel("kmodscope-boot-id 1111-aaaa")};
+        again += firstBoot;
+        QCOMPARE(f.filter(again).size(), 1); // the event only
+        // Reconnect after a panic and reboot: the same first line, all new.
+        QList<LogLine> boot2{linkEvent("ssh: connection lost (eof); the stream restarts when the node is back"),
+                             kernel("kmodscope-boot-id 2222-bbbb"), firstBoot[0],
+                             kernel("[    4.000000] prudaq: loaded again")};
+        QCOMPARE(texts(f.filter(boot2)),
+                 (QList<QByteArray>{boot2[0].text, firstBoot[0].text, "[    4.000000] prudaq: loaded again"}));
+    }
+
     void defaultCommandFollowsTheLog()
     {
-        QVERIFY(defaultDmesgStreamCommand().startsWith("dmesg -w"));
-        QVERIFY(defaultDmesgStreamCommand().contains("/dev/kmsg"));
+        const QByteArray command = defaultDmesgStreamCommand();
+        QVERIFY(command.startsWith(QByteArray("echo \"") + bootIdMarker));
+        QVERIFY(command.contains("/proc/sys/kernel/random/boot_id"));
+        QVERIFY(command.contains("dmesg -w"));
+        QVERIFY(command.contains("/dev/kmsg"));
     }
 };
 

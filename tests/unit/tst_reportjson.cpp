@@ -44,7 +44,7 @@ KernelReport sampleReport()
     pc.line = 123;
     pc.column = 9;
     pc.inlinedFunction = QStringLiteral("pru0_mbox_peek");
-    pc.inlinedBy = {{QStringLiteral("coordinator_callback"), QStringLiteral("/src/coord.c"), 88, 3}};
+    pc.inlinedBy = {{QStringLiteral("coordinator_callback"), QStringLiteral("/src/coord.c"), 88, 3, QString()}};
     Frame ret;
     ret.function = QStringLiteral("__hrtimer_run_queues");
     ret.offset = 0x1a4;

@@ -6,7 +6,8 @@ namespace kms {
 
 QByteArray defaultDmesgStreamCommand()
 {
-    return QByteArrayLiteral("dmesg -w 2>/dev/null || exec cat /dev/kmsg");
+    return QByteArrayLiteral("echo \"kmodscope-boot-id $(cat /proc/sys/kernel/random/boot_id 2>/dev/null)\"; "
+                             "dmesg -w 2>/dev/null || exec cat /dev/kmsg");
 }
 
 void DmesgReplayFilter::restart()
@@ -48,6 +49,14 @@ QList<LogLine> DmesgReplayFilter::filter(const QList<LogLine> &lines)
                 && (line.text.startsWith("ssh: connection lost") || line.text.startsWith("ssh: stream command ended")))
                 restart();
             kept.append(line);
+            continue;
+        }
+        if (line.text.startsWith(bootIdMarker)) {
+            const QByteArray id = line.text.mid(qsizetype(sizeof(bootIdMarker) - 1)).trimmed();
+            if (!m_bootId.isEmpty() && id != m_bootId)
+                m_replaying = false; // the node booted again: its whole log is new
+            m_bootId = id;
+            m_firstOfRun = false; // the boot id decides, not the first line
             continue;
         }
         if (accept(line.text))

@@ -4,8 +4,10 @@
 // report detectors see each kernel line once.
 //
 // Rule: after a restart, lines up to the last kernel timestamp seen before it are dropped, unless
-// the replay starts with a different first line than the previous run did (the node rebooted:
-// everything in its ring buffer is new). Lines without a kernel timestamp pass.
+// the node booted since (everything in its ring buffer is new). A reboot is told by the boot id
+// line that the default command prints first ("kmodscope-boot-id <uuid>", consumed here); for a
+// command without it, by a first line that differs from the previous run's (weaker: the same
+// kernel prints the same first line on every boot). Lines without a kernel timestamp pass.
 #pragma once
 
 #include "log/logline.h"
@@ -17,9 +19,11 @@
 
 namespace kms {
 
-// The shell command that follows the kernel log on a node: util-linux dmesg follows the ring
-// buffer; busybox's cannot, and /dev/kmsg records can.
+// The shell command that follows the kernel log on a node: the boot id, then the log (util-linux
+// dmesg follows the ring buffer; busybox's cannot, and /dev/kmsg records can).
 QByteArray defaultDmesgStreamCommand();
+// The first word of the boot id line.
+inline constexpr char bootIdMarker[] = "kmodscope-boot-id ";
 
 class DmesgReplayFilter
 {
@@ -35,6 +39,7 @@ public:
 private:
     std::optional<double> m_lastTimestamp;
     QByteArray m_firstLine;
+    QByteArray m_bootId; // empty: the stream has no boot id line
     QByteArray m_scratch;
     bool m_replaying = false;
     bool m_firstOfRun = true;
