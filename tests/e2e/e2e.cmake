@@ -62,6 +62,15 @@ if(Python3_Interpreter_FOUND)
             kms_add_e2e(${arch} prudaq_unload_uaf 300 panic --fault unload_uaf)
             kms_add_e2e(${arch} prudaq_null_exit 240 null_exit)
             kms_add_e2e(${arch} watch_serial_and_ssh 180 watch)
+            if(TARGET kmodscope-gui)
+                # The desktop app on the same node: panic on serial, .ko fetched over SSH.
+                kms_add_qtest(tst_gui_vnode SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_gui_vnode.cpp
+                    LABELS e2e LIBS kmodscope-gui)
+                target_compile_definitions(tst_gui_vnode PRIVATE
+                    KMS_E2E_VNODE_DIR="${PROJECT_BINARY_DIR}/e2e-vnode-${arch}")
+                set_tests_properties(tst_gui_vnode PROPERTIES TIMEOUT 420
+                    RESOURCE_LOCK vnode_${arch} FIXTURES_REQUIRED vnode_${arch})
+            endif()
             kms_add_e2e(${arch} vnode_down 60 down)
         elseif(arch STREQUAL "armhf" AND KMS_QEMU_ARM)
             kms_add_e2e(${arch} vnode_up 900 up)

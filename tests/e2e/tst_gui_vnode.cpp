@@ -1,0 +1,188 @@
+// The desktop app against the x86_64 virtual node, as a user would run it: serial console and SSH
+// to the node, no .ko in the profile. Reloading prudaq with fault=unload_race panics the node;
+// the panic arrives on the serial console and is listed at once; when the node is back, the
+// window fetches prudaq.ko with `modinfo -n` over SSH (the very file the node loads) and the
+// module frames resolve to prudaq's sources. The SSH console shows the new boot's log although
+// it starts with the same first line as the old one.
+//
+// Runs inside the e2e fixture (e2e_vnode_up_x86_64). Outside scripts/test (KMS_E2E_STRICT unset)
+// a node that is not there skips; inside, it fails.
+#include "consolemodel.h"
+#include "mainwindow.h"
+#include "reportsmodel.h"
+#include "reportsview.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace kms;
+using namespace kms::gui;
+
+namespace {
+
+struct Vnode {
+    QByteArray out;
+    int exitCode = -1;
+};
+
+Vnode vnode(const QStringList &args, int timeoutMs = 180000)
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("KMODSCOPE_VNODE_DIR"), QStringLiteral(KMS_E2E_VNODE_DIR));
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(KMS_SOURCE_DIR "/scripts/vnode"), args);
+    Vnode r;
+    if (p.waitForFinished(timeoutMs) && p.exitStatus() == QProcess::NormalExit)
+        r.exitCode = p.exitCode();
+    r.out = p.readAllStandardOutput() + p.readAllStandardError();
+    return r;
+}
+
+QHash<QString, QString> status()
+{
+    QHash<QString, QString> kv;
+    for (const QByteArray &line : vnode({QStringLiteral("status")}).out.split('\n')) {
+        const qsizetype eq = line.indexOf('=');
+        if (eq > 0)
+            kv.insert(QString::fromUtf8(line.left(eq)), QString::fromUtf8(line.mid(eq + 1)));
+    }
+    return kv;
+}
+
+#define E2E_REQUIRE(cond, why)                                                                                         \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            if (qEnvironmentVariableIsSet("KMS_E2E_STRICT"))                                                           \
+                QFAIL(qPrintable(why));                                                                                \
+            QSKIP(qPrintable(why));                                                                                    \
+        }                                                                                                              \
+    } while (false)
+
+const ReportsModel::Entry *prudaqReport(const ReportsModel *model)
+{
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const ReportsModel::Entry *e = model->entryAt(row);
+        for (const Frame &f : e->report.frames) {
+            if (f.module == QLatin1String("prudaq") && f.function == QLatin1String("prudaq_comm_receive_msg"))
+                return e;
+        }
+    }
+    return nullptr;
+}
+
+int sshLinesContaining(const ConsoleModel *model, const QString &text)
+{
+    int n = 0;
+    for (int r = 0; r < model->rowCount(); ++r) {
+        const QModelIndex i = model->index(r);
+        if (i.data(ConsoleModel::SourceRole).toString() == QLatin1String("ssh-dmesg")
+            && !(i.data(ConsoleModel::FlagsRole).toInt() & LogLine::Event) && model->text(r).contains(text))
+            ++n;
+    }
+    return n;
+}
+
+} // namespace
+
+class TestGuiVnode : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
+        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
+        QCoreApplication::setOrganizationName(QStringLiteral("kmodscope-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_vnode"));
+        qputenv("XDG_DATA_HOME", m_dir.filePath(QStringLiteral("data")).toUtf8());
+        qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("cache")).toUtf8());
+        m_status = status();
+        E2E_REQUIRE(!m_status.value(QStringLiteral("state")).isEmpty()
+                        && m_status.value(QStringLiteral("state")) != QLatin1String("stopped"),
+                    QStringLiteral("the virtual node is not running (e2e_vnode_up_x86_64 first)"));
+        const Vnode up = vnode({QStringLiteral("wait"), QStringLiteral("--timeout"), QStringLiteral("120")});
+        QVERIFY2(up.exitCode == 0, up.out.constData());
+        const Vnode has = vnode({QStringLiteral("ssh"),
+                                 QStringLiteral("test -f /lib/modules/$(uname -r)/extra/prudaq.ko && "
+                                                "{ [ ! -e /sys/module/prudaq ] || rmmod prudaq; }")});
+        E2E_REQUIRE(has.exitCode == 0, QStringLiteral("the node has no prudaq.ko: ") + QString::fromUtf8(has.out));
+        m_status = status();
+    }
+
+    void unloadRacePanicDecodedWithKoFetchedFromNode()
+    {
+        StartOptions o;
+        o.serial = m_status.value(QStringLiteral("serial_pty"));
+        o.sshHost = QStringLiteral("127.0.0.1");
+        o.sshPort = m_status.value(QStringLiteral("ssh_port")).toInt();
+        o.sshUser = QStringLiteral("root");
+        o.sshKey = m_status.value(QStringLiteral("ssh_key"));
+        o.knownHosts = m_status.value(QStringLiteral("known_hosts"));
+        MainWindow w(o);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QTRY_COMPARE_WITH_TIMEOUT(w.serialStateText(), QStringLiteral("up"), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.sshStateText(), QStringLiteral("up"), 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(sshLinesContaining(w.consoleModel(), QStringLiteral("Linux version")), 1, 30000);
+        const int boots = m_status.value(QStringLiteral("boots")).toInt();
+
+        // The user's reload from the node's shell; its SSH session dies with the node.
+        QProcess race;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("KMODSCOPE_VNODE_DIR"), QStringLiteral(KMS_E2E_VNODE_DIR));
+        race.setProcessEnvironment(env);
+        race.start(QStringLiteral(KMS_SOURCE_DIR "/scripts/vnode"),
+                   {QStringLiteral("ssh"), QStringLiteral("modprobe prudaq fault=unload_race && modprobe -r prudaq")});
+        QTRY_VERIFY_WITH_TIMEOUT(prudaqReport(w.reportsModel()), 60000);
+        const int id = prudaqReport(w.reportsModel())->id;
+        QVERIFY(prudaqReport(w.reportsModel())->report.panicked);
+
+        // Back after the panic: prudaq.ko comes from the node and every prudaq frame resolves.
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const ReportsModel::Entry *e = w.reportsModel()->entry(id);
+                for (const Frame &f : e->report.frames) {
+                    if (f.module == QLatin1String("prudaq") && f.file.isEmpty())
+                        return false;
+                }
+                return e->resolved;
+            }(),
+            240000);
+        const QString fetched = w.nodeCacheDir() + QStringLiteral("/modules/prudaq.ko");
+        QFile a(fetched);
+        QFile b(m_status.value(QStringLiteral("ko_dir")) + QStringLiteral("/prudaq.ko"));
+        QVERIFY2(a.open(QIODevice::ReadOnly), qPrintable(fetched));
+        QVERIFY(b.open(QIODevice::ReadOnly));
+        QVERIFY2(a.readAll() == b.readAll(), "the fetched module is not the one the node loads");
+        const KernelReport report = w.reportsModel()->entry(id)->report;
+        for (const Frame &f : report.frames) {
+            if (f.function == QLatin1String("prudaq_comm_receive_msg")) {
+                QVERIFY2(f.file.endsWith(QLatin1String("/prudaq_comm.c")), qPrintable(f.file));
+                QVERIFY(f.line > 0);
+                QVERIFY(f.sourceExists);
+            }
+        }
+        QVERIFY2(w.reportsView()->noticeText().isEmpty()
+                     || w.reportsView()->noticeText().contains(QStringLiteral("Fetched prudaq")),
+                 qPrintable(w.reportsView()->noticeText()));
+
+        // The new boot's log on the SSH console (same first line, another boot id).
+        QTRY_VERIFY_WITH_TIMEOUT(sshLinesContaining(w.consoleModel(), QStringLiteral("Linux version")) == 2, 60000);
+        race.waitForFinished(30000);
+        const Vnode up = vnode({QStringLiteral("wait"), QStringLiteral("--timeout"), QStringLiteral("120"),
+                                QStringLiteral("--boots"), QString::number(boots + 1)});
+        QVERIFY2(up.exitCode == 0, up.out.constData());
+    }
+
+private:
+    QTemporaryDir m_dir;
+    QHash<QString, QString> m_status;
+};
+
+QTEST_MAIN(TestGuiVnode)
+#include "tst_gui_vnode.moc"
