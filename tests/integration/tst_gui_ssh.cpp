@@ -177,6 +177,19 @@ private Q_SLOTS:
         QVERIFY2(w.reportsView()->noticeText().contains(QStringLiteral("not found")),
                  qPrintable(w.reportsView()->noticeText()));
         QVERIFY(w.reportsModel()->entry(e->id)->report.frames.first().file.isEmpty());
+        // Asked again by hand ("Fetch from node"): the same honest answer.
+        QPushButton *fetch = nullptr;
+        for (QPushButton *b : w.reportsView()->findChildren<QPushButton *>()) {
+            if (b->text() == QLatin1String("Fetch from node"))
+                fetch = b;
+        }
+        QVERIFY(fetch);
+        QVERIFY(fetch->isEnabled());
+        w.reportsView()->setFetchStatus({});
+        QTest::mouseClick(fetch, Qt::LeftButton);
+        QVERIFY(w.reportsView()->noticeText().contains(QStringLiteral("Fetching shepherd")));
+        QTRY_VERIFY_WITH_TIMEOUT(w.reportsView()->noticeText().contains(QStringLiteral("Could not fetch shepherd")),
+                                 upTimeout);
     }
 
     void changedHostKeyIsRefusedWithoutAsking()
