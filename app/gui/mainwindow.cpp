@@ -229,6 +229,12 @@ MainWindow::~MainWindow()
     // Links first: their threads deliver into the models.
     m_serial.reset();
     m_ssh.reset();
+    if (m_sessionLog) {
+        // Everything queued is written and synced before the thread ends (close() syncs).
+        QMetaObject::invokeMethod(m_sessionLog, &SessionLog::close, Qt::BlockingQueuedConnection);
+        m_sessionLogThread.quit();
+        m_sessionLogThread.wait();
+    }
 }
 
 void MainWindow::buildActions()
@@ -282,8 +288,8 @@ void MainWindow::buildActions()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("Save console as…"), m_consoleView, &ConsoleView::saveAs);
     file->addAction(tr("Open session log folder"), this, [this] {
-        if (m_sessionLog.isOpen())
-            QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(m_sessionLog.path()).path()));
+        if (m_sessionLog)
+            QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(m_sessionLogPath).path()));
         else
             statusBar()->showMessage(tr("No session log is written (--no-session-log, or it could not be opened)"),
                                      8000);
@@ -334,8 +340,18 @@ void MainWindow::openSessionLog()
                                                                                   : ProfileStore::lastUsed()),
                                   QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
     QString error;
-    if (!m_sessionLog.open(QDir(dir).filePath(name), &error))
+    auto *log = new SessionLog;
+    if (!log->open(QDir(dir).filePath(name), &error)) {
+        delete log;
         statusBar()->showMessage(tr("No session log: %1").arg(error), 15000);
+        return;
+    }
+    m_sessionLogPath = log->path();
+    m_sessionLogThread.setObjectName(QStringLiteral("kms-session-log"));
+    log->moveToThread(&m_sessionLogThread);
+    connect(&m_sessionLogThread, &QThread::finished, log, &QObject::deleteLater);
+    m_sessionLogThread.start();
+    m_sessionLog = log;
 }
 
 QString MainWindow::nodeCacheDir() const
@@ -565,8 +581,8 @@ void MainWindow::feedLines(const QList<kms::LogLine> &lines)
 {
     if (lines.isEmpty())
         return;
-    if (m_sessionLog.isOpen())
-        m_sessionLog.appendLines(lines);
+    if (m_sessionLog)
+        QMetaObject::invokeMethod(m_sessionLog, [log = m_sessionLog, lines] { log->appendLines(lines); });
     const int firstRow = m_consoleModel->appendLines(lines);
     m_engine->feed(lines, firstRow);
 }

@@ -10,6 +10,7 @@
 #include "report/kernelreport.h"
 
 #include <QMainWindow>
+#include <QThread>
 
 #include <memory>
 
@@ -67,7 +68,7 @@ public:
     SerialLink *serialLink() const { return m_serial.get(); }
     QString serialStateText() const;
     QString sshStateText() const;
-    QString sessionLogPath() const { return m_sessionLog.path(); }
+    QString sessionLogPath() const { return m_sessionLogPath; }
     // The directory fetched files of the current profile's node go to.
     QString nodeCacheDir() const;
 
@@ -123,7 +124,10 @@ private:
     std::unique_ptr<SshLink> m_ssh;
     quint64 m_sshStream = 0;
     DmesgReplayFilter m_sshReplay;
-    SessionLog m_sessionLog;
+    // Written in a thread of its own: fdatasync may take a disk round trip the GUI must not wait for.
+    QThread m_sessionLogThread;
+    SessionLog *m_sessionLog = nullptr;
+    QString m_sessionLogPath;
     NodeFetcher *m_fetcher = nullptr;
     // What this session fetched from the node: .ko files and "build path=cached copy" maps.
     QStringList m_fetchedKo;

@@ -55,6 +55,8 @@ QString errnoString(const QString &what, const QString &path)
 
 SessionLog::SessionLog(QObject *parent)
     : QObject(parent)
+    , m_flushTimer(this) // children: they follow the log into a writer thread (moveToThread)
+    , m_syncTimer(this)
 {
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(flushIntervalMs);
