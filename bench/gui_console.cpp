@@ -1,12 +1,18 @@
-// bench_gui_console [--seconds S] [--rates R1,R2,...] [--fill N]
+// bench_gui_console [--seconds S] [--rates R1,R2,...] [--fill N] [--max-lines N] [--split]
+//                   [--show SOURCE]
 //
 // First fills the real main window's console to N lines (default 1,000,000) and prints the
-// process RSS and the store's size. Then feeds it (MainWindow::feedLines: console model + view,
-// report detection in its worker thread) at fixed rates, in batches every 10 ms as a link
+// process RSS and the store's size, how long switching the console to one source and back takes,
+// and how long a search of all of it takes. Then feeds it (MainWindow::feedLines: console model +
+// view, report detection in its worker thread) at fixed rates, in batches every 10 ms as a link
 // delivers them, the seed oops mixed in every 50,000 lines. For each rate it prints the lines/s
 // taken and the longest GUI-thread stall (the largest lateness of a 5 ms probe timer: a frame
 // that took longer than that kept the window from repainting). The stall includes making the
 // lines, which the benchmark does on the GUI thread (a link makes them in its own thread).
+//
+// --max-lines sets the console's cap (e.g. to the fill, so that the rates run while the oldest
+// lines are dropped); --split sends every third line as "ssh-dmesg" rather than "serial";
+// --show keeps the console on that one source while the rates run.
 #include "consolemodel.h"
 #include "consoleview.h"
 #include "mainwindow.h"
@@ -40,6 +46,7 @@ static qint64 rssKb()
 struct Source {
     QList<QByteArray> seed;
     qint64 n = 0;
+    bool split = false;
     QList<LogLine> next(int count)
     {
         QList<LogLine> lines;
@@ -47,7 +54,7 @@ struct Source {
         for (int i = 0; i < count; ++i, ++n) {
             LogLine l;
             l.timeNs = hostTimeNowNs();
-            l.source = QStringLiteral("serial");
+            l.source = split && n % 3 == 0 ? QStringLiteral("ssh-dmesg") : QStringLiteral("serial");
             const qint64 inCycle = n % 50000;
             if (inCycle < seed.size())
                 l.text = seed[int(inCycle)];
@@ -75,10 +82,16 @@ int main(int argc, char *argv[])
                                          QStringLiteral("LIST"), QStringLiteral("10000,100000,300000,1000000"));
     const QCommandLineOption fillOption(QStringLiteral("fill"), QStringLiteral("lines at the end"), QStringLiteral("N"),
                                         QStringLiteral("1000000"));
-    parser.addOptions({secondsOption, ratesOption, fillOption});
+    const QCommandLineOption maxLinesOption(QStringLiteral("max-lines"), QStringLiteral("console cap (0: default)"),
+                                            QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption splitOption(QStringLiteral("split"), QStringLiteral("every third line from ssh-dmesg"));
+    const QCommandLineOption showOption(QStringLiteral("show"), QStringLiteral("show one source during the rates"),
+                                        QStringLiteral("SOURCE"));
+    parser.addOptions({secondsOption, ratesOption, fillOption, maxLinesOption, splitOption, showOption});
     parser.process(app);
 
     Source source;
+    source.split = parser.isSet(splitOption);
     QFile seed(QStringLiteral(KMS_SAMPLES_DIR "/arm32-hrtimer-uaf-unload-panic.log"));
     if (seed.open(QIODevice::ReadOnly))
         source.seed = seed.readAll().trimmed().split('\n');
@@ -90,12 +103,14 @@ int main(int argc, char *argv[])
     window.resize(1400, 850);
     window.show();
     QApplication::processEvents();
+    if (const int cap = parser.value(maxLinesOption).toInt(); cap > 0)
+        window.consoleModel()->setMaxLines(cap);
 
     const int fill = parser.value(fillOption).toInt();
     QElapsedTimer fillClock;
     fillClock.start();
-    while (window.consoleModel()->storedCount() < fill)
-        window.feedLines(source.next(std::min(10000, fill - window.consoleModel()->storedCount())));
+    for (qint64 fed = 0; fed < fill; fed += std::min<qint64>(10000, fill - fed))
+        window.feedLines(source.next(int(std::min<qint64>(10000, fill - fed))));
     window.consoleModel()->flushPending();
     QApplication::processEvents();
     const qint64 fillMs = fillClock.elapsed();
@@ -115,9 +130,50 @@ int main(int argc, char *argv[])
                 (long long)fillMs, fillMs > 0 ? double(fill) * 1000.0 / double(fillMs) : 0.0);
     std::printf("scroll top+bottom at %d lines: %lld ms\n", window.consoleModel()->rowCount(),
                 (long long)scroll.elapsed());
-    std::printf("RSS at start %lld MB, at %d lines %lld MB (store %lld MB), reports %d\n\n", rssStart / 1024,
+    std::printf("RSS at start %lld MB, at %d lines %lld MB (store %lld MB), reports %d\n", rssStart / 1024,
                 window.consoleModel()->rowCount(), rssKb() / 1024,
                 (long long)(window.consoleModel()->storeBytes() / (1024 * 1024)), window.reportsModel()->rowCount());
+
+    // One source alone and back (serial: every line, or two in three with --split).
+    gui::ConsoleView *console = window.consoleView();
+    QElapsedTimer switchClock;
+    switchClock.start();
+    console->showSource(QStringLiteral("serial"));
+    QApplication::processEvents();
+    const qint64 toSourceMs = switchClock.restart();
+    const int sourceRows = console->shownRowCount();
+    console->showSource({});
+    QApplication::processEvents();
+    std::printf("switch to one source (%d rows) %lld ms, back to all %lld ms\n", sourceRows, (long long)toSourceMs,
+                (long long)switchClock.elapsed());
+
+    // A search of everything, in slices.
+    {
+        qint64 maxStallMs = 0;
+        QElapsedTimer probeClock;
+        QTimer probe;
+        probe.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&probe, &QTimer::timeout,
+                         [&] { maxStallMs = std::max(maxStallMs, probeClock.restart() - 5); });
+        bool done = false;
+        QObject::connect(console, &gui::ConsoleView::searchFinished, &probe, [&] { done = true; });
+        QElapsedTimer searchClock;
+        searchClock.start();
+        probeClock.start();
+        probe.start(5);
+        console->startSearch(QStringLiteral("corr=7 ppm fill=40"), false);
+        while (!done)
+            QApplication::processEvents(QEventLoop::AllEvents, 50);
+        std::printf("search of %d lines: %lld ms, %d matches, max GUI stall %lld ms\n", console->shownRowCount(),
+                    (long long)searchClock.elapsed(), console->matchCount(), (long long)maxStallMs);
+        console->startSearch({}, false);
+        console->setFollowTail(true);
+    }
+    if (parser.isSet(showOption)) {
+        console->showSource(parser.value(showOption));
+        std::printf("showing %s: %d rows\n", qPrintable(console->shownSource()), console->shownRowCount());
+    }
+    std::printf("\n");
     std::printf("%-12s %-14s %-16s %-10s\n", "target/s", "taken lines/s", "max GUI stall ms", "reports");
     const int seconds = parser.value(secondsOption).toInt();
     for (const QString &r : parser.value(ratesOption).split(QLatin1Char(','))) {
@@ -157,6 +213,9 @@ int main(int argc, char *argv[])
                     (long long)maxStallMs, window.reportsModel()->rowCount());
         std::fflush(stdout);
     }
+    std::printf("\nat the end: %d lines stored, %lld dropped, RSS %lld MB (store %lld MB)\n",
+                window.consoleModel()->storedCount(), (long long)window.consoleModel()->droppedCount(), rssKb() / 1024,
+                (long long)(window.consoleModel()->storeBytes() / (1024 * 1024)));
 
     return 0;
 }

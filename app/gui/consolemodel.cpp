@@ -4,6 +4,8 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 namespace kms::gui {
 
 ConsoleModel::ConsoleModel(QObject *parent)
@@ -23,14 +25,39 @@ quint8 ConsoleModel::sourceIndex(const QString &source)
         if (m_sources.size() >= 255)
             return 0;
         m_sources.append(source);
+        m_bySource.emplace_back();
         i = m_sources.size() - 1;
+        Q_EMIT sourceAdded(int(i), source);
     }
     return quint8(i);
 }
 
+void ConsoleModel::LineIndex::popFront(size_t n)
+{
+    head += n;
+    // Compact once the dead front outweighs the live part: amortised O(1) a line.
+    if (head >= 4096 && head * 2 >= lines.size()) {
+        lines.erase(lines.begin(), lines.begin() + qsizetype(head));
+        head = 0;
+    }
+}
+
+void ConsoleModel::setMaxLines(int lines)
+{
+    m_maxLines = std::max(lines, 2 * chunkSize);
+    if (m_count > m_maxLines)
+        dropOldest();
+}
+
+int ConsoleModel::rowForLine(int line) const
+{
+    const quint32 row = quint32(line) - quint32(m_first);
+    return row < quint64(m_count) ? int(row) : -1;
+}
+
 int ConsoleModel::appendLines(const QList<LogLine> &lines)
 {
-    const int first = int(m_count);
+    const int first = lineAt(int(m_count));
     for (const LogLine &line : lines) {
         const size_t c = size_t(m_count >> chunkShift);
         if (c >= m_chunks.size()) {
@@ -54,11 +81,43 @@ int ConsoleModel::appendLines(const QList<LogLine> &lines)
         chunk.blob.append(line.text);
         chunk.ends.push_back(quint32(chunk.blob.size()));
         chunk.meta.push_back(m);
+        m_bySource[m.source].lines.push_back(quint32(m_first + m_count));
         ++m_count;
         if ((m_count & (chunkSize - 1)) == 0)
             chunk.blob.squeeze();
     }
+    if (m_count > m_maxLines)
+        dropOldest();
     return first;
+}
+
+void ConsoleModel::dropOldest()
+{
+    // Down to 15/16 of the cap in whole chunks: the front ones are always full.
+    const qint64 target = m_maxLines - m_maxLines / 16;
+    size_t chunks = 0;
+    while (m_count - qint64(chunks) * chunkSize > target && chunks + 1 < m_chunks.size())
+        ++chunks;
+    if (chunks == 0)
+        return;
+    const qint64 lines = qint64(chunks) * chunkSize;
+    const qint64 published = std::min(lines, m_published);
+    if (published > 0)
+        beginRemoveRows({}, 0, int(published - 1));
+    m_chunks.erase(m_chunks.begin(), m_chunks.begin() + qsizetype(chunks));
+    for (LineIndex &index : m_bySource) {
+        size_t n = 0;
+        while (n < size_t(index.size()) && index.at(qsizetype(n)) - quint32(m_first) < quint32(lines))
+            ++n;
+        index.popFront(n);
+    }
+    m_first += lines;
+    m_count -= lines;
+    m_published -= published;
+    m_dropped += lines;
+    if (published > 0)
+        endRemoveRows();
+    Q_EMIT linesDropped(int(lines));
 }
 
 void ConsoleModel::flushPending()
@@ -73,19 +132,19 @@ void ConsoleModel::flushPending()
     Q_EMIT published(first, last);
 }
 
-void ConsoleModel::markReport(const QList<int> &rows, int reportId)
+void ConsoleModel::markReport(const QList<int> &lines, int reportId)
 {
-    if (rows.isEmpty())
+    if (lines.isEmpty())
         return;
     int lo = INT_MAX;
     int hi = -1;
-    for (qsizetype i = 0; i < rows.size(); ++i) {
-        const int row = rows[i];
-        if (row < 0 || row >= m_count)
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        const int row = rowForLine(lines[i]);
+        if (row < 0)
             continue;
         Meta &m = meta(row);
         m.reportId = reportId;
-        m.edge = quint8((i == 0 ? 1 : 0) | (i == rows.size() - 1 ? 2 : 0));
+        m.edge = quint8((i == 0 ? 1 : 0) | (i == lines.size() - 1 ? 2 : 0));
         lo = std::min(lo, row);
         hi = std::max(hi, row);
     }
@@ -113,8 +172,13 @@ void ConsoleModel::clear()
 {
     beginResetModel();
     m_chunks.clear();
+    // Numbers are not reused, so a report of the cleared lines marks nothing; the next line
+    // starts a chunk, as the row-to-chunk arithmetic wants.
+    m_first = (m_first + m_count + chunkSize - 1) & ~qint64(chunkSize - 1);
     m_count = 0;
     m_published = 0;
+    for (LineIndex &index : m_bySource)
+        index = {};
     endResetModel();
 }
 
@@ -149,6 +213,8 @@ QVariant ConsoleModel::data(const QModelIndex &index, int role) const
         return int(m.edge);
     case FlagsRole:
         return int(m.flags);
+    case LineRole:
+        return lineAt(row);
     default:
         return {};
     }
@@ -159,7 +225,115 @@ qint64 ConsoleModel::storeBytes() const
     qint64 total = 0;
     for (const auto &c : m_chunks)
         total += c->blob.capacity() + qint64(c->ends.capacity() * sizeof(quint32) + c->meta.capacity() * sizeof(Meta));
+    for (const LineIndex &index : m_bySource)
+        total += qint64(index.lines.capacity() * sizeof(quint32));
     return total;
+}
+
+ConsoleSourceModel::ConsoleSourceModel(ConsoleModel *model, int source, QObject *parent)
+    : QAbstractListModel(parent)
+    , m_model(model)
+    , m_source(source)
+{
+    Q_ASSERT(source >= 0 && source < qsizetype(model->m_bySource.size()));
+    m_rows = int(lowerBound(int(model->m_published)));
+    connect(model, &QAbstractItemModel::rowsInserted, this, &ConsoleSourceModel::onPublished);
+    connect(model, &QAbstractItemModel::rowsAboutToBeRemoved, this,
+            [this](const QModelIndex &, int, int last) { onAboutToRemove(last); });
+    connect(model, &QAbstractItemModel::rowsRemoved, this, &ConsoleSourceModel::onRemoved);
+    connect(model, &QAbstractItemModel::dataChanged, this, &ConsoleSourceModel::onDataChanged);
+    connect(model, &QAbstractItemModel::modelAboutToBeReset, this, &ConsoleSourceModel::beginResetModel);
+    connect(model, &QAbstractItemModel::modelReset, this, [this] {
+        m_rows = 0;
+        m_removing = 0;
+        endResetModel();
+    });
+}
+
+qsizetype ConsoleSourceModel::lowerBound(int modelRow) const
+{
+    const ConsoleModel::LineIndex &index = lines();
+    qsizetype lo = 0;
+    qsizetype hi = index.size();
+    while (lo < hi) {
+        const qsizetype mid = lo + (hi - lo) / 2;
+        if (m_model->rowOfStoredLine(index.at(mid)) < modelRow)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int ConsoleSourceModel::modelRow(int row) const
+{
+    return row >= 0 && row < m_rows ? m_model->rowOfStoredLine(lines().at(row)) : -1;
+}
+
+int ConsoleSourceModel::rowForModelRow(int modelRow) const
+{
+    const qsizetype i = lowerBound(modelRow);
+    return i < m_rows && m_model->rowOfStoredLine(lines().at(i)) == modelRow ? int(i) : -1;
+}
+
+int ConsoleSourceModel::lineAt(int row) const
+{
+    return row >= 0 && row < m_rows ? int(lines().at(row)) : -1;
+}
+
+int ConsoleSourceModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : m_rows;
+}
+
+QVariant ConsoleSourceModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_rows)
+        return {};
+    return m_model->data(m_model->index(modelRow(index.row())), role);
+}
+
+void ConsoleSourceModel::onPublished()
+{
+    // The index is in line order and the model publishes a prefix of its rows: the new rows here
+    // are the entries after ours that the model now shows.
+    const ConsoleModel::LineIndex &index = lines();
+    int rows = m_rows;
+    while (rows < index.size() && m_model->rowOfStoredLine(index.at(rows)) < m_model->m_published)
+        ++rows;
+    if (rows == m_rows)
+        return;
+    beginInsertRows({}, m_rows, rows - 1);
+    m_rows = rows;
+    endInsertRows();
+}
+
+void ConsoleSourceModel::onAboutToRemove(int last)
+{
+    // The model removes its rows 0..last; ours among them are a prefix.
+    const int n = int(std::min<qsizetype>(m_rows, lowerBound(last + 1)));
+    if (n == 0)
+        return;
+    beginRemoveRows({}, 0, n - 1);
+    m_removing = n;
+}
+
+void ConsoleSourceModel::onRemoved()
+{
+    if (m_removing == 0)
+        return;
+    m_rows -= m_removing;
+    m_removing = 0;
+    endRemoveRows();
+}
+
+void ConsoleSourceModel::onDataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight,
+                                       const QList<int> &roles)
+{
+    const int first = int(lowerBound(topLeft.row()));
+    const int last = int(std::min<qsizetype>(m_rows, lowerBound(bottomRight.row() + 1))) - 1;
+    if (first <= last)
+        Q_EMIT dataChanged(index(first), index(last), roles);
 }
 
 } // namespace kms::gui

@@ -1,7 +1,17 @@
-// The console's lines: a chunked, append-only store (one byte blob and a small record per line,
-// ~30 bytes of overhead a line) behind a QAbstractListModel. Lines are stored as they arrive but
-// published to views in batches, from a display timer (<= 30 Hz): a view never sees one
-// beginInsertRows per line, and 100,000 lines/s cost one insert per frame.
+// The console's lines: a chunked store (one byte blob and a small record per line, ~30 bytes of
+// overhead a line) behind a QAbstractListModel. Lines are stored as they arrive but published to
+// views in batches, from a display timer (<= 30 Hz): a view never sees one beginInsertRows per
+// line, and 100,000 lines/s cost one insert per frame.
+//
+// The store is capped (maxLines): past it, the oldest whole chunks are dropped, so model rows
+// shift. What outlives a drop is the line number: every line gets the next one as it is stored
+// and keeps it, so callers that come back later (the report engine marking a report's lines)
+// speak in line numbers, and the model converts. Line numbers are ints counted modulo 2^32 (past
+// 2^31 lines, six hours at 100,000 lines/s, they turn negative); the store never holds more than a
+// few million lines, so the difference of two numbers is always exact.
+//
+// Every line also goes into its source's line index as it is stored, so a view of one source
+// (ConsoleSourceModel) is there at once and grows with O(new lines) work.
 #pragma once
 
 #include "log/logline.h"
@@ -11,8 +21,8 @@
 #include <QStringList>
 #include <QTimer>
 
+#include <algorithm>
 #include <memory>
-#include <optional>
 #include <vector>
 
 namespace kms::gui {
@@ -30,12 +40,15 @@ public:
         ReportEdgeRole, // int: 1 first line of a report, 2 last, 3 both, 0 none
         FlagsRole, // LogLine flags
         RawTextRole, // QByteArray
+        LineRole, // int line number
     };
+    static constexpr int defaultMaxLines = 2000000;
 
     explicit ConsoleModel(QObject *parent = nullptr);
     ~ConsoleModel() override;
 
-    // Stores the lines (published at the next display tick) and returns the row of the first.
+    // Stores the lines (published at the next display tick) and returns the line number of the
+    // first. May drop the oldest lines (see setMaxLines).
     int appendLines(const QList<LogLine> &lines);
     // Publishes what is pending now (tests, benchmarks, before a search).
     void flushPending();
@@ -43,13 +56,31 @@ public:
     int pendingCount() const { return int(m_count - m_published); }
     void setPublishIntervalMs(int ms) { m_timer.setInterval(ms); }
 
-    // Marks rows as belonging to a report (first..last line highlighted, edges for the gutter).
-    void markReport(const QList<int> &rows, int reportId);
+    // At most this many lines are kept (at least two chunks' worth). Past it, whole chunks of the
+    // oldest lines go, down to about 15/16 of the cap, so that a view that follows the tail
+    // removes rows about once a second at 100,000 lines/s rather than on every batch.
+    void setMaxLines(int lines);
+    int maxLines() const { return m_maxLines; }
+    // Lines dropped so far to keep under the cap.
+    qint64 droppedCount() const { return m_dropped; }
 
+    // Line numbers and rows. A row is the line's place in this model now (published or pending);
+    // rowForLine is -1 for a line that was dropped or is not stored yet.
+    int rowForLine(int line) const;
+    int lineAt(int row) const { return int(quint32(m_first + row)); }
+
+    // Marks lines (line numbers, as appendLines returned them) as a report's: first..last
+    // highlighted, edges for the gutter. Lines already dropped are ignored.
+    void markReport(const QList<int> &lines, int reportId);
+
+    // By row.
     QByteArray rawText(int row) const;
     QString text(int row) const { return QString::fromUtf8(rawText(row)); }
     int reportId(int row) const;
     void clear();
+
+    // Sources in the order they first appeared; a line's SourceRole is one of these.
+    QStringList sources() const { return m_sources; }
 
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -59,8 +90,13 @@ public:
 
 Q_SIGNALS:
     void published(int firstRow, int lastRow);
+    // The oldest `count` stored lines are gone (after rowsRemoved for the published ones).
+    void linesDropped(int count);
+    void sourceAdded(int index, const QString &name);
 
 private:
+    friend class ConsoleSourceModel;
+
     struct Meta {
         qint64 hostNs = 0;
         float kernelTs = -1.0f; // seconds (float: 7 digits, enough for display); < 0: none
@@ -77,16 +113,67 @@ private:
         std::vector<quint32> ends; // end offset of each line in blob
         std::vector<Meta> meta;
     };
+    // The line numbers of one source, oldest first; dropping pops from the front.
+    struct LineIndex {
+        std::vector<quint32> lines;
+        size_t head = 0;
+        qsizetype size() const { return qsizetype(lines.size() - head); }
+        quint32 at(qsizetype i) const { return lines[head + size_t(i)]; }
+        void popFront(size_t n);
+    };
+    // m_first is a multiple of chunkSize (chunks are dropped whole, clear() rounds up), so a row's
+    // chunk is row >> chunkShift whatever was dropped.
     const Meta &meta(int row) const { return m_chunks[size_t(row >> chunkShift)]->meta[size_t(row & (chunkSize - 1))]; }
     Meta &meta(int row) { return m_chunks[size_t(row >> chunkShift)]->meta[size_t(row & (chunkSize - 1))]; }
+    int rowOfStoredLine(quint32 line) const { return int(line - quint32(m_first)); }
     quint8 sourceIndex(const QString &source);
+    void dropOldest();
 
     std::vector<std::unique_ptr<Chunk>> m_chunks;
+    qint64 m_first = 0; // line number of row 0, not wrapped
     qint64 m_count = 0;
     qint64 m_published = 0;
+    qint64 m_dropped = 0;
+    int m_maxLines = defaultMaxLines;
     QStringList m_sources;
+    std::vector<LineIndex> m_bySource;
     QByteArray m_scratch;
     QTimer m_timer;
+};
+
+// One source's lines of a ConsoleModel, in arrival order, as a list model of its own: what the
+// console shows when a single source is selected. Rows are looked up in the model's line index
+// of that source, so making one is O(log n) and following the model costs O(new lines); it
+// never filters row by row.
+class ConsoleSourceModel : public QAbstractListModel
+{
+    Q_OBJECT
+public:
+    ConsoleSourceModel(ConsoleModel *model, int source, QObject *parent = nullptr);
+
+    int source() const { return m_source; }
+    // The ConsoleModel row of a row here, and back (-1 when the line is not shown here).
+    int modelRow(int row) const;
+    int rowForModelRow(int modelRow) const;
+    int firstRowAtOrAfter(int modelRow) const { return int(std::min<qsizetype>(lowerBound(modelRow), m_rows)); }
+    int lineAt(int row) const;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+
+private:
+    const ConsoleModel::LineIndex &lines() const { return m_model->m_bySource[size_t(m_source)]; }
+    // First index entry whose model row is >= modelRow.
+    qsizetype lowerBound(int modelRow) const;
+    void onPublished();
+    void onAboutToRemove(int last);
+    void onRemoved();
+    void onDataChanged(const QModelIndex &topLeft, const QModelIndex &bottomRight, const QList<int> &roles);
+
+    ConsoleModel *m_model;
+    int m_source;
+    int m_rows = 0;
+    int m_removing = 0;
 };
 
 } // namespace kms::gui

@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QComboBox>
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFile>
@@ -16,6 +17,7 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScrollBar>
@@ -163,6 +165,21 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
     searchBar->addWidget(prev);
     searchBar->addWidget(next);
     searchBar->addWidget(m_countLabel);
+    m_droppedLabel = new QLabel(this);
+    m_droppedLabel->setObjectName(QStringLiteral("droppedLabel"));
+    m_droppedLabel->hide();
+    searchBar->addWidget(m_droppedLabel);
+    m_sourceBox = new QComboBox(this);
+    m_sourceBox->setObjectName(QStringLiteral("sourceBox"));
+    m_sourceBox->setToolTip(tr("Show the lines of every source in arrival order, or of one source"));
+    m_sourceBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_sourceBox->addItem(tr("All sources"));
+    for (const QString &source : model->sources())
+        m_sourceBox->addItem(source, source);
+    connect(model, &ConsoleModel::sourceAdded, this,
+            [this](int, const QString &source) { m_sourceBox->addItem(source, source); });
+    connect(m_sourceBox, &QComboBox::currentIndexChanged, this, &ConsoleView::onSourceSelected);
+    searchBar->addWidget(m_sourceBox);
     auto *timeButton = new QToolButton(this);
     timeButton->setText(tr("Time"));
     timeButton->setCheckable(true);
@@ -173,6 +190,10 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
     layout->addLayout(searchBar);
 
     m_view = new QTableView(this);
+    // Before setModel: our handlers must run before the selection model's, which would otherwise
+    // move a dropped current index to the next row and scroll the view there.
+    watchShownModel(model);
+    connect(model, &ConsoleModel::linesDropped, this, &ConsoleView::onLinesDropped);
     m_view->setModel(model);
     m_view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_view->setShowGrid(false);
@@ -193,6 +214,7 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
     m_view->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
     m_delegate = new ConsoleDelegate(m_view);
     m_view->setItemDelegate(m_delegate);
+    m_view->installEventFilter(this);
     m_view->viewport()->installEventFilter(this);
     m_view->viewport()->setMouseTracking(true);
     layout->addWidget(m_view, 1);
@@ -218,17 +240,28 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
     });
     connect(breakButton, &QToolButton::clicked, this, &ConsoleView::breakRequested);
 
-    // Follow-tail: new rows scroll to the end while following; scrolling up stops it.
+    // Follow-tail. Only the user turns it off or on (scroll bar actions, the wheel, navigation keys in the view, the
+    // button); while it is on, whatever else moves the view or changes its rows (a batch of rows, a resize, older rows
+    // dropped, Qt scrolling to the current index) is followed by a return to the tail.
     QScrollBar *sb = m_view->verticalScrollBar();
     connect(sb, &QScrollBar::rangeChanged, this, [this, sb](int, int max) {
-        if (m_follow)
+        if (m_follow && !m_userScrolling)
             sb->setValue(max);
     });
+    connect(sb, &QScrollBar::valueChanged, this, [this, sb](int value) {
+        if (m_follow && !m_userScrolling && value < sb->maximum())
+            m_tailTimer.start();
+    });
     connect(sb, &QScrollBar::actionTriggered, this, [this, sb](int) {
-        // A user action (wheel, drag, keys): follow only when it ends at the bottom.
-        QTimer::singleShot(0, this, [this, sb] { setFollowTail(sb->value() >= sb->maximum()); });
+        // The slider already holds where the action (wheel, drag, arrows, page) goes. Deciding now, not after an
+        // event-loop pass, matters: a batch of rows published in between would pull a following view back to the
+        // tail, and the scroll-up would be lost.
+        setFollowTail(sb->sliderPosition() >= sb->maximum());
     });
     connect(m_followButton, &QToolButton::toggled, this, &ConsoleView::setFollowTail);
+    m_tailTimer.setSingleShot(true);
+    m_tailTimer.setInterval(0);
+    connect(&m_tailTimer, &QTimer::timeout, this, &ConsoleView::restoreView);
 
     m_searchTimer.setInterval(0);
     connect(&m_searchTimer, &QTimer::timeout, this, &ConsoleView::searchSlice);
@@ -254,6 +287,7 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
         m_searchEdit->setFocus();
         m_searchEdit->selectAll();
     });
+    onLinesDropped();
 }
 
 void ConsoleView::setFollowTail(bool on)
@@ -261,9 +295,179 @@ void ConsoleView::setFollowTail(bool on)
     if (m_follow == on)
         return;
     m_follow = on;
+    m_keepTop = false;
     m_followButton->setChecked(on);
     if (on)
+        keepTail();
+}
+
+void ConsoleView::keepTail()
+{
+    // scrollToBottom lays out pending rows first, so the maximum it goes to is the real one.
+    m_view->scrollToBottom();
+    m_tailTimer.start(); // and again once Qt has handled whatever is queued (a resize, a show)
+}
+
+void ConsoleView::restoreView()
+{
+    if (m_userScrolling)
+        return;
+    if (m_follow) {
         m_view->scrollToBottom();
+    } else if (m_keepTop) {
+        m_keepTop = false;
+        const int row = rowForLine(m_keepTopLine);
+        m_view->verticalScrollBar()->setValue(row < 0 ? 0 : row);
+    }
+}
+
+void ConsoleView::watchShownModel(QAbstractItemModel *model)
+{
+    connect(model, &QAbstractItemModel::rowsAboutToBeRemoved, this, [this, model](const QModelIndex &, int, int last) {
+        if (m_view->model() == model)
+            onRowsAboutToBeRemoved(last);
+    });
+    const auto changed = [this, model] {
+        if (m_view->model() == model)
+            m_tailTimer.start();
+    };
+    connect(model, &QAbstractItemModel::rowsInserted, this, changed);
+    connect(model, &QAbstractItemModel::rowsRemoved, this, changed);
+    connect(model, &QAbstractItemModel::modelReset, this, changed);
+}
+
+void ConsoleView::onRowsAboutToBeRemoved(int last)
+{
+    // Older rows go (the store's cap). A current index among them would be moved by the selection model to the next
+    // row, and the view would scroll there: let it go instead. Not following, keep the same line at the top.
+    const QModelIndex current = m_view->currentIndex();
+    if (current.isValid() && current.row() <= last)
+        m_view->selectionModel()->setCurrentIndex({}, QItemSelectionModel::NoUpdate);
+    if (!m_follow) {
+        if (!m_keepTop) {
+            const int top = m_view->rowAt(0);
+            m_keepTopLine = lineAtRow(top >= 0 ? top : m_view->verticalScrollBar()->value());
+        }
+        m_keepTop = true;
+        m_tailTimer.start();
+    }
+    if (m_searchRow >= 0)
+        m_searchRow = std::max(0, m_searchRow - (last + 1));
+}
+
+void ConsoleView::onLinesDropped()
+{
+    // Matches are line numbers: those of dropped lines are a prefix.
+    qsizetype gone = 0;
+    while (gone < m_matches.size() && m_model->rowForLine(m_matches[gone]) < 0)
+        ++gone;
+    if (gone > 0) {
+        m_matches.remove(0, gone);
+        m_current = m_current < gone ? -1 : int(m_current - gone); // a dropped current match: none is current
+        if (!searching())
+            updateMatchLabel();
+    }
+    const qint64 dropped = m_model->droppedCount();
+    m_droppedLabel->setText(tr("%1 older lines dropped").arg(QLocale().toString(dropped)));
+    m_droppedLabel->setToolTip(tr("The console keeps the newest %1 lines; %2 older ones were dropped.")
+                                   .arg(QLocale().toString(m_model->maxLines()), QLocale().toString(dropped)));
+    m_droppedLabel->setVisible(dropped > 0);
+}
+
+void ConsoleView::updateMatchLabel()
+{
+    if (m_searchText.isEmpty())
+        m_countLabel->clear();
+    else if (m_current >= 0 && m_current < m_matches.size())
+        m_countLabel->setText(tr("%1 of %2").arg(m_current + 1).arg(m_matches.size()));
+    else
+        m_countLabel->setText(tr("%n match(es)", nullptr, int(m_matches.size())));
+}
+
+void ConsoleView::showSource(const QString &source)
+{
+    const int i = source.isEmpty() ? 0 : m_sourceBox->findData(source);
+    if (i >= 0)
+        m_sourceBox->setCurrentIndex(i);
+}
+
+QString ConsoleView::shownSource() const
+{
+    return m_sourceModel ? m_model->sources().value(m_sourceModel->source()) : QString();
+}
+
+void ConsoleView::onSourceSelected(int comboIndex)
+{
+    const int source = int(m_model->sources().indexOf(m_sourceBox->itemData(comboIndex).toString()));
+    if (comboIndex <= 0 || source < 0) {
+        if (m_sourceModel)
+            setShownModel(nullptr);
+    } else if (!m_sourceModel || m_sourceModel->source() != source) {
+        auto *sourceModel = new ConsoleSourceModel(m_model, source, this);
+        watchShownModel(sourceModel);
+        setShownModel(sourceModel);
+    }
+}
+
+void ConsoleView::setShownModel(ConsoleSourceModel *sourceModel)
+{
+    // Not following, the line the user was at (the current one, else the top one) stays in view when it is shown in
+    // both, else the nearest one after it.
+    const QModelIndex current = m_view->currentIndex();
+    const int atRow = current.isValid() ? current.row() : m_view->rowAt(0);
+    const int atModelRow = atRow >= 0 ? modelRow(atRow) : -1;
+
+    ConsoleSourceModel *old = m_sourceModel;
+    m_sourceModel = sourceModel;
+    QAbstractItemModel *model = sourceModel ? static_cast<QAbstractItemModel *>(sourceModel) : m_model;
+    // The view makes a new selection model and leaves the old one connected to its model: delete it.
+    QItemSelectionModel *oldSelection = m_view->selectionModel();
+    m_view->setModel(model);
+    delete oldSelection;
+    delete old;
+    m_keepTop = false;
+    if (m_follow) {
+        keepTail();
+    } else if (atModelRow >= 0 && model->rowCount() > 0) {
+        const int row = sourceModel ? sourceModel->firstRowAtOrAfter(atModelRow) : atModelRow;
+        const QModelIndex idx = model->index(std::min(row, model->rowCount() - 1), 0);
+        if (current.isValid())
+            m_view->selectionModel()->setCurrentIndex(idx,
+                                                      QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        m_view->scrollTo(idx,
+                         current.isValid() ? QAbstractItemView::PositionAtCenter : QAbstractItemView::PositionAtTop);
+    }
+    // What is searched is what is shown.
+    if (!m_searchText.isEmpty())
+        startSearch(m_searchText, m_searchRegex, m_searchCase == Qt::CaseSensitive);
+}
+
+int ConsoleView::shownRowCount() const
+{
+    return m_view->model()->rowCount();
+}
+
+int ConsoleView::modelRow(int row) const
+{
+    return m_sourceModel ? m_sourceModel->modelRow(row) : row;
+}
+
+int ConsoleView::lineAtRow(int row) const
+{
+    return m_sourceModel ? m_sourceModel->lineAt(row) : m_model->lineAt(row);
+}
+
+int ConsoleView::rowForLine(int line) const
+{
+    const int row = m_model->rowForLine(line);
+    if (row < 0 || row >= m_model->rowCount())
+        return -1;
+    return m_sourceModel ? m_sourceModel->rowForModelRow(row) : row;
+}
+
+QString ConsoleView::textAtRow(int row) const
+{
+    return m_model->text(modelRow(row));
 }
 
 void ConsoleView::setShowTime(bool on)
@@ -315,20 +519,21 @@ void ConsoleView::searchSlice()
     // At most ~8 ms per slice: the GUI thread keeps drawing while a million lines are scanned.
     QElapsedTimer t;
     t.start();
-    const int end = m_model->rowCount();
+    const int end = shownRowCount();
     const QByteArray needle = m_searchText.toUtf8();
     const bool ascii = !m_searchRegex && m_searchCase == Qt::CaseSensitive;
     while (m_searchRow < end) {
         for (int stop = std::min(end, m_searchRow + 2048); m_searchRow < stop; ++m_searchRow) {
+            const int row = modelRow(m_searchRow);
             bool hit;
             if (ascii) {
-                hit = m_model->rawText(m_searchRow).contains(needle);
+                hit = m_model->rawText(row).contains(needle);
             } else {
-                const QString text = m_model->text(m_searchRow);
+                const QString text = m_model->text(row);
                 hit = m_searchRegex ? m_searchRe.match(text).hasMatch() : text.contains(m_searchText, m_searchCase);
             }
             if (hit)
-                m_matches.append(m_searchRow);
+                m_matches.append(m_model->lineAt(row));
         }
         if (t.elapsed() >= 8)
             break;
@@ -346,7 +551,7 @@ void ConsoleView::searchSlice()
 
 int ConsoleView::currentMatchRow() const
 {
-    return m_current >= 0 && m_current < m_matches.size() ? m_matches[m_current] : -1;
+    return m_current >= 0 && m_current < m_matches.size() ? rowForLine(m_matches[m_current]) : -1;
 }
 
 void ConsoleView::goToMatch(int i)
@@ -355,10 +560,10 @@ void ConsoleView::goToMatch(int i)
         return;
     m_current = (i + int(m_matches.size())) % int(m_matches.size());
     setFollowTail(false);
-    const QModelIndex idx = m_model->index(m_matches[m_current]);
+    const QModelIndex idx = m_view->model()->index(rowForLine(m_matches[m_current]), 0);
     m_view->setCurrentIndex(idx);
     m_view->scrollTo(idx, QAbstractItemView::PositionAtCenter);
-    m_countLabel->setText(tr("%1 of %2").arg(m_current + 1).arg(m_matches.size()));
+    updateMatchLabel();
 }
 
 void ConsoleView::findNext()
@@ -377,7 +582,7 @@ QString ConsoleView::selectedText() const
     std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
     QStringList lines;
     for (const QModelIndex &i : rows)
-        lines.append(m_model->text(i.row()));
+        lines.append(textAtRow(i.row()));
     return lines.join(QLatin1Char('\n'));
 }
 
@@ -391,8 +596,10 @@ bool ConsoleView::saveTo(const QString &path) const
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return false;
-    for (int r = 0; r < m_model->storedCount(); ++r) {
-        f.write(m_model->rawText(r));
+    // What is shown, with what has arrived but is not drawn yet.
+    m_model->flushPending();
+    for (int r = 0, n = shownRowCount(); r < n; ++r) {
+        f.write(m_model->rawText(modelRow(r)));
         f.write("\n", 1);
     }
     return f.error() == QFile::NoError;
@@ -417,7 +624,7 @@ void ConsoleView::onClicked(const QModelIndex &index, const QPoint &pos)
         const int x0 = fm.horizontalAdvance(text.left(start));
         const int x1 = x0 + fm.horizontalAdvance(text.mid(start, length));
         if (x >= x0 && x < x1) {
-            Q_EMIT frameClicked(reportId, text.mid(start, length), index.row());
+            Q_EMIT frameClicked(reportId, text.mid(start, length), lineAtRow(index.row()));
             return;
         }
     }
@@ -425,7 +632,31 @@ void ConsoleView::onClicked(const QModelIndex &index, const QPoint &pos)
 
 bool ConsoleView::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_view->viewport()) {
+    if (watched == m_view) {
+        if (event->type() == QEvent::KeyPress) {
+            // Navigation keys move the current index and Qt scrolls to it, without a scroll bar action: the key is
+            // the user's, so whether to follow is decided where the view ends up once the key is handled.
+            switch (static_cast<QKeyEvent *>(event)->key()) {
+            case Qt::Key_Up:
+            case Qt::Key_Down:
+            case Qt::Key_PageUp:
+            case Qt::Key_PageDown:
+            case Qt::Key_Home:
+            case Qt::Key_End:
+                m_userScrolling = true;
+                QTimer::singleShot(0, this, [this] {
+                    m_userScrolling = false;
+                    QScrollBar *sb = m_view->verticalScrollBar();
+                    setFollowTail(sb->value() >= sb->maximum());
+                });
+                break;
+            default:
+                break;
+            }
+        } else if (event->type() == QEvent::Show || event->type() == QEvent::Resize) {
+            m_tailTimer.start();
+        }
+    } else if (watched == m_view->viewport()) {
         if (event->type() == QEvent::MouseButtonRelease) {
             auto *me = static_cast<QMouseEvent *>(event);
             if (me->button() == Qt::LeftButton) {
@@ -433,11 +664,6 @@ bool ConsoleView::eventFilter(QObject *watched, QEvent *event)
                 if (idx.isValid())
                     onClicked(idx, me->position().toPoint());
             }
-        } else if (event->type() == QEvent::Wheel) {
-            QTimer::singleShot(0, this, [this] {
-                QScrollBar *sb = m_view->verticalScrollBar();
-                setFollowTail(sb->value() >= sb->maximum());
-            });
         }
     } else if (watched == m_input && event->type() == QEvent::KeyPress) {
         auto *ke = static_cast<QKeyEvent *>(event);

@@ -3,6 +3,9 @@
 // colours, report blocks highlighted with a marker in a side gutter, frames as links, follow-tail that stops when the
 // user scrolls up, search (text or regex, next/previous, count; run in slices so the GUI thread never stalls), copy,
 // save as, and a line edit that types into the serial console (history, send break).
+//
+// A source selector shows every line merged in arrival order (the view is on the ConsoleModel itself) or one
+// source's lines (the view is on a ConsoleSourceModel); search, copy, save and clicks work on what is shown.
 #pragma once
 
 #include <QStyledItemDelegate>
@@ -16,10 +19,13 @@ class QLineEdit;
 class QLabel;
 class QCheckBox;
 class QToolButton;
+class QComboBox;
+class QAbstractItemModel;
 
 namespace kms::gui {
 
 class ConsoleModel;
+class ConsoleSourceModel;
 
 // Finds "func+0xoff/0xsize [mod]" spans in a console line: [start, length) pairs.
 QList<QPair<int, int>> frameSpans(const QString &text);
@@ -53,11 +59,20 @@ public:
     bool followTail() const { return m_follow; }
     void setFollowTail(bool on);
 
+    // The source shown alone, or an empty string for all of them merged (the default).
+    void showSource(const QString &source);
+    QString shownSource() const;
+    // Rows of what is shown (listView()->model()) and the line numbers of ConsoleModel.
+    int shownRowCount() const;
+    int lineAtRow(int row) const;
+    int rowForLine(int line) const; // -1 when that line is not shown
+    QString textAtRow(int row) const;
+
     // Search: starts (or restarts) a sliced scan; results come with searchFinished.
     void startSearch(const QString &pattern, bool regex, bool caseSensitive = false);
     int matchCount() const { return int(m_matches.size()); }
     bool searching() const { return m_searchRow >= 0; }
-    int currentMatchRow() const;
+    int currentMatchRow() const; // a row of what is shown
     void findNext();
     void findPrevious();
 
@@ -72,8 +87,8 @@ public Q_SLOTS:
     void saveAs();
 
 Q_SIGNALS:
-    // A frame span clicked in a report line: the report, and the span's text.
-    void frameClicked(int reportId, const QString &frameText, int row);
+    // A frame span clicked in a report line: the report, the span's text and the line number.
+    void frameClicked(int reportId, const QString &frameText, int line);
     void sendRequested(const QByteArray &bytes);
     void breakRequested();
     void searchFinished(int count);
@@ -83,16 +98,33 @@ private:
     void goToMatch(int index);
     void onClicked(const QModelIndex &index, const QPoint &pos);
     bool eventFilter(QObject *watched, QEvent *event) override;
+    int modelRow(int row) const;
+    void setShownModel(ConsoleSourceModel *sourceModel); // nullptr: all sources
+    void watchShownModel(QAbstractItemModel *model);
+    void onSourceSelected(int comboIndex);
+    void onRowsAboutToBeRemoved(int last);
+    void onLinesDropped();
+    void updateMatchLabel();
+    void keepTail();
+    void restoreView();
 
     ConsoleModel *m_model;
+    ConsoleSourceModel *m_sourceModel = nullptr; // shown when one source is selected
     QTableView *m_view;
     QLineEdit *m_searchEdit;
     QCheckBox *m_regex;
     QLabel *m_countLabel;
+    QLabel *m_droppedLabel;
+    QComboBox *m_sourceBox;
     QLineEdit *m_input;
     QToolButton *m_followButton;
     ConsoleDelegate *m_delegate;
     bool m_follow = true;
+    // A key press in the view is moving it: until it has, the tail must not pull the view back.
+    bool m_userScrolling = false;
+    QTimer m_tailTimer; // coalesces "put the view back where it belongs" to once per event-loop pass
+    int m_keepTopLine = -1; // not following: the line at the top, kept there when older rows go
+    bool m_keepTop = false;
 
     QTimer m_searchTimer;
     int m_searchRow = -1;
@@ -100,7 +132,7 @@ private:
     QRegularExpression m_searchRe;
     bool m_searchRegex = false;
     Qt::CaseSensitivity m_searchCase = Qt::CaseInsensitive;
-    QList<int> m_matches;
+    QList<int> m_matches; // line numbers, ascending: rows shift when old lines are dropped
     int m_current = -1;
 
     QStringList m_history;
