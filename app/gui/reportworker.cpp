@@ -8,16 +8,23 @@
 #include <QMetaObject>
 #include <QSet>
 
+#include <algorithm>
+#include <deque>
+
 namespace kms::gui {
 
 namespace {
 // A report without end marker is emitted after this much quiet on its source.
 constexpr int idleFlushMs = 700;
+// Console lines remembered per source for the report being read: far more than any report spans,
+// and bounded, since a console runs for days.
+constexpr size_t keptLineRows = 1 << 16;
 } // namespace
 
 struct ReportWorker::Source {
     std::unique_ptr<ReportDetector> detector;
-    std::vector<int> rowOfLine; // detector line (1-based) - 1 -> console row
+    std::deque<int> rowOfLine; // console line of detector line firstLine, firstLine + 1, ...
+    qint64 firstLine = 1;
     QTimer idle;
 };
 
@@ -79,20 +86,28 @@ void ReportWorker::feed(const QList<LogLine> &lines, int firstRow)
         if (line.flags & (LogLine::Event | LogLine::Sent))
             continue;
         Source &src = source(line.source);
-        src.rowOfLine.push_back(firstRow + int(i));
+        // Console line numbers wrap (past 2^31 lines) rather than overflow.
+        src.rowOfLine.push_back(int(quint32(firstRow) + quint32(i)));
         src.detector->feedLine(line.text);
         touched.insert(&src);
     }
-    for (Source *s : touched)
+    for (Source *s : touched) {
         s->idle.start();
+        if (s->rowOfLine.size() > 2 * keptLineRows) {
+            const size_t drop = s->rowOfLine.size() - keptLineRows;
+            s->rowOfLine.erase(s->rowOfLine.begin(), s->rowOfLine.begin() + qsizetype(drop));
+            s->firstLine += qint64(drop);
+        }
+    }
 }
 
 void ReportWorker::onReport(Source &src, KernelReport &&report)
 {
     QList<int> rows;
-    for (int l = report.firstLine; l <= report.lastLine; ++l) {
-        if (l >= 1 && size_t(l) <= src.rowOfLine.size())
-            rows.append(src.rowOfLine[size_t(l - 1)]);
+    for (qint64 l = std::max<qint64>(report.firstLine, src.firstLine); l <= report.lastLine; ++l) {
+        const qint64 at = l - src.firstLine;
+        if (at < qint64(src.rowOfLine.size()))
+            rows.append(src.rowOfLine[size_t(at)]);
     }
     const int id = m_nextId++;
     Q_EMIT reportDetected(id, report, rows);
