@@ -554,6 +554,18 @@ int ConsoleView::currentMatchRow() const
     return m_current >= 0 && m_current < m_matches.size() ? rowForLine(m_matches[m_current]) : -1;
 }
 
+bool ConsoleView::revealLine(int line)
+{
+    const int row = rowForLine(line);
+    if (row < 0)
+        return false;
+    setFollowTail(false);
+    constexpr int context = 3;
+    m_view->scrollTo(m_view->model()->index(std::max(0, row - context), 0), QAbstractItemView::PositionAtTop);
+    m_view->setCurrentIndex(m_view->model()->index(row, 0));
+    return true;
+}
+
 void ConsoleView::goToMatch(int i)
 {
     if (m_matches.isEmpty())

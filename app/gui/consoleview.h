@@ -67,6 +67,9 @@ public:
     int lineAtRow(int row) const;
     int rowForLine(int line) const; // -1 when that line is not shown
     QString textAtRow(int row) const;
+    // Stops following and shows a line near the top with a little context above it (a selected
+    // report's first line); false when the line is not shown (dropped, or another source).
+    bool revealLine(int line);
 
     // Search: starts (or restarts) a sliced scan; results come with searchFinished.
     void startSearch(const QString &pattern, bool regex, bool caseSensitive = false);

@@ -151,6 +151,12 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
             m_fetcher->fetchSource(path);
     });
     connect(m_reportsView, &ReportsView::moduleFetchRequested, this, &MainWindow::fetchModules);
+    // The console shows where the selected report is; the user came to read it, not the tail.
+    connect(m_reportsView, &ReportsView::reportSelected, this, [this](int id) {
+        const ReportsModel::Entry *e = m_reportsModel->entry(id);
+        if (e && !e->rows.isEmpty())
+            m_consoleView->revealLine(e->rows.first());
+    });
     connect(m_reportsView, &ReportsView::moduleFilePicked, this, [this](const QString &path) {
         m_profile.koPaths.append(path);
         if (!m_profile.name.isEmpty())

@@ -118,8 +118,10 @@ ReportsView::ReportsView(ReportsModel *model, QWidget *parent)
 
     connect(m_list->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) {
-                if (current.isValid())
+                if (current.isValid()) {
                     showReport(current.data(ReportsModel::ReportIdRole).toInt());
+                    Q_EMIT reportSelected(m_reportId);
+                }
             });
     connect(model, &ReportsModel::reportResolved, this, [this](int id) {
         if (id == m_reportId)

@@ -47,6 +47,8 @@ Q_SIGNALS:
     void moduleFilePicked(const QString &path);
     // The user wants the missing modules' .ko fetched from the node.
     void moduleFetchRequested(const QStringList &modules);
+    // A report became the current one (a click, the keyboard, selectReport).
+    void reportSelected(int reportId);
 
 private:
     void showReport(int id);

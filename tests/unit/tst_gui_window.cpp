@@ -173,6 +173,15 @@ void TestGuiWindow::seedOopsThroughPtyProfile()
     w.reportsView()->selectReport(e->id);
     QCOMPARE(w.reportsView()->currentReportId(), e->id);
     QCOMPARE(w.reportsDock()->windowTitle(), QStringLiteral("Reports"));
+    // The console left the tail for the report's first line, in view.
+    QVERIFY(!w.consoleView()->followTail());
+    {
+        QTableView *view = w.consoleView()->listView();
+        const int top = view->rowAt(0);
+        const int bottom = view->rowAt(view->viewport()->height() - 1);
+        QVERIFY2(top <= firstRow && (bottom < 0 || firstRow <= bottom),
+                 qPrintable(QStringLiteral("rows %1..%2 shown, report at %3").arg(top).arg(bottom).arg(firstRow)));
+    }
     QVERIFY(w.reportsView()->frameTree()->topLevelItemCount() >= 3);
     QTreeWidgetItem *first = w.reportsView()->frameItem(0);
     QVERIFY(first->text(0).contains(QStringLiteral("pru0_comm_receive_msg")));
