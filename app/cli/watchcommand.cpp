@@ -4,6 +4,7 @@
 #include "link/sshlink.h"
 #include "log/dmesgreplay.h"
 #include "log/sessionlog.h"
+#include "report/duplicatereports.h"
 #include "report/reportdetector.h"
 #include "report/reportformatter.h"
 #include "report/reportjson.h"
@@ -13,6 +14,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
 #include <QSocketNotifier>
@@ -58,6 +60,7 @@ public:
         , m_json(json)
     {
         m_out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
+        m_clock.start();
     }
 
     struct Source {
@@ -108,6 +111,9 @@ public:
 private:
     void print(KernelReport &&report)
     {
+        // Serial and SSH both carry each report: print it once.
+        if (m_duplicates.match(++m_lastId, report, m_clock.elapsed()) >= 0)
+            return;
         m_symbolizer.resolve(report);
         QByteArray text;
         if (m_json) {
@@ -127,6 +133,9 @@ private:
     QFile m_out;
     SessionLog m_log;
     std::vector<std::unique_ptr<Source>> m_sources;
+    DuplicateReports m_duplicates;
+    QElapsedTimer m_clock;
+    int m_lastId = 0;
 };
 
 QString serialStateText(SerialLink::State state)

@@ -111,6 +111,7 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
 {
     setWindowTitle(QStringLiteral("kmodscope"));
     setObjectName(QStringLiteral("MainWindow"));
+    m_clock.start();
     setDockNestingEnabled(true);
 
     m_consoleModel = new ConsoleModel(this);
@@ -566,6 +567,8 @@ void MainWindow::fetchPendingModules()
 
 void MainWindow::onReportResolved(int id, const KernelReport &report)
 {
+    if (m_copies.remove(id))
+        return;
     m_reportsModel->setResolved(id, report);
     if (m_profile.fetchKo && !m_profile.sshHost.isEmpty()) {
         QStringList fresh;
@@ -595,6 +598,13 @@ void MainWindow::feedLines(const QList<kms::LogLine> &lines)
 
 void MainWindow::onReportDetected(int id, const KernelReport &report, const QList<int> &rows)
 {
+    const int original = m_duplicates.match(id, report, m_clock.elapsed());
+    if (original >= 0) {
+        m_copies.insert(id);
+        m_consoleModel->markReport(rows, original);
+        m_reportsModel->addAlsoSeen(original, report.source);
+        return;
+    }
     m_reportsModel->addReport(id, report, rows);
     m_consoleModel->markReport(rows, id);
     statusBar()->showMessage(tr("New report: %1").arg(report.title), 8000);

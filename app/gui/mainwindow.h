@@ -7,9 +7,12 @@
 #include "log/dmesgreplay.h"
 #include "log/sessionlog.h"
 #include "profile.h"
+#include "report/duplicatereports.h"
 #include "report/kernelreport.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
+#include <QSet>
 #include <QThread>
 
 #include <memory>
@@ -124,6 +127,10 @@ private:
     std::unique_ptr<SshLink> m_ssh;
     quint64 m_sshStream = 0;
     DmesgReplayFilter m_sshReplay;
+    // Serial and SSH-dmesg both carry each report: the second copy joins the first.
+    DuplicateReports m_duplicates;
+    QElapsedTimer m_clock;
+    QSet<int> m_copies; // engine ids of such second copies
     // Written in a thread of its own: fdatasync may take a disk round trip the GUI must not wait for.
     QThread m_sessionLogThread;
     SessionLog *m_sessionLog = nullptr;

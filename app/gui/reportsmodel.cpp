@@ -12,7 +12,7 @@ ReportsModel::ReportsModel(QObject *parent)
 void ReportsModel::addReport(int id, const KernelReport &report, const QList<int> &rows)
 {
     beginInsertRows({}, 0, 0);
-    m_entries.append({id, QDateTime::currentDateTime(), report, rows, false, true});
+    m_entries.append({id, QDateTime::currentDateTime(), report, rows, false, true, {}});
     endInsertRows();
     Q_EMIT unreadCountChanged(unreadCount());
 }
@@ -27,6 +27,18 @@ void ReportsModel::setResolved(int id, const KernelReport &report)
     e.resolved = true;
     Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     Q_EMIT reportResolved(id);
+}
+
+void ReportsModel::addAlsoSeen(int id, const QString &source)
+{
+    const int row = rowOf(id);
+    if (row < 0)
+        return;
+    Entry &e = m_entries[m_entries.size() - 1 - row];
+    if (e.alsoOn.contains(source))
+        return;
+    e.alsoOn.append(source);
+    Q_EMIT reportUpdated(id);
 }
 
 void ReportsModel::markRead(int id)

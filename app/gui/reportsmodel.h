@@ -23,6 +23,7 @@ public:
         QList<int> rows; // console rows
         bool resolved = false;
         bool unread = true;
+        QStringList alsoOn; // other sources that printed this same report
     };
 
     explicit ReportsModel(QObject *parent = nullptr);
@@ -30,6 +31,8 @@ public:
     void addReport(int id, const KernelReport &report, const QList<int> &rows);
     void setResolved(int id, const KernelReport &report);
     void markRead(int id);
+    // Another source printed this report too (the serial console and SSH-dmesg both carry it).
+    void addAlsoSeen(int id, const QString &source);
     const Entry *entry(int id) const;
     const Entry *entryAt(int row) const;
     int rowOf(int id) const;
@@ -43,6 +46,7 @@ public:
 Q_SIGNALS:
     void unreadCountChanged(int count);
     void reportResolved(int id);
+    void reportUpdated(int id);
 
 private:
     QList<Entry> m_entries; // oldest first; rows are reversed

@@ -123,10 +123,12 @@ ReportsView::ReportsView(ReportsModel *model, QWidget *parent)
                     Q_EMIT reportSelected(m_reportId);
                 }
             });
-    connect(model, &ReportsModel::reportResolved, this, [this](int id) {
-        if (id == m_reportId)
-            showReport(id);
-    });
+    for (auto signal : {&ReportsModel::reportResolved, &ReportsModel::reportUpdated}) {
+        connect(model, signal, this, [this](int id) {
+            if (id == m_reportId)
+                showReport(id);
+        });
+    }
     auto activate = [this](QTreeWidgetItem *item) {
         if (!item || m_reportId < 0)
             return;
@@ -173,6 +175,8 @@ void ReportsView::showReport(int id)
         facts.append(tr("PID %1 (%2)").arg(*r.pid).arg(r.comm.toHtmlEscaped()));
     if (!r.kernelRelease.isEmpty())
         facts.append(r.kernelRelease.toHtmlEscaped());
+    if (!r.source.isEmpty())
+        facts.append(tr("on %1").arg(QStringList(QStringList{r.source} + e->alsoOn).join(QStringLiteral(", "))));
     if (!e->resolved)
         facts.append(tr("<i>resolving…</i>"));
     summary += QStringLiteral("<br>") + facts.join(QStringLiteral(" · "));

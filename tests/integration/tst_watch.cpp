@@ -176,6 +176,35 @@ private Q_SLOTS:
         QCOMPARE(run.process.exitCode(), 0);
     }
 
+    void reportOnSerialAndSshIsPrintedOnce()
+    {
+        // The usual bench: the node's UART and `dmesg -w` over SSH both carry the same oops.
+        QVERIFY(startSshd());
+        const QString knownHosts = m_sshd.path(QStringLiteral("known_hosts_both"));
+        const QString config = m_sshd.writeClientConfig(QStringLiteral("both_config"),
+                                                        m_sshd.path(QStringLiteral("id_client")), knownHosts);
+        PtyPeer peer(m_dir.filePath(QStringLiteral("ttyBoth")));
+        QVERIFY(peer.create());
+        CliRun run;
+        run.start({QStringLiteral("--serial"), peer.linkPath(), QStringLiteral("--ssh"), QStringLiteral("node"),
+                   QStringLiteral("--ssh-config"), config, QStringLiteral("--accept-new"),
+                   QStringLiteral("--ssh-stream"),
+                   QStringLiteral("cat %1; exec sleep 1000").arg(QString::fromUtf8(kms_shellQuote(seedPath))),
+                   QStringLiteral("--json")});
+        QTRY_VERIFY_WITH_TIMEOUT(run.err.contains(": open"), 20000);
+        QVERIFY(writeChunked(peer, asSerial(m_seed), 1));
+        QTRY_COMPARE_WITH_TIMEOUT(run.reports().size(), 1, 30000);
+        QTRY_VERIFY2_WITH_TIMEOUT(run.err.contains(": up ("), run.err.constData(), 30000);
+        QTest::qWait(2500); // the SSH copy read and flushed
+        QCOMPARE(run.reports().size(), 1);
+        // The same oops printed again on the UART (a second crash) is a report of its own.
+        QVERIFY(writeChunked(peer, asSerial(m_seed), 2));
+        QTRY_COMPARE_WITH_TIMEOUT(run.reports().size(), 2, 20000);
+        ::kill(pid_t(run.process.processId()), SIGINT);
+        QVERIFY(run.process.waitForFinished(20000));
+        QCOMPARE(run.process.exitCode(), 0);
+    }
+
     void sshChangedHostKeyAlwaysRefused()
     {
         QVERIFY(startSshd());

@@ -16,6 +16,7 @@
 #include <Qsci/qsciscintilla.h>
 
 #include <QDockWidget>
+#include <QLabel>
 #include <QPlainTextEdit>
 #include <QSettings>
 #include <QStandardPaths>
@@ -38,6 +39,7 @@ private Q_SLOTS:
     void missingSourceNamesThePathAndPathMapFixesIt();
     void dockLayoutIsRestored();
     void pickingAModuleResolvesAgain();
+    void sameReportOnTwoSourcesIsOneEntry();
 
 private:
     QTemporaryDir m_dir;
@@ -443,6 +445,58 @@ void TestGuiWindow::pickingAModuleResolvesAgain()
     Q_EMIT w.reportsView()->moduleFilePicked(ko); // as the "Add .ko…" button does
     QTRY_VERIFY_WITH_TIMEOUT(w.reportsView()->frameItem(0)->text(3).contains(QStringLiteral("kmsfixture.c:")), 30000);
     QVERIFY(w.profile().koPaths.contains(ko));
+}
+
+void TestGuiWindow::sameReportOnTwoSourcesIsOneEntry()
+{
+    // A real console of the virtual node, as the UART and as `dmesg -w` deliver it.
+    QFile file(QStringLiteral(KMS_TEST_DATA_DIR "/captures/x86_64-prudaq-unload_race.log"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QList<QByteArray> text = file.readAll().split('\n');
+    const auto batch = [&text](const QString &source) {
+        QList<LogLine> lines;
+        for (const QByteArray &l : text)
+            lines.append({hostTimeNowNs(), source, l, 0});
+        return lines;
+    };
+    StartOptions options;
+    options.connect = false;
+    MainWindow w(options);
+    w.show();
+    w.feedLines(batch(QStringLiteral("serial")));
+    w.feedLines(batch(QStringLiteral("ssh-dmesg")));
+    const QString guilty = QStringLiteral("prudaq_comm_receive_msg");
+    QTRY_VERIFY_WITH_TIMEOUT(findReport(w.reportsModel(), guilty), 15000);
+    const int id = findReport(w.reportsModel(), guilty)->id;
+    QTRY_COMPARE_WITH_TIMEOUT(w.reportsModel()->entry(id)->alsoOn, QStringList{QStringLiteral("ssh-dmesg")}, 15000);
+    const auto entries = [&w, &guilty] {
+        int n = 0;
+        for (int row = 0; row < w.reportsModel()->rowCount(); ++row)
+            n += w.reportsModel()->entryAt(row)->report.guiltyFunction == guilty ? 1 : 0;
+        return n;
+    };
+    QCOMPARE(entries(), 1);
+    // Both copies in the console belong to it: a click on either finds this report.
+    w.consoleModel()->flushPending();
+    int serialMarked = 0;
+    int sshMarked = 0;
+    for (int r = 0; r < w.consoleModel()->rowCount(); ++r) {
+        if (w.consoleModel()->reportId(r) != id)
+            continue;
+        const QString source = w.consoleModel()->index(r).data(ConsoleModel::SourceRole).toString();
+        (source == QLatin1String("serial") ? serialMarked : sshMarked)++;
+    }
+    QVERIFY(serialMarked > 10);
+    QCOMPARE(sshMarked, serialMarked);
+    w.reportsView()->selectReport(id);
+    // Its summary names both sources.
+    bool named = false;
+    for (const QLabel *label : w.reportsView()->findChildren<QLabel *>())
+        named = named || label->text().contains(QStringLiteral("on serial, ssh-dmesg"));
+    QVERIFY(named);
+    // The UART prints it again (a second crash): a new entry.
+    w.feedLines(batch(QStringLiteral("serial")));
+    QTRY_COMPARE_WITH_TIMEOUT(entries(), 2, 15000);
 }
 
 QTEST_MAIN(TestGuiWindow)

@@ -107,6 +107,7 @@ struct KernelReport {
     bool corrupted = false; // truncated or interleaved
     int firstLine = 0; // 1-based, in the input
     int lastLine = 0;
+    std::optional<double> timestamp; // kernel time of the first line (seconds), when printed
     std::optional<std::uint64_t> faultAddress;
     std::optional<int> cpu;
     std::optional<int> pid;

@@ -212,6 +212,7 @@ struct ReportDetector::Stream {
     bool sawStackBacktrace = false;
     std::optional<int> cpu;
     std::optional<double> lastTimestamp;
+    std::optional<double> firstTimestamp; // of the line that started the report
     // The line before, when it may open the next report ("cut here", "=====").
     QByteArray preamble;
     int preambleLine = 0;
@@ -225,6 +226,7 @@ struct ReportDetector::Stream {
         headerLines = unknownAfterTrace = linesSinceEnd = registerRepeatLines = 0;
         cpu.reset();
         lastTimestamp.reset();
+        firstTimestamp.reset();
     }
 
     bool looksFinal() const
@@ -343,6 +345,7 @@ void ReportDetector::startReport(Stream &s, QByteArrayView text, std::optional<d
         s.lines.append(ReportParser::Line{s.preamble, s.preambleLine});
     s.preamble.clear();
     s.append(text, m_lineNumber, timestamp);
+    s.firstTimestamp = timestamp;
     // A panic without an oops before it prints its own backtrace (dump_stack() in panic()):
     // it goes through the phases of any report.
     s.panicked = s.start.kind == ReportKind::Panic;
@@ -534,6 +537,7 @@ void ReportDetector::emitReport(Stream &s, bool corrupted)
     r.panicked = s.panicked;
     r.corrupted = corrupted || s.interleaved;
     r.firstLine = s.lines.isEmpty() ? 0 : s.lines.front().number;
+    r.timestamp = s.firstTimestamp;
     r.lastLine = s.lines.isEmpty() ? 0 : s.lines.back().number;
     r.source = m_source;
     r.lines.reserve(s.lines.size());

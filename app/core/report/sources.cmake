@@ -5,4 +5,5 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/guiltyframe.cpp
     ${CMAKE_CURRENT_LIST_DIR}/reportparser.cpp
     ${CMAKE_CURRENT_LIST_DIR}/reportdetector.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/duplicatereports.cpp
 )
