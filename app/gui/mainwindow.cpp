@@ -115,6 +115,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     setDockNestingEnabled(true);
 
     m_consoleModel = new ConsoleModel(this);
+    m_consoleModel->setMaxLines(
+        QSettings().value(QStringLiteral("console/maxLines"), ConsoleModel::defaultMaxLines).toInt());
     m_consoleView = new ConsoleView(m_consoleModel, this);
     m_reportsModel = new ReportsModel(this);
     m_reportsView = new ReportsView(m_reportsModel, this);
@@ -315,6 +317,16 @@ void MainWindow::buildActions()
                                     QLineEdit::Normal, SourceView::editorCommand(), &ok);
         if (ok)
             SourceView::setEditorCommand(cmd);
+    });
+    edit->addAction(tr("Console history…"), this, [this] {
+        bool ok = false;
+        const int lines = QInputDialog::getInt(this, tr("Console history"),
+                                               tr("Lines the console keeps (older ones stay in the session log):"),
+                                               m_consoleModel->maxLines(), 100000, 20000000, 100000, &ok);
+        if (ok) {
+            m_consoleModel->setMaxLines(lines);
+            QSettings().setValue(QStringLiteral("console/maxLines"), lines);
+        }
     });
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_consoleDock->toggleViewAction());
