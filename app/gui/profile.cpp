@@ -157,8 +157,20 @@ ProfileDialog::ProfileDialog(const Profile &p, QWidget *parent)
     setWindowTitle(tr("Connection profile"));
     auto *form = new QFormLayout;
     m_name = new QLineEdit(p.name, this);
-    m_serial = new QLineEdit(p.serialPort, this);
-    m_serial->setPlaceholderText(QStringLiteral("/dev/serial/by-id/... or /dev/ttyUSB0 (empty: none)"));
+    // The ports that are there now, by their stable by-id path where they have one (the link
+    // follows that identity across replugs); any other path can be typed.
+    m_serial = new QComboBox(this);
+    m_serial->setEditable(true);
+    m_serial->addItem(QString());
+    for (const SerialPortDescription &port : SerialLink::availablePorts()) {
+        const QString path = port.byIdPath.isEmpty() ? port.path : port.byIdPath;
+        m_serial->addItem(path);
+        m_serial->setItemData(m_serial->count() - 1,
+                              QStringLiteral("%1 — %2 %3").arg(port.path, port.manufacturer, port.description),
+                              Qt::ToolTipRole);
+    }
+    m_serial->setCurrentText(p.serialPort);
+    m_serial->lineEdit()->setPlaceholderText(QStringLiteral("/dev/serial/by-id/... or /dev/ttyUSB0 (empty: none)"));
     m_baud = new QSpinBox(this);
     m_baud->setRange(300, 4000000);
     m_baud->setValue(p.baud);
@@ -233,7 +245,7 @@ Profile ProfileDialog::profile() const
 {
     Profile p;
     p.name = m_name->text().trimmed();
-    p.serialPort = m_serial->text().trimmed();
+    p.serialPort = m_serial->currentText().trimmed();
     p.baud = m_baud->value();
     p.dataBits = m_dataBits->currentText().toInt();
     p.parity = m_parity->currentText();

@@ -63,7 +63,8 @@ public:
     Profile profile() const;
 
 private:
-    QLineEdit *m_name, *m_serial, *m_sshHost, *m_sshUser, *m_sshKey, *m_knownHosts, *m_kernelLog, *m_telemetry;
+    QComboBox *m_serial;
+    QLineEdit *m_name, *m_sshHost, *m_sshUser, *m_sshKey, *m_knownHosts, *m_kernelLog, *m_telemetry;
     QSpinBox *m_baud, *m_sshPort;
     QComboBox *m_dataBits, *m_parity, *m_stopBits, *m_flow;
     QCheckBox *m_fetchKo;
