@@ -12,6 +12,7 @@
 #include "reportsmodel.h"
 #include "reportsview.h"
 
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
 #include <QSettings>
@@ -138,7 +139,10 @@ private Q_SLOTS:
         race.setProcessEnvironment(env);
         race.start(QStringLiteral(KMS_SOURCE_DIR "/scripts/vnode"),
                    {QStringLiteral("ssh"), QStringLiteral("modprobe prudaq fault=unload_race && modprobe -r prudaq")});
+        QElapsedTimer clock;
+        clock.start();
         QTRY_VERIFY_WITH_TIMEOUT(prudaqReport(w.reportsModel()), 60000);
+        const qint64 listedMs = clock.elapsed();
         const int id = prudaqReport(w.reportsModel())->id;
         QVERIFY(prudaqReport(w.reportsModel())->report.panicked);
 
@@ -153,6 +157,9 @@ private Q_SLOTS:
                 return e->resolved;
             }(),
             240000);
+        // Figures for the record (not asserted: the machine is shared).
+        qInfo("MEASURE reload->report listed %lld ms, ->decoded with the fetched .ko %lld ms", listedMs,
+              clock.elapsed());
         const QString fetched = w.nodeCacheDir() + QStringLiteral("/modules/prudaq.ko");
         QFile a(fetched);
         QFile b(m_status.value(QStringLiteral("ko_dir")) + QStringLiteral("/prudaq.ko"));
