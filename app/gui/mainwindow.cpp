@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "link/sshsecretstore.h"
 #include "node/nodefetcher.h"
 #include "symbols/symbolizer.h"
 
@@ -13,10 +14,12 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDesktopServices>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
@@ -33,6 +36,7 @@
 #include <QToolBar>
 #include <QTreeWidget>
 #include <QUrl>
+#include <QVBoxLayout>
 
 namespace kms::gui {
 
@@ -192,6 +196,23 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
 
     if (options.sessionLog)
         openSessionLog();
+#ifdef KMS_HAVE_KEYCHAIN
+    m_secrets = new SshSecretStore(this);
+    connect(m_secrets, &SshSecretStore::secretRead, this,
+            [this](const QString &key, const QString &secret, const QString &error) {
+                if (key != secretKey() || !m_sshAction->isChecked() || m_ssh)
+                    return;
+                m_passwordFromKeychain = error.isEmpty() && !secret.isEmpty();
+                if (m_passwordFromKeychain)
+                    startSsh(secret, false);
+                else
+                    askSshPassword();
+            });
+    connect(m_secrets, &SshSecretStore::secretWritten, this, [this](const QString &, const QString &error) {
+        if (!error.isEmpty())
+            statusBar()->showMessage(tr("Keychain: the password was not kept: %1").arg(error), 15000);
+    });
+#endif
 
     // The profile: named (or the last used), then the command line's additions.
     Profile p;
@@ -435,12 +456,71 @@ void MainWindow::disconnectSerial()
     setSerialState(SerialLink::State::Closed, {});
 }
 
+QString MainWindow::secretKey() const
+{
+    const QString user = m_profile.sshUser.isEmpty() ? qEnvironmentVariable("USER") : m_profile.sshUser;
+    const int port = m_profile.sshPort > 0 ? m_profile.sshPort : 22;
+#ifdef KMS_HAVE_KEYCHAIN
+    return SshSecretStore::keyFor(user, m_profile.sshHost, port);
+#else
+    return QStringLiteral("%1@%2:%3").arg(user, m_profile.sshHost).arg(port); // only shown, never stored
+#endif
+}
+
 void MainWindow::connectSsh()
 {
     if (m_profile.sshHost.isEmpty())
         return;
+    if (!m_profile.sshPasswordLogin) {
+        startSsh({}, false);
+        return;
+    }
+    m_sshAction->setChecked(true);
+#ifdef KMS_HAVE_KEYCHAIN
+    // Answered by secretRead (the keychain may first ask the user to unlock it).
+    m_secrets->read(secretKey());
+#else
+    askSshPassword();
+#endif
+}
+
+void MainWindow::askSshPassword()
+{
+    QDialog dialog(this);
+    dialog.setObjectName(QStringLiteral("PasswordDialog"));
+    dialog.setWindowTitle(tr("SSH password"));
+    auto *layout = new QVBoxLayout(&dialog);
+    layout->addWidget(new QLabel(tr("Password for %1 (tried after the agent and keys):").arg(secretKey()), &dialog));
+    auto *edit = new QLineEdit(&dialog);
+    edit->setEchoMode(QLineEdit::Password);
+    layout->addWidget(edit);
+    auto *remember = new QCheckBox(tr("Remember it in the system keychain"), &dialog);
+    remember->setEnabled(m_secrets != nullptr);
+    if (!m_secrets)
+        remember->setToolTip(tr("This build has no keychain support: the password is kept for this session only"));
+    layout->addWidget(remember);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    layout->addWidget(buttons);
+    if (dialog.exec() != QDialog::Accepted || edit->text().isEmpty()) {
+        disconnectSsh();
+        statusBar()->showMessage(tr("SSH: no password given, not connected"), 8000);
+        return;
+    }
+    startSsh(edit->text(), remember->isChecked());
+}
+
+void MainWindow::startSsh(const QString &password, bool remember)
+{
+    // The fetcher holds the link: it goes first.
+    delete m_fetcher;
+    m_fetcher = nullptr;
     m_ssh.reset();
+    m_secretToKeep = remember ? password : QString();
     SshSettings s;
+    s.allowPassword = !password.isEmpty();
+    s.password = password;
     s.host = m_profile.sshHost;
     s.port = m_profile.sshPort;
     s.user = m_profile.sshUser;
@@ -517,6 +597,18 @@ void MainWindow::setSshState(SshLink::State state, const QString &detail)
     updateFetchAvailable();
     if (state == SshLink::State::Up)
         fetchPendingModules();
+#ifdef KMS_HAVE_KEYCHAIN
+    if (state == SshLink::State::Up && !m_secretToKeep.isEmpty())
+        m_secrets->write(secretKey(), m_secretToKeep);
+    if (state == SshLink::State::AuthFailed && m_passwordFromKeychain) {
+        // A kept password that no longer works: forget it, so that the next connect asks.
+        m_secrets->remove(secretKey());
+        m_passwordFromKeychain = false;
+        statusBar()->showMessage(tr("SSH: the password from the keychain was refused; it was removed"), 15000);
+    }
+#endif
+    if (state == SshLink::State::Up || state == SshLink::State::AuthFailed)
+        m_secretToKeep.clear();
     if (state == SshLink::State::HostKeyChanged)
         statusBar()->showMessage(tr("SSH: the host key of %1 CHANGED — refused. %2").arg(m_profile.sshHost, detail));
 }

@@ -24,7 +24,8 @@ class QLabel;
 
 namespace kms {
 class NodeFetcher;
-}
+class SshSecretStore;
+} // namespace kms
 
 namespace kms::gui {
 
@@ -106,6 +107,10 @@ private:
     void fetchModules(const QStringList &modules);
     void fetchPendingModules();
     void updateFetchAvailable();
+    // connectSsh's steps: the password (keychain, else asked) when the profile allows one.
+    void askSshPassword();
+    void startSsh(const QString &password, bool remember);
+    QString secretKey() const;
 
     StartOptions m_options;
     Profile m_profile;
@@ -136,6 +141,9 @@ private:
     SessionLog *m_sessionLog = nullptr;
     QString m_sessionLogPath;
     NodeFetcher *m_fetcher = nullptr;
+    SshSecretStore *m_secrets = nullptr; // nullptr when built without QtKeychain
+    QString m_secretToKeep; // written to the keychain once the login worked
+    bool m_passwordFromKeychain = false;
     // What this session fetched from the node: .ko files and "build path=cached copy" maps.
     QStringList m_fetchedKo;
     QStringList m_fetchedSources;

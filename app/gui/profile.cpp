@@ -103,6 +103,7 @@ bool ProfileStore::load(const QString &name, Profile *p)
     p->sshUser = s.value(QStringLiteral("sshUser")).toString();
     p->sshKey = s.value(QStringLiteral("sshKey")).toString();
     p->knownHosts = s.value(QStringLiteral("knownHosts")).toString();
+    p->sshPasswordLogin = s.value(QStringLiteral("sshPasswordLogin"), false).toBool();
     p->kernelLogCommand = s.value(QStringLiteral("kernelLogCommand")).toString();
     p->modules = s.value(QStringLiteral("modules")).toStringList();
     p->koPaths = s.value(QStringLiteral("koPaths")).toStringList();
@@ -128,6 +129,7 @@ void ProfileStore::save(const Profile &p)
     s.setValue(QStringLiteral("sshUser"), p.sshUser);
     s.setValue(QStringLiteral("sshKey"), p.sshKey);
     s.setValue(QStringLiteral("knownHosts"), p.knownHosts);
+    s.setValue(QStringLiteral("sshPasswordLogin"), p.sshPasswordLogin);
     s.setValue(QStringLiteral("kernelLogCommand"), p.kernelLogCommand);
     s.setValue(QStringLiteral("modules"), p.modules);
     s.setValue(QStringLiteral("koPaths"), p.koPaths);
@@ -199,6 +201,8 @@ ProfileDialog::ProfileDialog(const Profile &p, QWidget *parent)
     m_sshKey = new QLineEdit(p.sshKey, this);
     m_knownHosts = new QLineEdit(p.knownHosts, this);
     m_knownHosts->setPlaceholderText(tr("from the ssh config, else ~/.ssh/known_hosts"));
+    m_passwordLogin = new QCheckBox(tr("Allow password login (asked when needed, never stored in a file)"), this);
+    m_passwordLogin->setChecked(p.sshPasswordLogin);
     m_kernelLog = new QLineEdit(p.kernelLogCommand, this);
     m_kernelLog->setPlaceholderText(QString::fromUtf8(defaultDmesgStreamCommand()));
     m_kernelLog->setToolTip(tr("Shell command on the node whose output is the SSH-dmesg console "
@@ -221,6 +225,7 @@ ProfileDialog::ProfileDialog(const Profile &p, QWidget *parent)
     form->addRow(tr("SSH user"), m_sshUser);
     form->addRow(tr("SSH key"), m_sshKey);
     form->addRow(tr("known_hosts"), m_knownHosts);
+    form->addRow(QString(), m_passwordLogin);
     form->addRow(tr("Kernel log command"), m_kernelLog);
     form->addRow(tr("Module names"), m_modules);
     form->addRow(tr(".ko files / dirs"), m_koPaths);
@@ -256,6 +261,7 @@ Profile ProfileDialog::profile() const
     p.sshUser = m_sshUser->text().trimmed();
     p.sshKey = m_sshKey->text().trimmed();
     p.knownHosts = m_knownHosts->text().trimmed();
+    p.sshPasswordLogin = m_passwordLogin->isChecked();
     p.kernelLogCommand = m_kernelLog->text().trimmed();
     p.modules = lines(m_modules);
     p.koPaths = lines(m_koPaths);

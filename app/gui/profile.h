@@ -29,6 +29,9 @@ struct Profile {
     QString sshUser;
     QString sshKey;
     QString knownHosts;
+    // Password login is tried (after the agent and keys) only when chosen here; the password is
+    // asked for, and kept only in the system keychain, and only if the user says so.
+    bool sshPasswordLogin = false;
     QString kernelLogCommand; // shell command on the node followed as SSH-dmesg; empty: dmesg -w
     QStringList modules;
     QStringList koPaths;
@@ -67,7 +70,7 @@ private:
     QLineEdit *m_name, *m_sshHost, *m_sshUser, *m_sshKey, *m_knownHosts, *m_kernelLog, *m_telemetry;
     QSpinBox *m_baud, *m_sshPort;
     QComboBox *m_dataBits, *m_parity, *m_stopBits, *m_flow;
-    QCheckBox *m_fetchKo;
+    QCheckBox *m_fetchKo, *m_passwordLogin;
     QPlainTextEdit *m_modules, *m_koPaths, *m_pathMaps;
 };
 

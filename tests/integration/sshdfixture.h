@@ -95,7 +95,9 @@ public:
               "PidFile "
             + path(QStringLiteral("sshd.pid")).toUtf8()
             + "\n"
-              "StrictModes no\nUsePAM no\nPermitRootLogin yes\nPasswordAuthentication no\n"
+              "StrictModes no\nUsePAM no\nPermitRootLogin yes\nPasswordAuthentication "
+            + QByteArray(m_shadow.isEmpty() ? "no" : "yes")
+            + "\n"
               "KbdInteractiveAuthentication no\nLogLevel FATAL\nMaxStartups 100\nMaxSessions 20\n"
               // The test user is root: keep root's shell startup files (pyenv init and the like,
               // a second per command) out of what is measured.
@@ -110,8 +112,17 @@ public:
         m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
         // Own process group: stop() kills the listener and every session child at once.
         m_process->setChildProcessModifier([] { ::setsid(); });
-        m_process->start(QStringLiteral("/usr/sbin/sshd"),
-                         {QStringLiteral("-D"), QStringLiteral("-e"), QStringLiteral("-f"), config.fileName()});
+        if (m_shadow.isEmpty()) {
+            m_process->start(QStringLiteral("/usr/sbin/sshd"),
+                             {QStringLiteral("-D"), QStringLiteral("-e"), QStringLiteral("-f"), config.fileName()});
+        } else {
+            // sshd checks passwords against /etc/shadow: in a mount namespace of its own it sees
+            // our copy, with the test's root password, and the machine's accounts stay untouched.
+            m_process->start(QStringLiteral("unshare"),
+                             {QStringLiteral("--mount"), QStringLiteral("sh"), QStringLiteral("-c"),
+                              QStringLiteral("mount --bind \"$0\" /etc/shadow && exec /usr/sbin/sshd -D -e -f \"$1\""),
+                              m_shadow, config.fileName()});
+        }
         if (!m_process->waitForStarted(10000))
             return false;
         m_pid = m_process->processId();
@@ -126,6 +137,30 @@ public:
             QThread::msleep(50);
         }
         return false;
+    }
+
+    // Password login for root with `password`, seen by this sshd only (see start()). Call before
+    // start(); false when the hash or the shadow copy cannot be made.
+    bool setRootPassword(const QString &password)
+    {
+        QByteArray hash;
+        if (!runTool(QStringLiteral("openssl"),
+                     {QStringLiteral("passwd"), QStringLiteral("-6"), QStringLiteral("-salt"),
+                      QStringLiteral("kmstest"), password},
+                     &hash))
+            return false;
+        QByteArray shadow;
+        for (const QByteArray &line : readFile(QStringLiteral("/etc/shadow")).split('\n')) {
+            if (line.isEmpty())
+                continue;
+            QList<QByteArray> fields = line.split(':');
+            if (fields.size() > 1 && fields[0] == "root")
+                fields[1] = hash.trimmed();
+            shadow += fields.join(':') + '\n';
+        }
+        m_shadow = path(QStringLiteral("shadow"));
+        QFile f(m_shadow);
+        return f.open(QIODevice::WriteOnly) && f.write(shadow) == shadow.size();
     }
 
     // The listener and everything below it. sshd's per-connection processes call setsid(), so a
@@ -211,6 +246,7 @@ public:
 private:
     QTemporaryDir m_dir;
     QProcess *m_process = nullptr;
+    QString m_shadow; // our /etc/shadow for a password-login sshd, empty for keys only
     qint64 m_pid = 0;
     int m_port = 0;
 };

@@ -17,6 +17,7 @@
 #include <Qsci/qsciscintilla.h>
 
 #include <QApplication>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
@@ -84,6 +85,33 @@ public:
 
 private:
     bool m_accept;
+    QTimer m_poll;
+};
+
+// Types a password into the SSH password dialog when it shows.
+class PasswordAnswerer : public QObject
+{
+public:
+    PasswordAnswerer()
+    {
+        connect(&m_poll, &QTimer::timeout, this, [this] {
+            auto *dialog = qobject_cast<QDialog *>(QApplication::activeModalWidget());
+            if (!dialog || dialog->objectName() != QLatin1String("PasswordDialog"))
+                return;
+            ++shown;
+            if (password.isEmpty()) {
+                dialog->reject();
+                return;
+            }
+            dialog->findChild<QLineEdit *>()->setText(password);
+            dialog->accept();
+        });
+        m_poll.start(50);
+    }
+    QString password;
+    int shown = 0;
+
+private:
     QTimer m_poll;
 };
 
@@ -223,6 +251,73 @@ private Q_SLOTS:
         QTest::qWait(1000);
         QVERIFY(w.sshStateText() != QLatin1String("up"));
         QVERIFY(!QFile::exists(knownHosts) || !SshdFixture::readFile(knownHosts).contains("ssh-ed25519"));
+    }
+
+    void passwordLoginIsAskedOnlyWhenChosen()
+    {
+        // An sshd that takes root's password (its own /etc/shadow, in a mount namespace).
+        SshdFixture sshd;
+        QVERIFY(sshd.setUp());
+        QVERIFY(sshd.setRootPassword(QStringLiteral("kms-test-pw")));
+        QVERIFY2(sshd.start(), "sshd with a private /etc/shadow did not start (unshare --mount needs root)");
+        qunsetenv("SSH_AUTH_SOCK"); // no agent: no key of ours is authorized there
+        const QString knownHosts = m_dir.filePath(QStringLiteral("known_hosts_password"));
+        {
+            QFile f(knownHosts);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            const QList<QByteArray> pub = SshdFixture::readFile(sshd.path(QStringLiteral("hostkey.pub"))).split(' ');
+            f.write("[127.0.0.1]:" + QByteArray::number(sshd.port()) + ' ' + pub[0] + ' ' + pub[1] + '\n');
+        }
+        Profile p;
+        p.name = QStringLiteral("password node");
+        p.sshHost = QStringLiteral("127.0.0.1");
+        p.sshPort = sshd.port();
+        p.sshUser = QStringLiteral("root");
+        p.knownHosts = knownHosts;
+        p.kernelLogCommand = QStringLiteral("echo kmodscope-password-login-ok; exec sleep 600");
+        ProfileStore::save(p);
+        StartOptions byName;
+        byName.profile = p.name;
+        PasswordAnswerer answer;
+        {
+            // Not chosen: never asked, and the login fails on keys alone.
+            MainWindow w(byName);
+            w.show();
+            QTRY_COMPARE_WITH_TIMEOUT(w.sshStateText(), QStringLiteral("auth failed"), upTimeout);
+            QCOMPARE(answer.shown, 0);
+        }
+        p.sshPasswordLogin = true;
+        ProfileStore::save(p);
+        MainWindow w(byName);
+        w.show();
+        answer.password = QStringLiteral("not the password");
+        QTRY_COMPARE_WITH_TIMEOUT(answer.shown, 1, upTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(w.sshStateText(), QStringLiteral("auth failed"), upTimeout);
+        // Asked again on the next connect; the right one logs in.
+        answer.password = QStringLiteral("kms-test-pw");
+        w.disconnectSsh();
+        w.connectSsh();
+        QTRY_COMPARE_WITH_TIMEOUT(answer.shown, 2, upTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(w.sshStateText(), QStringLiteral("up"), upTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                for (int r = 0; r < w.consoleModel()->rowCount(); ++r) {
+                    if (w.consoleModel()->text(r) == QLatin1String("kmodscope-password-login-ok"))
+                        return true;
+                }
+                return false;
+            }(),
+            upTimeout);
+        // Cancelled: not connected, and it says so.
+        answer.password.clear();
+        w.disconnectSsh();
+        w.connectSsh();
+        QTRY_COMPARE_WITH_TIMEOUT(answer.shown, 3, upTimeout);
+        QCOMPARE(w.sshStateText(), QStringLiteral("disconnected"));
+        // Nothing of it was written to the settings.
+        QFile settings(QSettings().fileName());
+        QVERIFY(settings.open(QIODevice::ReadOnly));
+        QVERIFY(!settings.readAll().contains("kms-test-pw"));
     }
 
     void missingSourceIsFetchedOverSsh()

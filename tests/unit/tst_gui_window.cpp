@@ -325,6 +325,7 @@ void TestGuiWindow::profilesRoundTrip()
     p.flowControl = QStringLiteral("rts/cts");
     p.kernelLogCommand = QStringLiteral("sudo dmesg -w");
     p.fetchKo = false;
+    p.sshPasswordLogin = true;
     p.telemetrySource = QStringLiteral("/sys/kernel/debug/prudaq/telemetry");
     ProfileStore::save(p);
     Profile q;
