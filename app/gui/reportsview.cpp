@@ -8,6 +8,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFontDatabase>
 #include <QHeaderView>
 #include <QLabel>
@@ -95,9 +96,12 @@ ReportsView::ReportsView(ReportsModel *model, QWidget *parent)
     m_frames->setHeaderLabels({tr("Function"), tr("Module"), tr("Context"), tr("Source")});
     m_frames->setRootIsDecorated(true);
     m_frames->setUniformRowHeights(true);
-    m_frames->setTextElideMode(Qt::ElideLeft); // paths: the file name matters most
-    m_frames->header()->setSectionResizeMode(FunctionCol, QHeaderView::ResizeToContents);
-    m_frames->header()->setStretchLastSection(true);
+    m_frames->setTextElideMode(Qt::ElideMiddle);
+    // file:line, module and context are short and always whole; the function takes the rest.
+    m_frames->header()->setStretchLastSection(false);
+    m_frames->header()->setSectionResizeMode(FunctionCol, QHeaderView::Stretch);
+    for (int col : {ModuleCol, ContextCol, LocationCol})
+        m_frames->header()->setSectionResizeMode(col, QHeaderView::ResizeToContents);
     tabs->addTab(m_frames, tr("Frames"));
     const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
     m_registers = new QPlainTextEdit(tabs);
@@ -197,7 +201,9 @@ void ReportsView::showReport(int id)
         item->setData(0, FrameIndexRole, int(i));
         item->setData(0, CallerIndexRole, -1);
         if (!f.file.isEmpty()) {
-            item->setText(LocationCol, QStringLiteral("%1:%2").arg(f.file).arg(f.line));
+            // file:line fits the column; the full path is in the tooltip and the Source dock.
+            item->setText(LocationCol, QStringLiteral("%1:%2").arg(QFileInfo(f.file).fileName()).arg(f.line));
+            item->setToolTip(LocationCol, QStringLiteral("%1:%2:%3").arg(f.file).arg(f.line).arg(f.column));
             if (!f.sourceExists)
                 item->setForeground(LocationCol, QColor(160, 100, 0));
         } else {
@@ -206,14 +212,16 @@ void ReportsView::showReport(int id)
             if (f.error == symbolerror::ModuleNotGiven && !f.module.isEmpty() && !missing.contains(f.module))
                 missing.append(f.module);
         }
-        item->setToolTip(LocationCol, item->text(LocationCol));
+        if (item->toolTip(LocationCol).isEmpty())
+            item->setToolTip(LocationCol, item->text(LocationCol));
         if (!f.reliable)
             item->setForeground(FunctionCol, Qt::gray);
         for (qsizetype c = 0; c < f.inlinedBy.size(); ++c) {
             const InlineCaller &ic = f.inlinedBy[c];
             auto *child = new QTreeWidgetItem(item);
             child->setText(FunctionCol, tr("inlined into %1").arg(ic.function));
-            child->setText(LocationCol, QStringLiteral("%1:%2").arg(ic.file).arg(ic.line));
+            child->setText(LocationCol, QStringLiteral("%1:%2").arg(QFileInfo(ic.file).fileName()).arg(ic.line));
+            child->setToolTip(LocationCol, QStringLiteral("%1:%2:%3").arg(ic.file).arg(ic.line).arg(ic.column));
             child->setData(0, FrameIndexRole, int(i));
             child->setData(0, CallerIndexRole, int(c));
         }
