@@ -66,6 +66,7 @@ if(Python3_Interpreter_FOUND)
                 # The desktop app on the same node: panic on serial, .ko fetched over SSH.
                 kms_add_qtest(tst_gui_vnode SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_gui_vnode.cpp
                     LABELS e2e LIBS kmodscope-gui)
+                target_include_directories(tst_gui_vnode PRIVATE ${PROJECT_SOURCE_DIR}/tests/unit)
                 target_compile_definitions(tst_gui_vnode PRIVATE
                     KMS_E2E_VNODE_DIR="${PROJECT_BINARY_DIR}/e2e-vnode-${arch}")
                 set_tests_properties(tst_gui_vnode PROPERTIES TIMEOUT 420

@@ -8,6 +8,7 @@
 // Runs inside the e2e fixture (e2e_vnode_up_x86_64). Outside scripts/test (KMS_E2E_STRICT unset)
 // a node that is not there skips; inside, it fails.
 #include "consolemodel.h"
+#include "gui_test_support.h"
 #include "mainwindow.h"
 #include "reportsmodel.h"
 #include "reportsview.h"
@@ -96,12 +97,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-        QCoreApplication::setOrganizationName(QStringLiteral("kmodscope-tests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_vnode"));
-        qputenv("XDG_DATA_HOME", m_dir.filePath(QStringLiteral("data")).toUtf8());
-        qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("cache")).toUtf8());
+        guitest::isolate(m_dir, QStringLiteral("tst_gui_vnode"));
         m_status = status();
         E2E_REQUIRE(!m_status.value(QStringLiteral("state")).isEmpty()
                         && m_status.value(QStringLiteral("state")) != QLatin1String("stopped"),

@@ -10,6 +10,7 @@
 #include "reportsview.h"
 #include "sourceview.h"
 
+#include "gui_test_support.h"
 #include "link/shellquote.h"
 #include "sshdfixture.h"
 #include "tst_symbols_helpers.h"
@@ -32,23 +33,8 @@ namespace {
 
 constexpr int upTimeout = 20000;
 
-const ReportsModel::Entry *findReport(const ReportsModel *model, const QString &guilty)
-{
-    for (int row = 0; row < model->rowCount(); ++row) {
-        const ReportsModel::Entry *e = model->entryAt(row);
-        if (e->report.guiltyFunction == guilty)
-            return e;
-    }
-    return nullptr;
-}
-
-int reportCount(const ReportsModel *model, const QString &guilty)
-{
-    int n = 0;
-    for (int row = 0; row < model->rowCount(); ++row)
-        n += model->entryAt(row)->report.guiltyFunction == guilty ? 1 : 0;
-    return n;
-}
+using guitest::findReport;
+using guitest::reportCount;
 
 // Node lines (not our own events) of one source in the console.
 int consoleLines(const ConsoleModel *model, const QString &source)
@@ -124,13 +110,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-        QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-        QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-        QCoreApplication::setOrganizationName(QStringLiteral("kmodscope-tests"));
-        QCoreApplication::setApplicationName(QStringLiteral("tst_gui_ssh"));
-        QSettings().clear();
-        qputenv("XDG_DATA_HOME", m_dir.filePath(QStringLiteral("data")).toUtf8());
-        qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("cache")).toUtf8());
+        guitest::isolate(m_dir, QStringLiteral("tst_gui_ssh"));
         QVERIFY(m_sshd.setUp());
         QVERIFY(m_sshd.start());
     }
@@ -338,10 +318,7 @@ private Q_SLOTS:
         MainWindow w(options);
         w.show();
         QTRY_COMPARE_WITH_TIMEOUT(w.sshStateText(), QStringLiteral("up"), upTimeout);
-        QList<LogLine> lines;
-        for (const QByteArray &l : oops.out.split('\n'))
-            lines.append({hostTimeNowNs(), QStringLiteral("serial"), l, 0});
-        w.feedLines(lines);
+        w.feedLines(guitest::asLines(oops.out, QStringLiteral("serial")));
         QTRY_VERIFY_WITH_TIMEOUT(findReport(w.reportsModel(), QStringLiteral("kmsfix_receive")), 15000);
         const int id = findReport(w.reportsModel(), QStringLiteral("kmsfix_receive"))->id;
         QTRY_VERIFY_WITH_TIMEOUT(w.reportsModel()->entry(id)->resolved, 30000);

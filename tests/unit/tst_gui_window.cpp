@@ -9,6 +9,7 @@
 #include "reportsview.h"
 #include "sourceview.h"
 
+#include "gui_test_support.h"
 #include "log/sessionlogreader.h"
 #include "ptypeer.h"
 #include "tst_symbols_helpers.h"
@@ -47,15 +48,7 @@ private:
 
 namespace {
 
-const ReportsModel::Entry *findReport(const ReportsModel *model, const QString &guilty)
-{
-    for (int row = 0; row < model->rowCount(); ++row) {
-        const ReportsModel::Entry *e = model->entryAt(row);
-        if (e->report.guiltyFunction == guilty)
-            return e;
-    }
-    return nullptr;
-}
+using guitest::findReport;
 
 // addr2line's innermost location for frame `f` of `ko` (the return-address rule applied).
 bool oracle(const QString &ko, const Frame &f, QString *file, int *line, QString *error)
@@ -109,15 +102,7 @@ void onFrameOf(MainWindow &w, int reportId, const QString &function)
 void TestGuiWindow::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    // Settings of this run only: tests may run concurrently (and beside a user's kmodscope).
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_dir.filePath(QStringLiteral("settings")));
-    QCoreApplication::setOrganizationName(QStringLiteral("kmodscope-tests"));
-    QCoreApplication::setApplicationName(QStringLiteral("tst_gui_window"));
-    QSettings().clear();
-    // Session logs and fetched files of this run only.
-    qputenv("XDG_DATA_HOME", m_dir.filePath(QStringLiteral("data")).toUtf8());
-    qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("cache")).toUtf8());
+    guitest::isolate(m_dir, QStringLiteral("tst_gui_window"));
 }
 
 void TestGuiWindow::seedOopsThroughPtyProfile()
@@ -361,10 +346,7 @@ void TestGuiWindow::missingSourceNamesThePathAndPathMapFixesIt()
     options.pathMaps = {buildDir + QLatin1Char('=') + elsewhere};
     MainWindow w(options);
     w.show();
-    QList<LogLine> lines;
-    for (const QByteArray &l : oops.out.split('\n'))
-        lines.append({hostTimeNowNs(), QStringLiteral("serial"), l, 0});
-    w.feedLines(lines);
+    w.feedLines(guitest::asLines(oops.out, QStringLiteral("serial")));
     QTRY_VERIFY_WITH_TIMEOUT(findReport(w.reportsModel(), QStringLiteral("kmsfix_receive")), 15000);
     const int id = findReport(w.reportsModel(), QStringLiteral("kmsfix_receive"))->id;
     QTRY_VERIFY_WITH_TIMEOUT(w.reportsModel()->entry(id)->resolved, 30000);
@@ -434,10 +416,7 @@ void TestGuiWindow::pickingAModuleResolvesAgain()
     options.connect = false;
     MainWindow w(options);
     w.show();
-    QList<LogLine> lines;
-    for (const QByteArray &l : oops.out.split('\n'))
-        lines.append({hostTimeNowNs(), QStringLiteral("serial"), l, 0});
-    w.feedLines(lines);
+    w.feedLines(guitest::asLines(oops.out, QStringLiteral("serial")));
     QTRY_VERIFY_WITH_TIMEOUT(findReport(w.reportsModel(), QStringLiteral("kmsfix_receive")), 15000);
     const int id = findReport(w.reportsModel(), QStringLiteral("kmsfix_receive"))->id;
     QTRY_VERIFY_WITH_TIMEOUT(w.reportsModel()->entry(id)->resolved, 30000);
@@ -453,12 +432,9 @@ void TestGuiWindow::sameReportOnTwoSourcesIsOneEntry()
     // A real console of the virtual node, as the UART and as `dmesg -w` deliver it.
     QFile file(QStringLiteral(KMS_TEST_DATA_DIR "/captures/x86_64-prudaq-unload_race.log"));
     QVERIFY(file.open(QIODevice::ReadOnly));
-    const QList<QByteArray> text = file.readAll().split('\n');
+    const QByteArray text = file.readAll();
     const auto batch = [&text](const QString &source) {
-        QList<LogLine> lines;
-        for (const QByteArray &l : text)
-            lines.append({hostTimeNowNs(), source, l, 0});
-        return lines;
+        return guitest::asLines(text, source);
     };
     StartOptions options;
     options.connect = false;
@@ -471,10 +447,7 @@ void TestGuiWindow::sameReportOnTwoSourcesIsOneEntry()
     const int id = findReport(w.reportsModel(), guilty)->id;
     QTRY_COMPARE_WITH_TIMEOUT(w.reportsModel()->entry(id)->alsoOn, QStringList{QStringLiteral("ssh-dmesg")}, 15000);
     const auto entries = [&w, &guilty] {
-        int n = 0;
-        for (int row = 0; row < w.reportsModel()->rowCount(); ++row)
-            n += w.reportsModel()->entryAt(row)->report.guiltyFunction == guilty ? 1 : 0;
-        return n;
+        return guitest::reportCount(w.reportsModel(), guilty);
     };
     QCOMPARE(entries(), 1);
     // Both copies in the console belong to it: a click on either finds this report.
