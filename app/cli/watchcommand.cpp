@@ -1,38 +1,29 @@
 #include "watchcommand.h"
 
-#include "link/seriallink.h"
-#include "link/sshlink.h"
-#include "log/dmesgreplay.h"
-#include "log/sessionlog.h"
-#include "report/duplicatereports.h"
-#include "report/reportdetector.h"
+#include "node/nodesession.h"
 #include "report/reportformatter.h"
 #include "report/reportjson.h"
 #include "symbols/modulecatalog.h"
-#include "symbols/pathmap.h"
-#include "symbols/symbolizer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
+#include <QSet>
 #include <QSocketNotifier>
 #include <QTextStream>
-#include <QTimer>
 
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <memory>
 
 namespace kms::cli {
 
 namespace {
 
 constexpr int exitUsage = 2;
-constexpr int exitLinkRefused = 1;
+// The node could not be reached, or its host key or our login was refused (as `cycle`).
+constexpr int exitUnreachable = 3;
 // A report without end marker (or waiting for a "Kernel panic" line that may never come) is
 // printed after this much quiet on its source.
 constexpr int idleFlushMs = 1000;
@@ -52,69 +43,33 @@ void onSignal(int)
     [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &c, 1);
 }
 
-class Watch : public QObject
+void status(const QString &text)
+{
+    QTextStream(stderr) << "kmodscope-cli watch: " << text << '\n';
+}
+
+// Prints each report of the session once, as soon as it is resolved (a copy on another source
+// is never resolved, so never printed).
+class ReportPrinter : public QObject
 {
 public:
-    Watch(Symbolizer &symbolizer, bool json)
-        : m_symbolizer(symbolizer)
-        , m_json(json)
+    ReportPrinter(NodeSession &session, bool json)
+        : m_json(json)
     {
         m_out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
-        m_clock.start();
+        connect(&session, &NodeSession::reportResolved, this, &ReportPrinter::print);
     }
-
-    struct Source {
-        std::unique_ptr<ReportDetector> detector;
-        QTimer idle;
-        DmesgReplayFilter replay;
-    };
-
-    Source &addSource(const QString &name)
-    {
-        auto source = std::make_unique<Source>();
-        source->detector = std::make_unique<ReportDetector>([this](KernelReport &&r) { print(std::move(r)); });
-        source->detector->setSource(name);
-        source->idle.setSingleShot(true);
-        source->idle.setInterval(idleFlushMs);
-        ReportDetector *detector = source->detector.get();
-        connect(&source->idle, &QTimer::timeout, this, [detector] { detector->flushIdle(); });
-        m_sources.push_back(std::move(source));
-        return *m_sources.back();
-    }
-
-    void feed(Source &source, const QList<LogLine> &lines, bool replayFilter)
-    {
-        if (m_log.isOpen())
-            m_log.appendLines(lines);
-        bool fed = false;
-        for (const LogLine &line : replayFilter ? source.replay.filter(lines) : lines) {
-            if (line.flags & (LogLine::Event | LogLine::Sent))
-                continue;
-            source.detector->feedLine(line.text);
-            fed = true;
-        }
-        if (fed)
-            source.idle.start();
-    }
-
-    void finish()
-    {
-        for (auto &source : m_sources)
-            source->detector->finish();
-        m_log.close();
-    }
-
-    void status(const QString &text) { QTextStream(stderr) << "kmodscope-cli watch: " << text << '\n'; }
-
-    SessionLog &log() { return m_log; }
 
 private:
-    void print(KernelReport &&report)
+    void print(int id, KernelReport report)
     {
-        // Serial and SSH both carry each report: print it once.
-        if (m_duplicates.match(++m_lastId, report, m_clock.elapsed()) >= 0)
+        if (m_printed.contains(id))
             return;
-        m_symbolizer.resolve(report);
+        m_printed.insert(id);
+        // watch has named its SSH source "ssh" since it shipped; the session log keeps the
+        // stream's own label.
+        if (report.source == QLatin1String(NodeSession::kernelLogSource))
+            report.source = QStringLiteral("ssh");
         QByteArray text;
         if (m_json) {
             text = QJsonDocument(toJson(report)).toJson(QJsonDocument::Compact) + '\n';
@@ -128,14 +83,9 @@ private:
         m_out.flush();
     }
 
-    Symbolizer &m_symbolizer;
     bool m_json;
     QFile m_out;
-    SessionLog m_log;
-    std::vector<std::unique_ptr<Source>> m_sources;
-    DuplicateReports m_duplicates;
-    QElapsedTimer m_clock;
-    int m_lastId = 0;
+    QSet<int> m_printed;
 };
 
 QString serialStateText(SerialLink::State state)
@@ -237,20 +187,24 @@ int runWatch(const QStringList &arguments)
         return usageError(QStringLiteral("bad baud rate '%1'").arg(parser.value(baudOption)));
 
     QString error;
-    ModuleCatalog catalog;
-    for (const QString &path : parser.values(koOption)) {
-        if (!catalog.addPath(path, &error))
-            return usageError(error);
+    {
+        // Checked here so that a bad path is a usage error; the session reads them again.
+        ModuleCatalog catalog;
+        for (const QString &path : parser.values(koOption)) {
+            if (!catalog.addPath(path, &error))
+                return usageError(error);
+        }
     }
-    Symbolizer symbolizer(catalog, PathMap());
-    Watch watch(symbolizer, parser.isSet(jsonOption));
-    if (parser.isSet(logOption) && !watch.log().open(parser.value(logOption), &error))
+    NodeSession session(idleFlushMs);
+    session.setSymbolConfig(parser.values(koOption), {});
+    ReportPrinter printer(session, parser.isSet(jsonOption));
+    if (parser.isSet(logOption) && !session.openSessionLog(parser.value(logOption), &error))
         return usageError(error);
 
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalPipe) != 0)
         return usageError(QStringLiteral("cannot set up signal handling"));
     QSocketNotifier signalNotifier(signalPipe[0], QSocketNotifier::Read);
-    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &watch, [] { QCoreApplication::exit(0); });
+    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &session, [] { QCoreApplication::exit(0); });
     struct sigaction action {
     };
     action.sa_handler = onSignal;
@@ -259,26 +213,21 @@ int runWatch(const QStringList &arguments)
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
 
-    std::unique_ptr<SerialLink> serial;
-    if (parser.isSet(serialOption)) {
+    const bool serialToo = parser.isSet(serialOption);
+    if (serialToo) {
         SerialSettings settings;
         settings.path = parser.value(serialOption);
         settings.baudRate = baud;
         settings.rawCapturePath = parser.value(rawOption);
-        serial = std::make_unique<SerialLink>(settings);
-        Watch::Source &source = watch.addSource(QStringLiteral("serial"));
-        QObject::connect(serial.get(), &SerialLink::linesReceived, &watch,
-                         [&watch, &source](const QList<LogLine> &lines) { watch.feed(source, lines, false); });
-        QObject::connect(serial.get(), &SerialLink::stateChanged, &watch,
-                         [&watch, path = settings.path](SerialLink::State state, const QString &detail) {
-                             watch.status(QStringLiteral("serial %1: %2%3")
-                                              .arg(path, serialStateText(state),
-                                                   detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail)));
+        QObject::connect(&session, &NodeSession::serialStateChanged, &session,
+                         [path = settings.path](SerialLink::State state, const QString &detail) {
+                             status(QStringLiteral("serial %1: %2%3")
+                                        .arg(path, serialStateText(state),
+                                             detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail)));
                          });
-        serial->start();
+        session.startSerial(settings);
     }
 
-    std::unique_ptr<SshLink> ssh;
     if (parser.isSet(sshOption)) {
         SshSettings settings;
         settings.host = parser.value(sshOption);
@@ -287,35 +236,33 @@ int runWatch(const QStringList &arguments)
         // Headless: nobody to ask, and no secret is ever stored.
         settings.unknownHostKey
             = parser.isSet(acceptNewOption) ? SshSettings::UnknownHostKey::Accept : SshSettings::UnknownHostKey::Reject;
-        ssh = std::make_unique<SshLink>(settings);
-        Watch::Source &source = watch.addSource(QStringLiteral("ssh"));
-        QObject::connect(ssh.get(), &SshLink::streamLines, &watch,
-                         [&watch, &source](quint64, const QList<LogLine> &lines) { watch.feed(source, lines, true); });
-        const bool serialToo = serial != nullptr;
-        QObject::connect(ssh.get(), &SshLink::stateChanged, &watch,
-                         [&watch, host = settings.host, serialToo](SshLink::State state, const QString &detail) {
-                             watch.status(QStringLiteral("ssh %1: %2%3")
-                                              .arg(host, sshStateText(state),
-                                                   detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail)));
-                             const bool final = state == SshLink::State::AuthFailed
+        QObject::connect(&session, &NodeSession::sshStateChanged, &session,
+                         [&session, host = settings.host, serialToo](SshLink::State state, const QString &detail) {
+                             status(QStringLiteral("ssh %1: %2%3")
+                                        .arg(host, sshStateText(state),
+                                             detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail)));
+                             // Refusals are final; a node that does not answer the first time is
+                             // not there (once it was up, a loss is followed: it reboots).
+                             const bool refused = state == SshLink::State::AuthFailed
                                  || state == SshLink::State::HostKeyUnknown || state == SshLink::State::HostKeyChanged
                                  || state == SshLink::State::Error;
-                             if (final && !serialToo)
-                                 QCoreApplication::exit(exitLinkRefused);
+                             const bool unreachable = state == SshLink::State::Lost && !session.sshWasUp();
+                             if ((refused || unreachable) && !serialToo)
+                                 QCoreApplication::exit(exitUnreachable);
                          });
-        const QByteArray stream
-            = parser.isSet(sshStreamOption) ? parser.value(sshStreamOption).toUtf8() : defaultDmesgStreamCommand();
-        ssh->startShellStream(stream, QStringLiteral("ssh-dmesg"));
-        ssh->start();
+        session.startSsh(settings, parser.value(sshStreamOption).toUtf8());
     }
 
-    const int status = QCoreApplication::exec();
-    serial.reset();
-    ssh.reset();
-    watch.finish();
+    const int exitCode = QCoreApplication::exec();
+    // Stopping is not news.
+    QObject::disconnect(&session, &NodeSession::serialStateChanged, nullptr, nullptr);
+    QObject::disconnect(&session, &NodeSession::sshStateChanged, nullptr, nullptr);
+    session.stopSerial();
+    session.stopSsh();
+    session.finishReports();
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
-    return status;
+    return exitCode;
 }
 
 } // namespace kms::cli

@@ -1,15 +1,12 @@
 #include "mainwindow.h"
 
 #include "link/sshsecretstore.h"
-#include "node/nodefetcher.h"
-#include "symbols/symbolizer.h"
 
 #include "consolemodel.h"
 #include "consoleview.h"
 #include "report/reportformatter.h"
 #include "reportsmodel.h"
 #include "reportsview.h"
-#include "reportworker.h"
 #include "sourceview.h"
 
 #include <QAction>
@@ -48,16 +45,6 @@ QString fileNameSafe(QString text)
     static const QRegularExpression unsafe(QStringLiteral("[^A-Za-z0-9._-]+"));
     text.replace(unsafe, QStringLiteral("_"));
     return text.isEmpty() ? QStringLiteral("node") : text;
-}
-
-QStringList modulesWithoutKo(const KernelReport &report)
-{
-    QStringList modules;
-    for (const Frame &f : report.frames) {
-        if (f.error == symbolerror::ModuleNotGiven && !f.module.isEmpty() && !modules.contains(f.module))
-            modules.append(f.module);
-    }
-    return modules;
 }
 
 QString serialStateName(SerialLink::State state)
@@ -115,7 +102,6 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
 {
     setWindowTitle(QStringLiteral("kmodscope"));
     setObjectName(QStringLiteral("MainWindow"));
-    m_clock.start();
     setDockNestingEnabled(true);
 
     m_consoleModel = new ConsoleModel(this);
@@ -125,7 +111,7 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     m_reportsModel = new ReportsModel(this);
     m_reportsView = new ReportsView(m_reportsModel, this);
     m_sourceView = new SourceView(this);
-    m_engine = new ReportEngine(this);
+    m_session = new NodeSession(NodeSession::defaultIdleFlushMs, this);
 
     auto makeDock = [this](const QString &title, const QString &name, QWidget *w, Qt::DockWidgetArea area) {
         auto *dock = new QDockWidget(title, this);
@@ -146,18 +132,12 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
 
     buildActions();
 
-    connect(m_engine, &ReportEngine::reportDetected, this, &MainWindow::onReportDetected);
-    connect(m_engine, &ReportEngine::reportResolved, this, &MainWindow::onReportResolved);
-    connect(m_engine, &ReportEngine::configProblem, this,
-            [this](const QString &text) { statusBar()->showMessage(tr("Modules: %1").arg(text), 10000); });
+    connectSession();
     connect(m_reportsModel, &ReportsModel::unreadCountChanged, this, &MainWindow::updateReportsTitle);
     connect(m_reportsView, &ReportsView::frameActivated, this, &MainWindow::onFrameActivated);
     connect(m_sourceView, &SourceView::pathMapRequested, this, &MainWindow::onPathMapRequested);
-    connect(m_sourceView, &SourceView::sourceFetchRequested, this, [this](const QString &path) {
-        if (m_fetcher)
-            m_fetcher->fetchSource(path);
-    });
-    connect(m_reportsView, &ReportsView::moduleFetchRequested, this, &MainWindow::fetchModules);
+    connect(m_sourceView, &SourceView::sourceFetchRequested, m_session, &NodeSession::fetchSource);
+    connect(m_reportsView, &ReportsView::moduleFetchRequested, m_session, &NodeSession::fetchModules);
     // The console shows where the selected report is; the user came to read it, not the tail.
     connect(m_reportsView, &ReportsView::reportSelected, this, [this](int id) {
         const ReportsModel::Entry *e = m_reportsModel->entry(id);
@@ -169,7 +149,7 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
         if (!m_profile.name.isEmpty())
             ProfileStore::save(m_profile);
         updateSymbolConfig();
-        resolveAllAgain();
+        m_session->resolveAgain();
     });
     connect(m_consoleView, &ConsoleView::frameClicked, this, [this](int reportId, const QString &span) {
         const int frame = frameForSpan(reportId, span);
@@ -181,12 +161,12 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
         }
     });
     connect(m_consoleView, &ConsoleView::sendRequested, this, [this](const QByteArray &bytes) {
-        if (m_serial)
-            m_serial->send(bytes);
+        if (SerialLink *serial = m_session->serial())
+            serial->send(bytes);
     });
     connect(m_consoleView, &ConsoleView::breakRequested, this, [this] {
-        if (m_serial)
-            m_serial->sendBreak();
+        if (SerialLink *serial = m_session->serial())
+            serial->sendBreak();
     });
 
     resize(1400, 850);
@@ -200,7 +180,7 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     m_secrets = new SshSecretStore(this);
     connect(m_secrets, &SshSecretStore::secretRead, this,
             [this](const QString &key, const QString &secret, const QString &error) {
-                if (key != secretKey() || !m_sshAction->isChecked() || m_ssh)
+                if (key != secretKey() || !m_sshAction->isChecked() || m_session->ssh())
                     return;
                 m_passwordFromKeychain = error.isEmpty() && !secret.isEmpty();
                 if (m_passwordFromKeychain)
@@ -256,15 +236,49 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    // Links first: their threads deliver into the models.
-    m_serial.reset();
-    m_ssh.reset();
-    if (m_sessionLog) {
-        // Everything queued is written and synced before the thread ends (close() syncs).
-        QMetaObject::invokeMethod(m_sessionLog, &SessionLog::close, Qt::BlockingQueuedConnection);
-        m_sessionLogThread.quit();
-        m_sessionLogThread.wait();
-    }
+    // The session first (links, then the session log written and synced): it delivers into the
+    // models.
+    delete m_session;
+    m_session = nullptr;
+}
+
+void MainWindow::connectSession()
+{
+    connect(m_session, &NodeSession::linesReceived, this, [this](quint64 firstSeq, const QList<LogLine> &lines) {
+        m_consoleLines.add(firstSeq, m_consoleModel->appendLines(lines));
+    });
+    connect(m_session, &NodeSession::reportDetected, this, &MainWindow::onReportDetected);
+    connect(m_session, &NodeSession::duplicateDetected, this,
+            [this](int original, const KernelReport &copy, const QList<quint64> &lines) {
+                m_consoleModel->markReport(m_consoleLines.lines(lines), original);
+                m_reportsModel->addAlsoSeen(original, copy.source);
+            });
+    connect(m_session, &NodeSession::reportResolved, this, &MainWindow::onReportResolved);
+    connect(m_session, &NodeSession::configProblem, this,
+            [this](const QString &text) { statusBar()->showMessage(tr("Modules: %1").arg(text), 10000); });
+    connect(m_session, &NodeSession::serialStateChanged, this, &MainWindow::setSerialState);
+    connect(m_session, &NodeSession::sshStateChanged, this, &MainWindow::setSshState);
+    connect(m_session, &NodeSession::hostKeyUnknown, this, &MainWindow::onHostKeyUnknown);
+    connect(m_session, &NodeSession::moduleFetchStarted, this, [this](const QString &module) {
+        m_reportsView->setFetchStatus(tr("Fetching %1 from the node…").arg(module));
+    });
+    connect(m_session, &NodeSession::moduleFetched, this, [this](const QString &module, const QString &path) {
+        m_reportsView->setFetchStatus(tr("Fetched %1 from the node: %2").arg(module, path));
+        statusBar()->showMessage(tr("Fetched %1 from the node").arg(module), 8000);
+    });
+    connect(m_session, &NodeSession::sourceFetched, this, [this](const QString &, const QString &local) {
+        m_sourceView->setFetchStatus(tr("Fetched to %1").arg(local));
+        // The session resolves its reports again: the frame shown comes back with the file.
+        m_reopenFrame = m_shownFrame;
+    });
+    connect(m_session, &NodeSession::fetchFailed, this, [this](const QString &what, const QString &error) {
+        const QString text = tr("Could not fetch %1: %2").arg(what, error);
+        if (what.startsWith(QLatin1Char('/')))
+            m_sourceView->setFetchStatus(text);
+        else
+            m_reportsView->setFetchStatus(text);
+        statusBar()->showMessage(text, 15000);
+    });
 }
 
 void MainWindow::buildActions()
@@ -318,8 +332,8 @@ void MainWindow::buildActions()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("Save console as…"), m_consoleView, &ConsoleView::saveAs);
     file->addAction(tr("Open session log folder"), this, [this] {
-        if (m_sessionLog)
-            QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(m_sessionLogPath).path()));
+        if (!m_session->sessionLogPath().isEmpty())
+            QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(m_session->sessionLogPath()).path()));
         else
             statusBar()->showMessage(tr("No session log is written (--no-session-log, or it could not be opened)"),
                                      8000);
@@ -380,39 +394,24 @@ void MainWindow::openSessionLog()
                                                                                   : ProfileStore::lastUsed()),
                                   QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
     QString error;
-    auto *log = new SessionLog;
-    if (!log->open(QDir(dir).filePath(name), &error)) {
-        delete log;
+    if (!m_session->openSessionLog(QDir(dir).filePath(name), &error))
         statusBar()->showMessage(tr("No session log: %1").arg(error), 15000);
-        return;
-    }
-    m_sessionLogPath = log->path();
-    m_sessionLogThread.setObjectName(QStringLiteral("kms-session-log"));
-    log->moveToThread(&m_sessionLogThread);
-    connect(&m_sessionLogThread, &QThread::finished, log, &QObject::deleteLater);
-    m_sessionLogThread.start();
-    m_sessionLog = log;
 }
 
 QString MainWindow::nodeCacheDir() const
 {
-    const QString node = m_profile.sshPort > 0 ? QStringLiteral("%1_%2").arg(m_profile.sshHost).arg(m_profile.sshPort)
-                                               : m_profile.sshHost;
-    return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + QStringLiteral("/nodes/")
-        + fileNameSafe(node);
+    return NodeSession::cacheDirFor(m_profile.sshHost, m_profile.sshPort);
 }
 
 void MainWindow::applyProfile(const Profile &profile)
 {
     if (profile.sshHost != m_profile.sshHost || profile.sshPort != m_profile.sshPort) {
         // Another node: its log, its modules and its sources are its own.
-        m_sshReplay = DmesgReplayFilter();
-        m_fetchedKo.clear();
-        m_fetchedSources.clear();
-        m_fetchAsked.clear();
-        m_fetchWanted.clear();
+        m_session->forgetNode();
     }
     m_profile = profile;
+    m_session->setNodeCacheDir(nodeCacheDir());
+    m_session->setAutoFetchModules(profile.fetchKo && !profile.sshHost.isEmpty());
     updateSymbolConfig();
     m_serialAction->setEnabled(!profile.serialPort.isEmpty());
     m_sshAction->setEnabled(!profile.sshHost.isEmpty());
@@ -426,34 +425,23 @@ void MainWindow::applyProfile(const Profile &profile)
 
 void MainWindow::updateSymbolConfig()
 {
-    SymbolConfig config;
-    config.koPaths = m_profile.koPaths + m_fetchedKo;
-    config.pathMaps = m_profile.pathMaps + m_fetchedSources;
-    m_engine->setConfig(config);
+    m_session->setSymbolConfig(m_profile.koPaths, m_profile.pathMaps);
 }
 
 void MainWindow::connectSerial()
 {
     if (m_profile.serialPort.isEmpty())
         return;
-    m_serial.reset();
-    m_serial = std::make_unique<SerialLink>(serialSettings(m_profile));
-    connect(m_serial.get(), &SerialLink::linesReceived, this, &MainWindow::feedLines);
-    connect(m_serial.get(), &SerialLink::stateChanged, this, &MainWindow::setSerialState);
-    m_serial->start();
+    m_session->startSerial(serialSettings(m_profile));
     m_serialAction->setChecked(true);
     m_consoleView->setInputEnabled(true);
 }
 
 void MainWindow::disconnectSerial()
 {
-    if (m_serial) {
-        m_serial->stop();
-        m_serial.reset();
-    }
+    m_session->stopSerial(); // reports Closed
     m_serialAction->setChecked(false);
     m_consoleView->setInputEnabled(false);
-    setSerialState(SerialLink::State::Closed, {});
 }
 
 QString MainWindow::secretKey() const
@@ -513,10 +501,6 @@ void MainWindow::askSshPassword()
 
 void MainWindow::startSsh(const QString &password, bool remember)
 {
-    // The fetcher holds the link: it goes first.
-    delete m_fetcher;
-    m_fetcher = nullptr;
-    m_ssh.reset();
     m_secretToKeep = remember ? password : QString();
     SshSettings s;
     s.allowPassword = !password.isEmpty();
@@ -527,56 +511,14 @@ void MainWindow::startSsh(const QString &password, bool remember)
     s.knownHostsFile = m_profile.knownHosts;
     if (!m_profile.sshKey.isEmpty())
         s.identityFiles = {m_profile.sshKey};
-    m_ssh = std::make_unique<SshLink>(s);
-    connect(m_ssh.get(), &SshLink::stateChanged, this, &MainWindow::setSshState);
-    connect(m_ssh.get(), &SshLink::hostKeyUnknown, this, &MainWindow::onHostKeyUnknown);
-    // A reconnect replays the node's ring buffer: what was shown once is not shown again.
-    m_sshReplay.restart();
-    connect(m_ssh.get(), &SshLink::streamLines, this,
-            [this](quint64, const QList<kms::LogLine> &lines) { feedLines(m_sshReplay.filter(lines)); });
-    m_fetcher = new NodeFetcher(m_ssh.get(), nodeCacheDir(), this);
-    connect(m_fetcher, &NodeFetcher::moduleFetched, this, [this](const QString &module, const QString &path) {
-        m_fetchedKo.removeAll(path);
-        m_fetchedKo.append(path);
-        m_reportsView->setFetchStatus(tr("Fetched %1 from the node: %2").arg(module, path));
-        statusBar()->showMessage(tr("Fetched %1 from the node").arg(module), 8000);
-        updateSymbolConfig();
-        resolveAllAgain();
-    });
-    connect(m_fetcher, &NodeFetcher::sourceFetched, this, [this](const QString &remote, const QString &local) {
-        // A map for this one file: the rest of the tree may well be here.
-        m_fetchedSources.append(remote + QLatin1Char('=') + local);
-        m_sourceView->setFetchStatus(tr("Fetched to %1").arg(local));
-        m_reopenFrame = m_shownFrame;
-        updateSymbolConfig();
-        resolveAllAgain();
-    });
-    connect(m_fetcher, &NodeFetcher::fetchFailed, this, [this](const QString &what, const QString &error) {
-        const QString text = tr("Could not fetch %1: %2").arg(what, error);
-        if (what.startsWith(QLatin1Char('/')))
-            m_sourceView->setFetchStatus(text);
-        else
-            m_reportsView->setFetchStatus(text);
-        statusBar()->showMessage(text, 15000);
-    });
-    m_ssh->start();
-    const QByteArray command
-        = m_profile.kernelLogCommand.isEmpty() ? defaultDmesgStreamCommand() : m_profile.kernelLogCommand.toUtf8();
-    m_sshStream = m_ssh->startShellStream(command, QStringLiteral("ssh-dmesg"));
+    m_session->startSsh(s, m_profile.kernelLogCommand.toUtf8());
     m_sshAction->setChecked(true);
 }
 
 void MainWindow::disconnectSsh()
 {
-    // The fetcher holds the link: it goes first.
-    delete m_fetcher;
-    m_fetcher = nullptr;
-    if (m_ssh) {
-        m_ssh->stop();
-        m_ssh.reset();
-    }
+    m_session->stopSsh(); // reports Disconnected
     m_sshAction->setChecked(false);
-    setSshState(SshLink::State::Disconnected, {});
 }
 
 void MainWindow::setSerialState(SerialLink::State state, const QString &detail)
@@ -595,8 +537,6 @@ void MainWindow::setSshState(SshLink::State state, const QString &detail)
         || state == SshLink::State::Error || state == SshLink::State::Lost;
     m_sshState->setStyleSheet(stateStyle(state == SshLink::State::Up, bad));
     updateFetchAvailable();
-    if (state == SshLink::State::Up)
-        fetchPendingModules();
 #ifdef KMS_HAVE_KEYCHAIN
     if (state == SshLink::State::Up && !m_secretToKeep.isEmpty())
         m_secrets->write(secretKey(), m_secretToKeep);
@@ -632,57 +572,21 @@ void MainWindow::onHostKeyUnknown(const QString &host, const QString &fingerprin
                     QMessageBox::Yes | QMessageBox::No, this);
     box.setObjectName(QStringLiteral("HostKeyDialog"));
     box.setTextInteractionFlags(Qt::TextSelectableByMouse);
-    const bool accept = box.exec() == QMessageBox::Yes;
-    if (m_ssh)
-        m_ssh->answerHostKey(accept);
+    m_session->answerHostKey(box.exec() == QMessageBox::Yes);
 }
 
 void MainWindow::updateFetchAvailable()
 {
-    const bool up = m_ssh && m_fetcher && m_ssh->state() == SshLink::State::Up;
+    const bool up = m_session->canFetch();
     const QString why = m_profile.sshHost.isEmpty() ? tr("This profile has no SSH host")
                                                     : tr("SSH to %1 is not up").arg(m_profile.sshHost);
     m_reportsView->setFetchAvailable(up, why);
     m_sourceView->setFetchAvailable(up, why);
 }
 
-void MainWindow::fetchModules(const QStringList &modules)
-{
-    for (const QString &module : modules) {
-        if (!m_fetchAsked.contains(module))
-            m_fetchAsked.append(module);
-        if (!m_fetchWanted.contains(module))
-            m_fetchWanted.append(module);
-    }
-    fetchPendingModules();
-}
-
-void MainWindow::fetchPendingModules()
-{
-    // Wanted modules wait for SSH (after a panic the node is still rebooting).
-    if (!m_fetcher || !m_ssh || m_ssh->state() != SshLink::State::Up)
-        return;
-    for (const QString &module : std::as_const(m_fetchWanted)) {
-        m_reportsView->setFetchStatus(tr("Fetching %1 from the node…").arg(module));
-        m_fetcher->fetchModule(module);
-    }
-    m_fetchWanted.clear();
-}
-
 void MainWindow::onReportResolved(int id, const KernelReport &report)
 {
-    if (m_copies.remove(id))
-        return;
     m_reportsModel->setResolved(id, report);
-    if (m_profile.fetchKo && !m_profile.sshHost.isEmpty()) {
-        QStringList fresh;
-        for (const QString &module : modulesWithoutKo(report)) {
-            if (!m_fetchAsked.contains(module))
-                fresh.append(module);
-        }
-        if (!fresh.isEmpty())
-            fetchModules(fresh);
-    }
     if (m_reopenFrame.reportId == id) {
         const FrameRef ref = m_reopenFrame;
         m_reopenFrame = {};
@@ -690,25 +594,9 @@ void MainWindow::onReportResolved(int id, const KernelReport &report)
     }
 }
 
-void MainWindow::feedLines(const QList<kms::LogLine> &lines)
+void MainWindow::onReportDetected(int id, const KernelReport &report, const QList<quint64> &lines)
 {
-    if (lines.isEmpty())
-        return;
-    if (m_sessionLog)
-        QMetaObject::invokeMethod(m_sessionLog, [log = m_sessionLog, lines] { log->appendLines(lines); });
-    const int firstRow = m_consoleModel->appendLines(lines);
-    m_engine->feed(lines, firstRow);
-}
-
-void MainWindow::onReportDetected(int id, const KernelReport &report, const QList<int> &rows)
-{
-    const int original = m_duplicates.match(id, report, m_clock.elapsed());
-    if (original >= 0) {
-        m_copies.insert(id);
-        m_consoleModel->markReport(rows, original);
-        m_reportsModel->addAlsoSeen(original, report.source);
-        return;
-    }
+    const QList<int> rows = m_consoleLines.lines(lines);
     m_reportsModel->addReport(id, report, rows);
     m_consoleModel->markReport(rows, id);
     statusBar()->showMessage(tr("New report: %1").arg(report.title), 8000);
@@ -758,15 +646,7 @@ void MainWindow::onPathMapRequested(const QString &missing)
     if (!m_profile.name.isEmpty())
         ProfileStore::save(m_profile);
     updateSymbolConfig();
-    resolveAllAgain();
-}
-
-void MainWindow::resolveAllAgain()
-{
-    for (int row = 0; row < m_reportsModel->rowCount(); ++row) {
-        const ReportsModel::Entry *e = m_reportsModel->entryAt(row);
-        m_engine->resolveAgain(e->id, e->report);
-    }
+    m_session->resolveAgain();
 }
 
 void MainWindow::takeScreenshotWhenReady(const QString &file)

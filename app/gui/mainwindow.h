@@ -2,20 +2,14 @@
 // connection profile, and a toolbar that connects each link with its live state.
 #pragma once
 
+#include "consolelinemap.h"
 #include "link/seriallink.h"
 #include "link/sshlink.h"
-#include "log/dmesgreplay.h"
-#include "log/sessionlog.h"
+#include "node/nodesession.h"
 #include "profile.h"
-#include "report/duplicatereports.h"
 #include "report/kernelreport.h"
 
-#include <QElapsedTimer>
 #include <QMainWindow>
-#include <QSet>
-#include <QThread>
-
-#include <memory>
 
 class QAction;
 class QComboBox;
@@ -23,7 +17,6 @@ class QDockWidget;
 class QLabel;
 
 namespace kms {
-class NodeFetcher;
 class SshSecretStore;
 } // namespace kms
 
@@ -34,7 +27,6 @@ class ConsoleView;
 class ReportsModel;
 class ReportsView;
 class SourceView;
-class ReportEngine;
 
 struct StartOptions {
     QString profile; // --profile NAME
@@ -69,10 +61,12 @@ public:
     QDockWidget *sourceDock() const { return m_sourceDock; }
     QDockWidget *consoleDock() const { return m_consoleDock; }
     const Profile &profile() const { return m_profile; }
-    SerialLink *serialLink() const { return m_serial.get(); }
+    // The links, the line pipeline, reports and fetching: the window only shows them.
+    NodeSession *session() const { return m_session; }
+    SerialLink *serialLink() const { return m_session->serial(); }
     QString serialStateText() const;
     QString sshStateText() const;
-    QString sessionLogPath() const { return m_sessionLogPath; }
+    QString sessionLogPath() const { return m_session->sessionLogPath(); }
     // The directory fetched files of the current profile's node go to.
     QString nodeCacheDir() const;
 
@@ -82,7 +76,7 @@ public:
     void connectSsh();
     void disconnectSsh();
     // Lines from any source, as the links deliver them (tests and file replay use it too).
-    void feedLines(const QList<kms::LogLine> &lines);
+    void feedLines(const QList<kms::LogLine> &lines) { m_session->feedLines(lines); }
     // The frame of a report that a console span ("func+0x1c/0x70 [mod]") names, or -1.
     int frameForSpan(int reportId, const QString &span) const;
 
@@ -92,7 +86,8 @@ protected:
 private:
     void buildActions();
     void updateReportsTitle(int unread);
-    void onReportDetected(int id, const kms::KernelReport &report, const QList<int> &rows);
+    void onReportDetected(int id, const kms::KernelReport &report, const QList<quint64> &lines);
+    void connectSession();
     void onFrameActivated(int reportId, int frameIndex, int callerIndex);
     void onPathMapRequested(const QString &missing);
     void onHostKeyUnknown(const QString &host, const QString &fingerprint);
@@ -101,11 +96,8 @@ private:
     void reloadProfiles();
     void takeScreenshotWhenReady(const QString &file);
     void updateSymbolConfig();
-    void resolveAllAgain();
     void openSessionLog();
     void onReportResolved(int id, const kms::KernelReport &report);
-    void fetchModules(const QStringList &modules);
-    void fetchPendingModules();
     void updateFetchAvailable();
     // connectSsh's steps: the password (keychain, else asked) when the profile allows one.
     void askSshPassword();
@@ -119,7 +111,8 @@ private:
     ReportsModel *m_reportsModel;
     ReportsView *m_reportsView;
     SourceView *m_sourceView;
-    ReportEngine *m_engine;
+    NodeSession *m_session;
+    ConsoleLineMap m_consoleLines; // session line numbers -> console line numbers
     QDockWidget *m_consoleDock;
     QDockWidget *m_reportsDock;
     QDockWidget *m_sourceDock;
@@ -128,27 +121,9 @@ private:
     QAction *m_sshAction = nullptr;
     QLabel *m_serialState = nullptr;
     QLabel *m_sshState = nullptr;
-    std::unique_ptr<SerialLink> m_serial;
-    std::unique_ptr<SshLink> m_ssh;
-    quint64 m_sshStream = 0;
-    DmesgReplayFilter m_sshReplay;
-    // Serial and SSH-dmesg both carry each report: the second copy joins the first.
-    DuplicateReports m_duplicates;
-    QElapsedTimer m_clock;
-    QSet<int> m_copies; // engine ids of such second copies
-    // Written in a thread of its own: fdatasync may take a disk round trip the GUI must not wait for.
-    QThread m_sessionLogThread;
-    SessionLog *m_sessionLog = nullptr;
-    QString m_sessionLogPath;
-    NodeFetcher *m_fetcher = nullptr;
     SshSecretStore *m_secrets = nullptr; // nullptr when built without QtKeychain
     QString m_secretToKeep; // written to the keychain once the login worked
     bool m_passwordFromKeychain = false;
-    // What this session fetched from the node: .ko files and "build path=cached copy" maps.
-    QStringList m_fetchedKo;
-    QStringList m_fetchedSources;
-    QStringList m_fetchAsked; // modules asked for once (auto-fetch is not repeated)
-    QStringList m_fetchWanted; // modules to fetch as soon as SSH is up
     struct FrameRef {
         int reportId = -1;
         int frame = -1;

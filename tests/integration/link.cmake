@@ -12,3 +12,6 @@ if(TARGET kmodscope-cli)
     add_dependencies(tst_watch kmodscope-cli)
     set_tests_properties(tst_watch PROPERTIES TIMEOUT 180 RUN_SERIAL ON)
 endif()
+# NodeSession (core of the GUI, watch and cycle) against a pty and a real sshd.
+kms_add_qtest(tst_nodesession SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_nodesession.cpp LABELS integration)
+set_tests_properties(tst_nodesession PROPERTIES TIMEOUT 180 RUN_SERIAL ON)

@@ -147,7 +147,7 @@ private Q_SLOTS:
             run.start({QStringLiteral("--ssh"), QStringLiteral("node"), QStringLiteral("--ssh-config"), config,
                        QStringLiteral("--ssh-stream"), stream, QStringLiteral("--json")});
             QVERIFY(run.process.waitForFinished(30000));
-            QCOMPARE(run.process.exitCode(), 1);
+            QCOMPARE(run.process.exitCode(), 3);
             QVERIFY2(run.err.contains("REFUSED"), run.err.constData());
             QVERIFY(run.err.contains(m_sshd.fingerprint(QStringLiteral("hostkey")).toUtf8()));
             QVERIFY(run.reports().isEmpty());
@@ -221,8 +221,27 @@ private Q_SLOTS:
         run.start({QStringLiteral("--ssh"), QStringLiteral("node"), QStringLiteral("--ssh-config"), config,
                    QStringLiteral("--accept-new")});
         QVERIFY(run.process.waitForFinished(30000));
-        QCOMPARE(run.process.exitCode(), 1);
+        QCOMPARE(run.process.exitCode(), 3);
         QVERIFY2(run.err.contains("host key changed"), run.err.constData());
+    }
+
+    void sshUnreachableNodeExits3()
+    {
+        // Nothing listens on the port: the node cannot be reached, which is not "keep trying"
+        // when SSH is all there is to watch.
+        QVERIFY(startSshd());
+        const QString config = m_dir.filePath(QStringLiteral("unreachable_config"));
+        QFile f(config);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("Host node\n  HostName 127.0.0.1\n  Port " + QByteArray::number(SshdFixture::freePort())
+                + "\n  User root\n  IdentityFile " + m_sshd.path(QStringLiteral("id_client")).toUtf8() + "\n");
+        f.close();
+        CliRun run;
+        run.start({QStringLiteral("--ssh"), QStringLiteral("node"), QStringLiteral("--ssh-config"), config,
+                   QStringLiteral("--accept-new")});
+        QVERIFY(run.process.waitForFinished(30000));
+        QCOMPARE(run.process.exitCode(), 3);
+        QVERIFY2(run.err.contains("lost, reconnecting"), run.err.constData());
     }
 
     void usageErrors()

@@ -1,37 +1,38 @@
-#include "reportworker.h"
+#include "node/reportengine.h"
 
 #include "report/reportdetector.h"
 #include "symbols/modulecatalog.h"
 #include "symbols/pathmap.h"
 #include "symbols/symbolizer.h"
 
+#include <QCoreApplication>
 #include <QMetaObject>
 #include <QSet>
 
 #include <algorithm>
 #include <deque>
 
-namespace kms::gui {
+namespace kms {
 
 namespace {
-// A report without end marker is emitted after this much quiet on its source.
-constexpr int idleFlushMs = 700;
-// Console lines remembered per source for the report being read: far more than any report spans,
-// and bounded, since a console runs for days.
-constexpr size_t keptLineRows = 1 << 16;
+// Lines remembered per source for the report being read: far more than any report spans, and
+// bounded, since a console runs for days.
+constexpr size_t keptLineSeqs = 1 << 16;
 } // namespace
 
 struct ReportWorker::Source {
     std::unique_ptr<ReportDetector> detector;
-    std::deque<int> rowOfLine; // console line of detector line firstLine, firstLine + 1, ...
+    std::deque<quint64> seqOfLine; // session line of detector line firstLine, firstLine + 1, ...
     qint64 firstLine = 1;
     QTimer idle;
 };
 
-ReportWorker::ReportWorker()
-    : m_catalog(std::make_unique<ModuleCatalog>())
+ReportWorker::ReportWorker(int idleFlushMs)
+    : m_idleFlushMs(idleFlushMs)
+    , m_catalog(std::make_unique<ModuleCatalog>())
     , m_symbolizer(std::make_unique<Symbolizer>(*m_catalog))
 {
+    m_clock.start();
 }
 
 ReportWorker::~ReportWorker()
@@ -71,14 +72,14 @@ ReportWorker::Source &ReportWorker::source(const QString &name)
     src->detector = std::make_unique<ReportDetector>([this, raw](KernelReport &&r) { onReport(*raw, std::move(r)); });
     src->detector->setSource(name);
     src->idle.setSingleShot(true);
-    src->idle.setInterval(idleFlushMs);
+    src->idle.setInterval(m_idleFlushMs);
     connect(&src->idle, &QTimer::timeout, this, [raw] { raw->detector->flushIdle(); });
     m_sources.insert(name, raw);
     m_owned.push_back(std::move(src));
     return *raw;
 }
 
-void ReportWorker::feed(const QList<LogLine> &lines, int firstRow)
+void ReportWorker::feed(const QList<LogLine> &lines, quint64 firstSeq)
 {
     QSet<Source *> touched;
     for (qsizetype i = 0; i < lines.size(); ++i) {
@@ -86,16 +87,15 @@ void ReportWorker::feed(const QList<LogLine> &lines, int firstRow)
         if (line.flags & (LogLine::Event | LogLine::Sent))
             continue;
         Source &src = source(line.source);
-        // Console line numbers wrap (past 2^31 lines) rather than overflow.
-        src.rowOfLine.push_back(int(quint32(firstRow) + quint32(i)));
+        src.seqOfLine.push_back(firstSeq + quint64(i));
         src.detector->feedLine(line.text);
         touched.insert(&src);
     }
     for (Source *s : touched) {
         s->idle.start();
-        if (s->rowOfLine.size() > 2 * keptLineRows) {
-            const size_t drop = s->rowOfLine.size() - keptLineRows;
-            s->rowOfLine.erase(s->rowOfLine.begin(), s->rowOfLine.begin() + qsizetype(drop));
+        if (s->seqOfLine.size() > 2 * keptLineSeqs) {
+            const size_t drop = s->seqOfLine.size() - keptLineSeqs;
+            s->seqOfLine.erase(s->seqOfLine.begin(), s->seqOfLine.begin() + qsizetype(drop));
             s->firstLine += qint64(drop);
         }
     }
@@ -103,14 +103,21 @@ void ReportWorker::feed(const QList<LogLine> &lines, int firstRow)
 
 void ReportWorker::onReport(Source &src, KernelReport &&report)
 {
-    QList<int> rows;
+    QList<quint64> lines;
     for (qint64 l = std::max<qint64>(report.firstLine, src.firstLine); l <= report.lastLine; ++l) {
         const qint64 at = l - src.firstLine;
-        if (at < qint64(src.rowOfLine.size()))
-            rows.append(src.rowOfLine[size_t(at)]);
+        if (at < qint64(src.seqOfLine.size()))
+            lines.append(src.seqOfLine[size_t(at)]);
+    }
+    // Serial and SSH-dmesg both carry each report: the second copy joins the first and is not
+    // symbolized again.
+    const int original = m_duplicates.match(m_nextId, report, m_clock.elapsed());
+    if (original >= 0) {
+        Q_EMIT duplicateDetected(original, report, lines);
+        return;
     }
     const int id = m_nextId++;
-    Q_EMIT reportDetected(id, report, rows);
+    Q_EMIT reportDetected(id, report, lines);
     m_symbolizer->resolve(report);
     Q_EMIT reportResolved(id, report);
 }
@@ -124,22 +131,25 @@ void ReportWorker::resolveAgain(int id, KernelReport report)
 
 void ReportWorker::finishAll()
 {
-    for (auto &s : m_owned)
+    for (auto &s : m_owned) {
+        s->idle.stop();
         s->detector->finish();
+    }
 }
 
-ReportEngine::ReportEngine(QObject *parent)
+ReportEngine::ReportEngine(int idleFlushMs, QObject *parent)
     : QObject(parent)
 {
     qRegisterMetaType<KernelReport>();
     qRegisterMetaType<SymbolConfig>();
     qRegisterMetaType<QList<LogLine>>();
-    qRegisterMetaType<QList<int>>();
-    m_thread.setObjectName(QStringLiteral("reports"));
-    m_worker = new ReportWorker;
+    qRegisterMetaType<QList<quint64>>();
+    m_thread.setObjectName(QStringLiteral("kms-reports"));
+    m_worker = new ReportWorker(idleFlushMs);
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &ReportWorker::reportDetected, this, &ReportEngine::reportDetected);
+    connect(m_worker, &ReportWorker::duplicateDetected, this, &ReportEngine::duplicateDetected);
     connect(m_worker, &ReportWorker::reportResolved, this, &ReportEngine::reportResolved);
     connect(m_worker, &ReportWorker::configProblem, this, &ReportEngine::configProblem);
     m_thread.start();
@@ -157,10 +167,10 @@ void ReportEngine::setConfig(const SymbolConfig &config)
         m_worker, [w = m_worker, config] { w->setConfig(config); }, Qt::QueuedConnection);
 }
 
-void ReportEngine::feed(const QList<LogLine> &lines, int firstRow)
+void ReportEngine::feed(const QList<LogLine> &lines, quint64 firstSeq)
 {
     QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, lines, firstRow] { w->feed(lines, firstRow); }, Qt::QueuedConnection);
+        m_worker, [w = m_worker, lines, firstSeq] { w->feed(lines, firstSeq); }, Qt::QueuedConnection);
 }
 
 void ReportEngine::resolveAgain(int id, const KernelReport &report)
@@ -169,4 +179,11 @@ void ReportEngine::resolveAgain(int id, const KernelReport &report)
         m_worker, [w = m_worker, id, report] { w->resolveAgain(id, report); }, Qt::QueuedConnection);
 }
 
-} // namespace kms::gui
+void ReportEngine::finish()
+{
+    QMetaObject::invokeMethod(m_worker, &ReportWorker::finishAll, Qt::BlockingQueuedConnection);
+    // What the worker emitted is queued for this thread: deliver it now, in order.
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+}
+
+} // namespace kms

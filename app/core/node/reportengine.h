@@ -1,0 +1,99 @@
+// Report detection, pairing and symbolization off the caller's thread (NodeSession's engine).
+// The worker lives in a QThread of its own: it gets each batch of session lines with the
+// sequence number of the first one, runs one ReportDetector per source (idle flush per source),
+// pairs the copy of a report another source printed already (DuplicateReports: the copy is not
+// symbolized again), and reports come back twice: as detected (with the sequence numbers of the
+// lines they span) and resolved (frames filled in).
+#pragma once
+
+#include "log/logline.h"
+#include "report/duplicatereports.h"
+#include "report/kernelreport.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QStringList>
+#include <QThread>
+#include <QTimer>
+
+#include <memory>
+
+Q_DECLARE_METATYPE(kms::KernelReport)
+
+namespace kms {
+
+class ReportDetector;
+class ModuleCatalog;
+class Symbolizer;
+
+struct SymbolConfig {
+    QStringList koPaths; // .ko files or directories searched for them
+    QStringList pathMaps; // "OLD=NEW"
+};
+
+class ReportWorker : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ReportWorker(int idleFlushMs);
+    ~ReportWorker() override;
+
+public Q_SLOTS:
+    void setConfig(const kms::SymbolConfig &config);
+    // Lines of one batch (any mix of sources); lines[i] has sequence number firstSeq + i.
+    void feed(const QList<kms::LogLine> &lines, quint64 firstSeq);
+    // Resolve a report again (after the catalog or the path maps changed).
+    void resolveAgain(int id, kms::KernelReport report);
+    // End of input: reports still being read are emitted as they are.
+    void finishAll();
+
+Q_SIGNALS:
+    void reportDetected(int id, const kms::KernelReport &report, const QList<quint64> &lines);
+    void duplicateDetected(int originalId, const kms::KernelReport &copy, const QList<quint64> &lines);
+    void reportResolved(int id, const kms::KernelReport &report);
+    void configProblem(const QString &text);
+
+private:
+    struct Source;
+    Source &source(const QString &name);
+    void onReport(Source &src, KernelReport &&report);
+
+    int m_idleFlushMs;
+    QHash<QString, Source *> m_sources;
+    std::vector<std::unique_ptr<Source>> m_owned;
+    std::unique_ptr<ModuleCatalog> m_catalog;
+    std::unique_ptr<Symbolizer> m_symbolizer;
+    DuplicateReports m_duplicates;
+    QElapsedTimer m_clock;
+    int m_nextId = 1;
+};
+
+// Owns the worker's thread; its signals arrive in the thread that created the engine.
+class ReportEngine : public QObject
+{
+    Q_OBJECT
+public:
+    explicit ReportEngine(int idleFlushMs, QObject *parent = nullptr);
+    ~ReportEngine() override;
+    void setConfig(const SymbolConfig &config);
+    void feed(const QList<LogLine> &lines, quint64 firstSeq);
+    void resolveAgain(int id, const KernelReport &report);
+    // Waits for the worker to emit what it still holds, and delivers those signals before it
+    // returns (the end of a replay, a CLI run's exit).
+    void finish();
+
+Q_SIGNALS:
+    void reportDetected(int id, const kms::KernelReport &report, const QList<quint64> &lines);
+    void duplicateDetected(int originalId, const kms::KernelReport &copy, const QList<quint64> &lines);
+    void reportResolved(int id, const kms::KernelReport &report);
+    void configProblem(const QString &text);
+
+private:
+    QThread m_thread;
+    ReportWorker *m_worker = nullptr;
+};
+
+} // namespace kms
+
+Q_DECLARE_METATYPE(kms::SymbolConfig)
