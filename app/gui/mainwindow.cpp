@@ -1,22 +1,19 @@
 #include "mainwindow.h"
 
-#include "link/sshsecretstore.h"
-
 #include "consolemodel.h"
 #include "consoleview.h"
 #include "report/reportformatter.h"
 #include "reportsmodel.h"
 #include "reportsview.h"
 #include "sourceview.h"
+#include "sshlogin.h"
 
 #include <QAction>
 #include <QApplication>
-#include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
 #include <QDesktopServices>
-#include <QDialogButtonBox>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileInfo>
@@ -33,7 +30,6 @@
 #include <QToolBar>
 #include <QTreeWidget>
 #include <QUrl>
-#include <QVBoxLayout>
 
 namespace kms::gui {
 
@@ -112,6 +108,16 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     m_reportsView = new ReportsView(m_reportsModel, this);
     m_sourceView = new SourceView(this);
     m_session = new NodeSession(NodeSession::defaultIdleFlushMs, this);
+    m_login = new SshLogin(this);
+    connect(m_login, &SshLogin::passwordReady, this, [this](const QString &password) {
+        if (m_sshAction->isChecked() && !m_session->ssh())
+            startSsh(password);
+    });
+    connect(m_login, &SshLogin::cancelled, this, [this] {
+        disconnectSsh();
+        statusBar()->showMessage(tr("SSH: no password given, not connected"), 8000);
+    });
+    connect(m_login, &SshLogin::message, statusBar(), &QStatusBar::showMessage);
 
     auto makeDock = [this](const QString &title, const QString &name, QWidget *w, Qt::DockWidgetArea area) {
         auto *dock = new QDockWidget(title, this);
@@ -176,23 +182,6 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
 
     if (options.sessionLog)
         openSessionLog();
-#ifdef KMS_HAVE_KEYCHAIN
-    m_secrets = new SshSecretStore(this);
-    connect(m_secrets, &SshSecretStore::secretRead, this,
-            [this](const QString &key, const QString &secret, const QString &error) {
-                if (key != secretKey() || !m_sshAction->isChecked() || m_session->ssh())
-                    return;
-                m_passwordFromKeychain = error.isEmpty() && !secret.isEmpty();
-                if (m_passwordFromKeychain)
-                    startSsh(secret, false);
-                else
-                    askSshPassword();
-            });
-    connect(m_secrets, &SshSecretStore::secretWritten, this, [this](const QString &, const QString &error) {
-        if (!error.isEmpty())
-            statusBar()->showMessage(tr("Keychain: the password was not kept: %1").arg(error), 15000);
-    });
-#endif
 
     // The profile: named (or the last used), then the command line's additions.
     Profile p;
@@ -447,12 +436,7 @@ void MainWindow::disconnectSerial()
 QString MainWindow::secretKey() const
 {
     const QString user = m_profile.sshUser.isEmpty() ? qEnvironmentVariable("USER") : m_profile.sshUser;
-    const int port = m_profile.sshPort > 0 ? m_profile.sshPort : 22;
-#ifdef KMS_HAVE_KEYCHAIN
-    return SshSecretStore::keyFor(user, m_profile.sshHost, port);
-#else
-    return QStringLiteral("%1@%2:%3").arg(user, m_profile.sshHost).arg(port); // only shown, never stored
-#endif
+    return SshLogin::keyFor(user, m_profile.sshHost, m_profile.sshPort > 0 ? m_profile.sshPort : 22);
 }
 
 void MainWindow::connectSsh()
@@ -460,48 +444,15 @@ void MainWindow::connectSsh()
     if (m_profile.sshHost.isEmpty())
         return;
     if (!m_profile.sshPasswordLogin) {
-        startSsh({}, false);
+        startSsh({});
         return;
     }
     m_sshAction->setChecked(true);
-#ifdef KMS_HAVE_KEYCHAIN
-    // Answered by secretRead (the keychain may first ask the user to unlock it).
-    m_secrets->read(secretKey());
-#else
-    askSshPassword();
-#endif
+    m_login->request(secretKey()); // answered by passwordReady or cancelled
 }
 
-void MainWindow::askSshPassword()
+void MainWindow::startSsh(const QString &password)
 {
-    QDialog dialog(this);
-    dialog.setObjectName(QStringLiteral("PasswordDialog"));
-    dialog.setWindowTitle(tr("SSH password"));
-    auto *layout = new QVBoxLayout(&dialog);
-    layout->addWidget(new QLabel(tr("Password for %1 (tried after the agent and keys):").arg(secretKey()), &dialog));
-    auto *edit = new QLineEdit(&dialog);
-    edit->setEchoMode(QLineEdit::Password);
-    layout->addWidget(edit);
-    auto *remember = new QCheckBox(tr("Remember it in the system keychain"), &dialog);
-    remember->setEnabled(m_secrets != nullptr);
-    if (!m_secrets)
-        remember->setToolTip(tr("This build has no keychain support: the password is kept for this session only"));
-    layout->addWidget(remember);
-    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    layout->addWidget(buttons);
-    if (dialog.exec() != QDialog::Accepted || edit->text().isEmpty()) {
-        disconnectSsh();
-        statusBar()->showMessage(tr("SSH: no password given, not connected"), 8000);
-        return;
-    }
-    startSsh(edit->text(), remember->isChecked());
-}
-
-void MainWindow::startSsh(const QString &password, bool remember)
-{
-    m_secretToKeep = remember ? password : QString();
     SshSettings s;
     s.allowPassword = !password.isEmpty();
     s.password = password;
@@ -517,6 +468,7 @@ void MainWindow::startSsh(const QString &password, bool remember)
 
 void MainWindow::disconnectSsh()
 {
+    m_login->cancel();
     m_session->stopSsh(); // reports Disconnected
     m_sshAction->setChecked(false);
 }
@@ -537,18 +489,7 @@ void MainWindow::setSshState(SshLink::State state, const QString &detail)
         || state == SshLink::State::Error || state == SshLink::State::Lost;
     m_sshState->setStyleSheet(stateStyle(state == SshLink::State::Up, bad));
     updateFetchAvailable();
-#ifdef KMS_HAVE_KEYCHAIN
-    if (state == SshLink::State::Up && !m_secretToKeep.isEmpty())
-        m_secrets->write(secretKey(), m_secretToKeep);
-    if (state == SshLink::State::AuthFailed && m_passwordFromKeychain) {
-        // A kept password that no longer works: forget it, so that the next connect asks.
-        m_secrets->remove(secretKey());
-        m_passwordFromKeychain = false;
-        statusBar()->showMessage(tr("SSH: the password from the keychain was refused; it was removed"), 15000);
-    }
-#endif
-    if (state == SshLink::State::Up || state == SshLink::State::AuthFailed)
-        m_secretToKeep.clear();
+    m_login->linkStateChanged(state);
     if (state == SshLink::State::HostKeyChanged)
         statusBar()->showMessage(tr("SSH: the host key of %1 CHANGED — refused. %2").arg(m_profile.sshHost, detail));
 }

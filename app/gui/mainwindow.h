@@ -16,10 +16,6 @@ class QComboBox;
 class QDockWidget;
 class QLabel;
 
-namespace kms {
-class SshSecretStore;
-} // namespace kms
-
 namespace kms::gui {
 
 class ConsoleModel;
@@ -27,6 +23,7 @@ class ConsoleView;
 class ReportsModel;
 class ReportsView;
 class SourceView;
+class SshLogin;
 
 struct StartOptions {
     QString profile; // --profile NAME
@@ -99,9 +96,8 @@ private:
     void openSessionLog();
     void onReportResolved(int id, const kms::KernelReport &report);
     void updateFetchAvailable();
-    // connectSsh's steps: the password (keychain, else asked) when the profile allows one.
-    void askSshPassword();
-    void startSsh(const QString &password, bool remember);
+    // connectSsh's last step, with the password (SshLogin) when the profile allows one.
+    void startSsh(const QString &password);
     QString secretKey() const;
 
     StartOptions m_options;
@@ -121,9 +117,7 @@ private:
     QAction *m_sshAction = nullptr;
     QLabel *m_serialState = nullptr;
     QLabel *m_sshState = nullptr;
-    SshSecretStore *m_secrets = nullptr; // nullptr when built without QtKeychain
-    QString m_secretToKeep; // written to the keychain once the login worked
-    bool m_passwordFromKeychain = false;
+    SshLogin *m_login = nullptr; // passwords: keychain, dialog
     struct FrameRef {
         int reportId = -1;
         int frame = -1;
