@@ -1,0 +1,7 @@
+# Console dock: the line store (capped, chunked), its view with filters and input, and the map
+# from the session's line numbers to the console's.
+list(APPEND KMS_GUI_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/consolemodel.cpp ${CMAKE_CURRENT_LIST_DIR}/consolemodel.h
+    ${CMAKE_CURRENT_LIST_DIR}/consoleview.cpp ${CMAKE_CURRENT_LIST_DIR}/consoleview.h
+    ${CMAKE_CURRENT_LIST_DIR}/consolelinemap.cpp ${CMAKE_CURRENT_LIST_DIR}/consolelinemap.h
+)

@@ -1,0 +1,6 @@
+# Reports dock: the list of reports, the frame table, and the bug-report text.
+list(APPEND KMS_GUI_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/reportsmodel.cpp ${CMAKE_CURRENT_LIST_DIR}/reportsmodel.h
+    ${CMAKE_CURRENT_LIST_DIR}/reportsview.cpp ${CMAKE_CURRENT_LIST_DIR}/reportsview.h
+    ${CMAKE_CURRENT_LIST_DIR}/bugreport.cpp ${CMAKE_CURRENT_LIST_DIR}/bugreport.h
+)
