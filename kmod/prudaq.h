@@ -136,6 +136,7 @@ extern unsigned int prudaq_telemetry_hz;
 extern unsigned int prudaq_telemetry_lines;
 extern int prudaq_drift_ppm;
 extern unsigned int prudaq_jitter_ns;
+extern unsigned int prudaq_drift_wander_ppb;
 extern unsigned int prudaq_clock_jump_ms;
 extern unsigned int prudaq_clock_jump_period_ms;
 extern unsigned int prudaq_msg_flood;

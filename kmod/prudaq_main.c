@@ -72,9 +72,15 @@ int prudaq_drift_ppm = 50;
 module_param_named(drift_ppm, prudaq_drift_ppm, int, 0444);
 MODULE_PARM_DESC(drift_ppm, "virtual: PRU1 clock drift (ppm, -1000..1000)");
 
-unsigned int prudaq_jitter_ns;
+/* Interrupt latency on a real board: a few microseconds either way. */
+unsigned int prudaq_jitter_ns = 2000;
 module_param_named(jitter_ns, prudaq_jitter_ns, uint, 0444);
 MODULE_PARM_DESC(jitter_ns, "virtual: PRU1 trigger capture jitter (+-ns, up to 10 ms)");
+
+/* A crystal's temperature drift: the rate wanders by a couple of ppm over tens of seconds. */
+unsigned int prudaq_drift_wander_ppb = 2000;
+module_param_named(drift_wander_ppb, prudaq_drift_wander_ppb, uint, 0444);
+MODULE_PARM_DESC(drift_wander_ppb, "virtual: bound of PRU1's slow drift wander (+-ppb, up to 100000)");
 
 unsigned int prudaq_clock_jump_ms = 7;
 module_param_named(clock_jump_ms, prudaq_clock_jump_ms, uint, 0444);

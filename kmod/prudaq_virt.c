@@ -3,8 +3,10 @@
  * prudaq virtual backend: no PRU hardware. The shared memory is ordinary
  * kernel memory and the pru/ firmware logic (pru0_poll, pru1_poll) runs in
  * two kernel threads against it, through a HAL that models the PRU clocks:
- * PRU0 runs on the host clock, PRU1 on a clock with drift_ppm, jitter_ns on
- * its trigger captures, and (fault=clock_jump) a jump of clock_jump_ms every
+ * PRU0 runs on the host clock, PRU1 on a clock with drift_ppm plus a slow
+ * wander (a bounded random walk of the rate, up to drift_wander_ppb, as a
+ * crystal's temperature gives), jitter_ns on its trigger captures (interrupt
+ * latency), and (fault=clock_jump) a jump of clock_jump_ms every
  * clock_jump_period_ms.
  *
  * Copyright (C) 2026 The kmodscope authors
@@ -33,6 +35,8 @@ struct prudaq_virt {
 	u64 base_host_ns;		/* host time at the model's base */
 	s64 base_raw_ns;		/* PRU1 raw clock at the base */
 	int drift_ppm;
+	s32 wander_ppb;			/* current wander of the rate */
+	u32 wander_max_ppb;		/* its bound; 0: no wander */
 	u32 jitter_ns;
 	u64 jump_start_ns;
 	u64 jump_period_ns;		/* 0: no jumps */
@@ -57,11 +61,46 @@ static u64 prudaq_virt_host_clock(void *priv)
 static u64 prudaq_virt_raw_at(struct prudaq_virt *v, u64 t)
 {
 	s64 dt = (s64)(t - v->base_host_ns);
-	s64 raw = v->base_raw_ns + dt + div_s64(dt * v->drift_ppm, 1000000);
+	s64 raw = v->base_raw_ns + dt + div_s64(dt * v->drift_ppm, 1000000) +
+		  div_s64(dt * v->wander_ppb, 1000000000);
 
 	if (v->jump_period_ns && t > v->jump_start_ns)
 		raw += div64_u64(t - v->jump_start_ns, v->jump_period_ns) * v->jump_ns;
 	return (u64)raw;
+}
+
+/*
+ * Moves the model's base to host time now without the jump term (jumps are
+ * counted from jump_start_ns, not from the base), so that a new rate applies
+ * from now on and the clock stays continuous. Caller holds v->lock.
+ */
+static void prudaq_virt_rebase(struct prudaq_virt *v, u64 now)
+{
+	s64 dt = (s64)(now - v->base_host_ns);
+
+	v->base_raw_ns += dt + div_s64(dt * v->drift_ppm, 1000000) +
+			  div_s64(dt * v->wander_ppb, 1000000000);
+	v->base_host_ns = now;
+}
+
+/*
+ * One step of the wander per trigger (every 100 ms): a random step of up to
+ * max/16, pulled back by 1/256 of the wander, which gives a rate that drifts
+ * over tens of seconds and stays within +-max. Caller holds v->lock.
+ */
+static void prudaq_virt_wander(struct prudaq_virt *v, u64 now)
+{
+	s32 max = v->wander_max_ppb;
+	s32 step = max / 16;
+	s32 w;
+
+	if (!max)
+		return;
+	prudaq_virt_rebase(v, now);
+	w = v->wander_ppb - v->wander_ppb / 256;
+	if (step)
+		w += (s32)(get_random_u32() % (2 * step + 1)) - step;
+	v->wander_ppb = clamp(w, -max, max);
 }
 
 static u64 prudaq_virt_pru1_clock(void *priv)
@@ -159,8 +198,7 @@ static void prudaq_virt_set_clock(struct prudaq_dev *dev, int drift_ppm,
 
 	spin_lock_irqsave(&v->lock, flags);
 	now = ktime_get_ns();
-	v->base_raw_ns = (s64)prudaq_virt_raw_at(v, now);
-	v->base_host_ns = now;
+	prudaq_virt_rebase(v, now);
 	v->drift_ppm = clamp(drift_ppm, -1000, 1000);
 	v->jitter_ns = min_t(u32, jitter_ns, 10 * NSEC_PER_MSEC);
 	spin_unlock_irqrestore(&v->lock, flags);
@@ -175,6 +213,8 @@ static int prudaq_virt_start(struct prudaq_dev *dev, u64 epoch_ns)
 	v->base_raw_ns = (s64)now;
 	v->drift_ppm = clamp(prudaq_drift_ppm, -1000, 1000);
 	v->jitter_ns = min_t(u32, prudaq_jitter_ns, 10 * NSEC_PER_MSEC);
+	v->wander_ppb = 0;
+	v->wander_max_ppb = min_t(u32, prudaq_drift_wander_ppb, 100000);
 	v->jump_start_ns = now;
 	if (dev->fault == PRUDAQ_FAULT_CLOCK_JUMP && prudaq_clock_jump_period_ms) {
 		v->jump_period_ns = (u64)prudaq_clock_jump_period_ms * NSEC_PER_MSEC;
@@ -233,6 +273,7 @@ static void prudaq_virt_trigger(struct prudaq_dev *dev, u32 seq, u64 t_ns)
 	u64 raw;
 
 	spin_lock(&v->lock);
+	prudaq_virt_wander(v, t_ns);
 	raw = prudaq_virt_raw_at(v, t_ns);
 	if (v->jitter_ns)
 		raw += (s64)(get_random_u32() % (2 * v->jitter_ns + 1)) - v->jitter_ns;
