@@ -1,4 +1,5 @@
 #include "decodecommand.h"
+#include "telemetrycommand.h"
 #include "watchcommand.h"
 
 #include <QCoreApplication>
@@ -13,6 +14,7 @@ void printUsage(QTextStream &out)
            "commands:\n"
            "  decode   find kernel reports in a log and resolve every frame to file:line\n"
            "  watch    follow a node's serial console and/or dmesg over SSH, print reports live\n"
+           "  telemetry  record a node's telemetry (prudaq stream, polled files, printk values) as CSV\n"
            "\n"
            "'kmodscope-cli COMMAND --help' describes a command.\n";
 }
@@ -36,6 +38,8 @@ int main(int argc, char **argv)
         return kms::cli::runDecode(arguments);
     if (command == QLatin1String("watch"))
         return kms::cli::runWatch(arguments);
+    if (command == QLatin1String("telemetry"))
+        return kms::cli::runTelemetry(arguments);
     if (command == QLatin1String("--help") || command == QLatin1String("-h") || command == QLatin1String("help")) {
         QTextStream out(stdout);
         printUsage(out);
