@@ -1,0 +1,3 @@
+# Telemetry (issue 10): TelemetryHub's stream, poll and regex sources against a real sshd.
+kms_add_qtest(tst_telemetry_ssh SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_telemetry_ssh.cpp LABELS integration)
+set_tests_properties(tst_telemetry_ssh PROPERTIES TIMEOUT 180 RUN_SERIAL ON)
