@@ -1,7 +1,6 @@
 #include "telemetry/printkclock.h"
 
 #include "log/consoleline.h"
-#include "telemetry/telemetrypoll.h"
 
 #include <QRegularExpression>
 
@@ -21,14 +20,28 @@ constexpr double maxSlope = 1e-3; // 1000 ppm: beyond, the fit is wrong, not the
 
 QByteArray PrintkClock::measureCommand(const QByteArray &nonce)
 {
-    // Builtins only between the two reads of each bracket (read, case, expansions, echo): no
-    // fork, so the bracket is a few tens of microseconds even on a busy node.
-    return monotonicNowShellFunction()
-        + QByteArrayLiteral("for i in 1 2 3; do kms_now; a=$kms_t; "
-                            "echo \"<7>kmodscope-clock ")
+    // /proc/timer_list samples "now" whenever its seq_file starts from offset 0: at the first
+    // read, and again after any seek. So both files (and /dev/kmsg) are opened before the
+    // bracket, and inside it there are only three system calls: a first read of fd 3 (samples
+    // M0), the marker (printk stamps P), a first read of fd 4 (samples M1). The values are read
+    // out afterwards: with the shell's own `read` where it reads byte by byte (busybox ash,
+    // dash: no fork, which costs a slow node most), with head under bash, whose `read` reads
+    // ahead and seeks back (that would sample "now" again). `read -n 1` is busybox/bash; dash
+    // refuses it and reads the first line instead.
+    return QByteArrayLiteral("kms_v() { if [ -n \"$BASH_VERSION\" ]; then l=$(head -c 512 <&$1); "
+                             "else while read -r l <&$1; do case $l in \"now at \"*) break;; esac; done; fi; "
+                             "kms_t=${l#*now at }; kms_t=${kms_t%% nsecs*}; "
+                             "case $kms_t in ''|*[!0-9]*) kms_t=;; esac; }; "
+                             "exec 5>/dev/kmsg || exit 0; "
+                             "for i in 1 2 3; do exec 3</proc/timer_list 4</proc/timer_list || break; "
+                             "read -r -n 1 x <&3 2>/dev/null || read -r x <&3; "
+                             "echo \"<7>kmodscope-clock ")
         + nonce
-        + QByteArrayLiteral("-$i\" >/dev/kmsg || break; kms_now; echo \"kms-clock $i $a $kms_t\"; done; "
-                            "echo \"kms-boot $(cat /proc/sys/kernel/random/boot_id 2>/dev/null)\"; "
+        + QByteArrayLiteral("-$i\" >&5; "
+                            "read -r -n 1 x <&4 2>/dev/null || read -r x <&4; "
+                            "kms_v 3; a=$kms_t; kms_v 4; "
+                            "echo \"kms-clock $i $a $kms_t\"; exec 3<&- 4<&-; done; exec 5>&-; "
+                            "read -r b </proc/sys/kernel/random/boot_id; echo \"kms-boot $b\"; "
                             "dmesg 2>/dev/null | grep 'kmodscope-clock ")
         + nonce + QByteArrayLiteral("-'");
 }

@@ -37,7 +37,7 @@ class TelemetryHub::RecorderWorker : public QObject
 {
 public:
     TelemetryRecorder recorder;
-    QTimer flushTimer;
+    QTimer flushTimer{this}; // a child: moveToThread takes it along
 
     RecorderWorker()
     {
@@ -165,6 +165,7 @@ bool TelemetryHub::startRecording(const QString &path, QString *error, qint64 ma
     m_recorderThread = new QThread(this);
     m_recorderThread->setObjectName(QStringLiteral("telemetry-recorder"));
     worker->moveToThread(m_recorderThread);
+    connect(m_recorderThread, &QThread::finished, worker, &QObject::deleteLater);
     connect(m_recorderThread, &QThread::started, &worker->flushTimer, qOverload<>(&QTimer::start));
     m_recorderThread->start();
     m_recorder = worker;
@@ -186,8 +187,7 @@ void TelemetryHub::stopRecording()
         Qt::BlockingQueuedConnection);
     m_recorderThread->quit();
     m_recorderThread->wait();
-    delete w;
-    delete m_recorderThread;
+    delete m_recorderThread; // its finished() deleted the worker in its own thread
     m_recorder = nullptr;
     m_recorderThread = nullptr;
 }
