@@ -13,6 +13,8 @@ TEST is one of
   panic        --fault unload_race|unload_uaf: cycle until the node panics (<= 50 cycles), decode
                the console with kmodscope-cli, compare the faulting line with addr2line -j
   null_exit    oops in the exit function, decoded to the line of the dereference
+  telemetry_stall, telemetry_jump, telemetry_report
+               kmodscope-cli telemetry against prudaq's faults (see telemetry_e2e.py)
   figures      (not a test) boot-to-SSH median, cycle time, telemetry CPU overhead, cycles to the
                unload_race panic over --race-runs runs, time back after each panic
 Exit status 0 pass, 1 fail, 77 skipped (what is missing is printed).
@@ -712,6 +714,13 @@ modprobe -r prudaq; done; echo SURVIVED'''.format(extra=args.race_params)
             statistics.median(backs), max(backs), len(backs)))
 
 
+def telemetry_test(name):
+    def run(args, node):
+        import telemetry_e2e
+        getattr(telemetry_e2e, name)(sys.modules[__name__], args, node)
+    return run
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument('--vnode', required=True)
@@ -720,7 +729,7 @@ def main():
     ap.add_argument('--cli', default='')
     ap.add_argument('--ko', default='', help='prudaq.ko (default: the node\'s ko_dir)')
     ap.add_argument('test', choices=('up', 'down', 'telemetry', 'cycles', 'panic', 'null_exit', 'watch',
-                                     'figures'))
+                                     'figures', 'telemetry_stall', 'telemetry_jump', 'telemetry_report'))
     ap.add_argument('--lines', type=int, default=600)
     ap.add_argument('--hz', type=int, default=100)
     ap.add_argument('--drift', type=int, default=50)
@@ -743,7 +752,10 @@ def main():
         args.ko = ''
     node = Node(args)
     fn = {'up': t_up, 'down': t_down, 'telemetry': t_telemetry, 'cycles': t_cycles,
-          'panic': t_panic, 'null_exit': t_null_exit, 'watch': t_watch, 'figures': t_figures}[args.test]
+          'panic': t_panic, 'null_exit': t_null_exit, 'watch': t_watch, 'figures': t_figures,
+          'telemetry_stall': telemetry_test('t_telemetry_stall'),
+          'telemetry_jump': telemetry_test('t_telemetry_jump'),
+          'telemetry_report': telemetry_test('t_telemetry_report')}[args.test]
     try:
         fn(args, node)
     except Skip as e:
