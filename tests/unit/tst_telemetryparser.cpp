@@ -5,6 +5,8 @@
 #include "telemetry/telemetrysource.h"
 
 #include <QRandomGenerator>
+#include <QRegularExpression>
+#include <QSettings>
 #include <QTest>
 
 using namespace kms::telemetry;
@@ -155,7 +157,7 @@ private Q_SLOTS:
             }
         }
         QCOMPARE(p.stats().lines, 20000);
-        QCOMPARE(p.stats().sets + p.stats().garbage + p.stats().missingTime + p.stats().backwards,
+        QCOMPARE(p.stats().sets + p.stats().garbage + p.stats().missingTime + p.stats().backwards - p.stats().epochs,
                  p.stats().lines);
     }
 
@@ -229,6 +231,32 @@ private Q_SLOTS:
         QVERIFY(cmd.contains("cat '/sys/it'\\''s here'"));
         QVERIFY(cmd.contains("/proc/timer_list"));
         QVERIFY(!parsePollOutput("garbage\n", paths).nowNs);
+    }
+
+    void exampleProfile()
+    {
+        // The shipped example (resources/profiles) as the desktop app's QSettings reads it.
+        QSettings ini(QStringLiteral(KMS_SOURCE_DIR "/resources/profiles/printk-sync-loop.conf"), QSettings::IniFormat);
+        const QString text = ini.value(QStringLiteral("profiles/pll-board/telemetrySource")).toString();
+        QStringList errors;
+        const QList<TelemetrySourceSpec> specs = TelemetrySourceSpec::parseList(text, &errors);
+        QVERIFY2(errors.isEmpty(), qPrintable(errors.join(u'\n')));
+        QCOMPARE(specs.size(), 2);
+        QCOMPARE(specs[0].kind, TelemetrySourceSpec::Kind::Regex);
+        QCOMPARE(specs[1].kind, TelemetrySourceSpec::Kind::Poll);
+        QCOMPARE(specs[1].intervalMs, 1000);
+        // Its regex over the module's printk line (message part, as the hub matches it).
+        const QRegularExpressionMatch m = QRegularExpression(specs[0].pattern).match(
+            QStringLiteral("pll: sync err -1834 ns corr -12.5 ppm"));
+        QVERIFY(m.hasMatch());
+        TelemetryParser p(specs[0].toString());
+        TelemetrySet set;
+        const QByteArray err = m.captured(QStringLiteral("sync_err_ns")).toLatin1();
+        const QByteArray corr = m.captured(QStringLiteral("corr_ppm")).toLatin1();
+        QCOMPARE(p.parseValues({{QStringLiteral("sync_err_ns"), err}, {QStringLiteral("corr_ppm"), corr}}, 812, &set),
+                 TelemetryParser::Result::Set);
+        QCOMPARE(set.values[0].value, -1834.0);
+        QCOMPARE(set.values[1].value, -12.5);
     }
 };
 
