@@ -85,12 +85,12 @@ QString ns(qint64 v)
 int runTelemetry(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Records a node's telemetry over SSH, headless, as CSV: a header of the keys, t_ns (the node's\n"
-        "CLOCK_MONOTONIC) first, one row per sample set. Runs for --duration seconds or until\n"
-        "SIGINT/SIGTERM. Alarms (buffer fill, sync error, timestamp jumps) and source gaps are printed\n"
-        "on stderr and, with --events, written as JSON lines with kernel reports of the serial console\n"
-        "placed on the same clock."));
+    parser.setApplicationDescription(
+        QStringLiteral("Records a node's telemetry over SSH, headless, as CSV: a header of the keys, t_ns (the node's\n"
+                       "CLOCK_MONOTONIC) first, one row per sample set. Runs for --duration seconds or until\n"
+                       "SIGINT/SIGTERM. Alarms (buffer fill, sync error, timestamp jumps) and source gaps are printed\n"
+                       "on stderr and, with --events, written as JSON lines with kernel reports of the serial console\n"
+                       "placed on the same clock."));
     parser.addHelpOption();
     const QCommandLineOption sshOption(QStringLiteral("ssh"), QStringLiteral("node (host or ssh config alias)"),
                                        QStringLiteral("HOST"));
@@ -109,12 +109,11 @@ int runTelemetry(const QStringList &arguments)
         QStringLiteral("SPEC"));
     const QCommandLineOption csvOption(QStringLiteral("csv"), QStringLiteral("CSV output (default: stdout)"),
                                        QStringLiteral("OUT"));
-    const QCommandLineOption durationOption(QStringLiteral("duration"),
-                                            QStringLiteral("seconds to record (default: until SIGINT)"),
-                                            QStringLiteral("S"));
-    const QCommandLineOption recordOption(
-        QStringLiteral("record"), QStringLiteral("also keep the compact recording (rotated at 256 MB)"),
-        QStringLiteral("FILE"));
+    const QCommandLineOption durationOption(
+        QStringLiteral("duration"), QStringLiteral("seconds to record (default: until SIGINT)"), QStringLiteral("S"));
+    const QCommandLineOption recordOption(QStringLiteral("record"),
+                                          QStringLiteral("also keep the compact recording (rotated at 256 MB)"),
+                                          QStringLiteral("FILE"));
     const QCommandLineOption eventsOption(QStringLiteral("events"),
                                           QStringLiteral("alarms, gaps, clock offsets, reports as JSON lines"),
                                           QStringLiteral("FILE"));
@@ -184,8 +183,8 @@ int runTelemetry(const QStringList &arguments)
 
     // The CSV is exported from the recording at the end: its header then holds every key seen.
     QTemporaryDir scratch;
-    const QString recording = parser.isSet(recordOption) ? parser.value(recordOption)
-                                                         : scratch.filePath(QStringLiteral("telemetry"));
+    const QString recording
+        = parser.isSet(recordOption) ? parser.value(recordOption) : scratch.filePath(QStringLiteral("telemetry"));
     if (!parser.isSet(recordOption) && !scratch.isValid())
         return usageError(QStringLiteral("no temporary directory for the recording"));
     QFile csv;

@@ -191,8 +191,8 @@ private Q_SLOTS:
         const QByteArray nonce = QByteArray::number(monotonicNs(), 36);
         SshLink link(settings());
         TelemetryHub hub;
-        hub.setSources({*TelemetrySourceSpec::parse(QStringLiteral("regex:kmstest-%1 sync err (?<sync_err_ns>-?\\d+) ns")
-                                                        .arg(QString::fromLatin1(nonce)))});
+        hub.setSources({*TelemetrySourceSpec::parse(
+            QStringLiteral("regex:kmstest-%1 sync err (?<sync_err_ns>-?\\d+) ns").arg(QString::fromLatin1(nonce)))});
         Collector c(hub);
         QSignalSpy measured(&hub, &TelemetryHub::clockMeasured);
         QSignalSpy failed(&hub, &TelemetryHub::clockFailed);

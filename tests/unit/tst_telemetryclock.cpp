@@ -62,8 +62,8 @@ private Q_SLOTS:
         QVERIFY(!PrintkClock::parseMeasureOutput("kms-clock 1 10 20\nkmodscope-clock n-1\n", "n", &boot, &error));
         QVERIFY(error.contains(QLatin1String("dmesg")));
         // A bracket that runs backwards is not a bracket.
-        QVERIFY(!PrintkClock::parseMeasureOutput("kms-clock 1 20 10\n[    1.000000] kmodscope-clock n-1\n", "n",
-                                                 &boot, &error));
+        QVERIFY(!PrintkClock::parseMeasureOutput("kms-clock 1 20 10\n[    1.000000] kmodscope-clock n-1\n", "n", &boot,
+                                                 &error));
         // Garbage never crashes.
         QVERIFY(!PrintkClock::parseMeasureOutput("kms-clock x y z\nkms-clock 1\n\xff\xfe", "n", &boot, &error));
         const QByteArray cmd = PrintkClock::measureCommand("abc");

@@ -85,8 +85,10 @@ private Q_SLOTS:
         const auto r = p.parseLine(line, &set);
         QCOMPARE(r != TelemetryParser::Result::Dropped, accepted);
         const TelemetryParseStats &s = p.stats();
-        const QHash<QString, qint64> counters{{"garbage", s.garbage},         {"badTokens", s.badTokens},
-                                              {"missingTime", s.missingTime}, {"badValues", s.badValues},
+        const QHash<QString, qint64> counters{{"garbage", s.garbage},
+                                              {"badTokens", s.badTokens},
+                                              {"missingTime", s.missingTime},
+                                              {"badValues", s.badValues},
                                               {"duplicateKeys", s.duplicateKeys}};
         QVERIFY2(counters.value(counter) >= 1, qPrintable(s.summary()));
         if (accepted) {
@@ -246,8 +248,8 @@ private Q_SLOTS:
         QCOMPARE(specs[1].kind, TelemetrySourceSpec::Kind::Poll);
         QCOMPARE(specs[1].intervalMs, 1000);
         // Its regex over the module's printk line (message part, as the hub matches it).
-        const QRegularExpressionMatch m = QRegularExpression(specs[0].pattern).match(
-            QStringLiteral("pll: sync err -1834 ns corr -12.5 ppm"));
+        const QRegularExpressionMatch m
+            = QRegularExpression(specs[0].pattern).match(QStringLiteral("pll: sync err -1834 ns corr -12.5 ppm"));
         QVERIFY(m.hasMatch());
         TelemetryParser p(specs[0].toString());
         TelemetrySet set;

@@ -27,10 +27,18 @@ QList<TelemetrySet> randomSets(int n, quint32 seed)
                 continue;
             double v;
             switch (rng.bounded(4)) {
-            case 0: v = double(rng.bounded(5000)); break;
-            case 1: v = -double(rng.generate64() >> 12); break; // large negative integer
-            case 2: v = rng.generateDouble() * 1e6 - 5e5; break;
-            default: v = 1e17 * rng.generateDouble(); break;
+            case 0:
+                v = double(rng.bounded(5000));
+                break;
+            case 1:
+                v = -double(rng.generate64() >> 12);
+                break; // large negative integer
+            case 2:
+                v = rng.generateDouble() * 1e6 - 5e5;
+                break;
+            default:
+                v = 1e17 * rng.generateDouble();
+                break;
             }
             s.values.append({k, v});
         }
@@ -57,7 +65,9 @@ QList<TelemetrySet> readAll(const QString &path, TelemetryReadResult *result = n
 {
     QList<TelemetrySet> got;
     TelemetryReadCallbacks cb;
-    cb.set = [&](const TelemetrySet &s) { got.append(s); };
+    cb.set = [&](const TelemetrySet &s) {
+        got.append(s);
+    };
     const TelemetryReadResult r = readTelemetryRecording(path, cb);
     if (result)
         *result = r;
@@ -87,9 +97,15 @@ private Q_SLOTS:
         QList<TelemetryAlarm> alarms;
         QList<TelemetrySet> got;
         TelemetryReadCallbacks cb;
-        cb.set = [&](const TelemetrySet &s) { got.append(s); };
-        cb.gap = [&](const TelemetryGap &g) { gaps.append(g); };
-        cb.alarm = [&](const TelemetryAlarm &a) { alarms.append(a); };
+        cb.set = [&](const TelemetrySet &s) {
+            got.append(s);
+        };
+        cb.gap = [&](const TelemetryGap &g) {
+            gaps.append(g);
+        };
+        cb.alarm = [&](const TelemetryAlarm &a) {
+            alarms.append(a);
+        };
         const TelemetryReadResult r = readTelemetryRecording(path, cb);
         QVERIFY(r.error.isEmpty());
         QCOMPARE(r.tornFiles, 0);
@@ -222,10 +238,11 @@ private Q_SLOTS:
         out.open(QIODevice::WriteOnly);
         QString error;
         QVERIFY2(exportTelemetryCsv(path, &out, &error), qPrintable(error));
-        QCOMPARE(out.data(), QByteArray("t_ns,x_n,y_ns,z_pct\n"
-                                        "100,1,-2.5,\n"
-                                        "200,,,0.1\n"
-                                        "300,4,3,\n"));
+        QCOMPARE(out.data(),
+                 QByteArray("t_ns,x_n,y_ns,z_pct\n"
+                            "100,1,-2.5,\n"
+                            "200,,,0.1\n"
+                            "300,4,3,\n"));
         QVERIFY(!exportTelemetryCsv(dir.filePath(QStringLiteral("none")), &out, &error));
         QCOMPARE(telemetryPathForSessionLog(QStringLiteral("/d/session.log")), QStringLiteral("/d/session.telemetry"));
         QCOMPARE(telemetryPathForSessionLog(QStringLiteral("/d/s")), QStringLiteral("/d/s.telemetry"));

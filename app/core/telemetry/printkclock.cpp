@@ -157,8 +157,9 @@ std::optional<ClockMeasurement> PrintkClock::estimate(qint64 printkNs, const QSt
     qint64 best = list.constFirst().uncertaintyNs;
     for (const ClockMeasurement &m : list)
         best = qMin(best, m.uncertaintyNs);
-    const double beyond = qMax(0.0, qMax(double(list.constFirst().printkNs) - double(printkNs),
-                                         double(printkNs) - double(list.constLast().printkNs)));
+    const double beyond = qMax(0.0,
+                               qMax(double(list.constFirst().printkNs) - double(printkNs),
+                                    double(printkNs) - double(list.constLast().printkNs)));
     out.uncertaintyNs = best + qint64(beyond * 1e-6); // 1 ppm of unmodelled wander per ns beyond
     return out;
 }

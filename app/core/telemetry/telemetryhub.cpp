@@ -106,8 +106,8 @@ void TelemetryHub::startSource(Source &s)
         // Waits for the file (a module not loaded yet) so that its first lines are not missed;
         // exec: the node's cat is the channel's process, so closing the channel ends the read
         // (an open reader of a module's debugfs file keeps the module from unloading).
-        s.stream = m_link->startShellStream("while [ ! -e " + shellQuote(s.spec.path) + " ]; do sleep 0.2; done; exec cat "
-                                                + shellQuote(s.spec.path),
+        s.stream = m_link->startShellStream("while [ ! -e " + shellQuote(s.spec.path)
+                                                + " ]; do sleep 0.2; done; exec cat " + shellQuote(s.spec.path),
                                             s.name);
         Q_EMIT status(QStringLiteral("telemetry: %1 started").arg(s.name));
         break;

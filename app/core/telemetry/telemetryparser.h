@@ -69,7 +69,11 @@ public:
 
     // After a gap the source may legitimately start over (a reloaded module keeps the clock, a
     // rebooted node does not): the next set is taken whatever its time.
-    void resetClock() { m_lastTNs.reset(); m_backwardsRun = 0; }
+    void resetClock()
+    {
+        m_lastTNs.reset();
+        m_backwardsRun = 0;
+    }
 
     const TelemetryParseStats &stats() const { return m_stats; }
     TelemetryParseStats &stats() { return m_stats; }

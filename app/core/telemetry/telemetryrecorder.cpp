@@ -399,8 +399,8 @@ TelemetryReadResult readTelemetryRecording(const QString &path, const TelemetryR
         // Mapped rather than read: a rotated set is up to a GB and is read in two passes.
         uchar *mapped = file.size() > 0 ? file.map(0, file.size()) : nullptr;
         const QByteArray copy = mapped ? QByteArray() : file.readAll();
-        const QByteArrayView data = mapped ? QByteArrayView(reinterpret_cast<const char *>(mapped), file.size())
-                                           : QByteArrayView(copy);
+        const QByteArrayView data
+            = mapped ? QByteArrayView(reinterpret_cast<const char *>(mapped), file.size()) : QByteArrayView(copy);
         const TelemetryReadResult r = readTelemetryBytes(data, cb);
         total.sets += r.sets;
         total.gaps += r.gaps;

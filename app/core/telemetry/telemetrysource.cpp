@@ -68,9 +68,10 @@ std::optional<TelemetrySourceSpec> TelemetrySourceSpec::parse(const QString &tex
         bool ok = false;
         spec.intervalMs = at > 0 ? body.mid(at + 1).toInt(&ok) : 0;
         if (!ok || spec.intervalMs < minPollIntervalMs) {
-            fail(error, QStringLiteral("poll source '%1': give the interval as @MS (at least %2)")
-                            .arg(text)
-                            .arg(minPollIntervalMs));
+            fail(error,
+                 QStringLiteral("poll source '%1': give the interval as @MS (at least %2)")
+                     .arg(text)
+                     .arg(minPollIntervalMs));
             return std::nullopt;
         }
         for (const QString &p : body.left(at).split(u',', Qt::SkipEmptyParts)) {
@@ -91,9 +92,10 @@ std::optional<TelemetrySourceSpec> TelemetrySourceSpec::parse(const QString &tex
     if (text == QLatin1String("stream:") || text == QLatin1String("stream"))
         spec.path = QString::fromLatin1(defaultStreamPath);
     if (!isValidRemotePath(spec.path) || spec.path.contains(u':')) {
-        fail(error, QStringLiteral("bad telemetry source '%1' (stream:PATH, poll:PATH[,PATH...]@MS or "
-                                   "regex:PATTERN)")
-                        .arg(text));
+        fail(error,
+             QStringLiteral("bad telemetry source '%1' (stream:PATH, poll:PATH[,PATH...]@MS or "
+                            "regex:PATTERN)")
+                 .arg(text));
         return std::nullopt;
     }
     return spec;
@@ -117,7 +119,9 @@ QList<TelemetrySourceSpec> TelemetrySourceSpec::parseList(const QString &text, Q
 
 QString pollKeyForPath(const QString &path, const QStringList &allPaths)
 {
-    const auto base = [](const QString &p) { return p.section(u'/', -1, -1, QString::SectionSkipEmpty); };
+    const auto base = [](const QString &p) {
+        return p.section(u'/', -1, -1, QString::SectionSkipEmpty);
+    };
     const QString name = base(path);
     int same = 0;
     for (const QString &other : allPaths)
