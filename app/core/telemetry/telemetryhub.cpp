@@ -78,9 +78,13 @@ void TelemetryHub::start(SshLink *link)
 {
     stop();
     m_link = link;
-    m_sources.clear();
-    for (const TelemetrySourceSpec &spec : std::as_const(m_specs))
-        m_sources.push_back(std::make_unique<Source>(spec));
+    {
+        // stats() may be reading them from another thread.
+        QMutexLocker lock(&m_mutex);
+        m_sources.clear();
+        for (const TelemetrySourceSpec &spec : std::as_const(m_specs))
+            m_sources.push_back(std::make_unique<Source>(spec));
+    }
     m_connections.append(connect(link, &SshLink::streamLines, this, &TelemetryHub::onStreamLines));
     m_connections.append(connect(link, &SshLink::commandFinished, this, &TelemetryHub::onCommandFinished));
     m_connections.append(connect(link, &SshLink::stateChanged, this,
