@@ -30,7 +30,7 @@ namespace {
 using namespace kms::telemetry;
 
 constexpr int exitUsage = 2;
-constexpr int exitLinkRefused = 1;
+constexpr int exitNodeUnreachable = 3; // as watch and cycle
 
 int usageError(const QString &message)
 {
@@ -263,13 +263,19 @@ int runTelemetry(const QStringList &arguments)
     settings.unknownHostKey
         = parser.isSet(acceptNewOption) ? SshSettings::UnknownHostKey::Accept : SshSettings::UnknownHostKey::Reject;
     auto ssh = std::make_unique<SshLink>(settings);
+    bool sshWasUp = false;
     QObject::connect(ssh.get(), &SshLink::stateChanged, &hub, [&](SshLink::State state, const QString &detail) {
         say(QStringLiteral("ssh %1: state %2%3")
                 .arg(settings.host, QString::fromLatin1(QMetaEnum::fromType<SshLink::State>().valueToKey(int(state))),
                      detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail)));
+        // Refused, or never reached at all: nothing to record. Once the node was up, a lost
+        // link is followed (the node may be rebooting after a panic).
+        if (state == SshLink::State::Up)
+            sshWasUp = true;
         if (state == SshLink::State::AuthFailed || state == SshLink::State::HostKeyUnknown
-            || state == SshLink::State::HostKeyChanged || state == SshLink::State::Error)
-            QCoreApplication::exit(exitLinkRefused);
+            || state == SshLink::State::HostKeyChanged || state == SshLink::State::Error
+            || (state == SshLink::State::Lost && !sshWasUp))
+            QCoreApplication::exit(exitNodeUnreachable);
     });
 
     // Kernel reports of the serial console, placed on the node's CLOCK_MONOTONIC.

@@ -235,6 +235,45 @@ private Q_SLOTS:
         hub.stop();
     }
 
+    void cliRecordsCsv()
+    {
+        // `kmodscope-cli telemetry` (the contract in docs/cli.md) on the same hub.
+        const QString cli = QStringLiteral(KMS_BINARY_DIR "/app/cli/kmodscope-cli");
+        const QString fill = m_sshd.path(QStringLiteral("cli_fill_n"));
+        QFile f(fill);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("42\n");
+        f.close();
+        const QString csv = m_sshd.path(QStringLiteral("out.csv"));
+        const QString events = m_sshd.path(QStringLiteral("events.jsonl"));
+        const SshSettings s = settings();
+        QProcess p;
+        p.start(cli,
+                {QStringLiteral("telemetry"), QStringLiteral("--ssh"), QStringLiteral("node"),
+                 QStringLiteral("--ssh-config"), s.configFile, QStringLiteral("--accept-new"),
+                 QStringLiteral("--source"), QStringLiteral("poll:%1@50").arg(fill), QStringLiteral("--duration"),
+                 QStringLiteral("2"), QStringLiteral("--csv"), csv, QStringLiteral("--events"), events});
+        QVERIFY(p.waitForFinished(30000));
+        QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+        QFile out(csv);
+        QVERIFY(out.open(QIODevice::ReadOnly));
+        const QList<QByteArray> rows = out.readAll().split('\n');
+        QCOMPARE(rows[0], QByteArray("t_ns,cli_fill_n"));
+        QVERIFY2(rows.size() > 10, qPrintable(QString::number(rows.size())));
+        QVERIFY(rows[1].endsWith(",42"));
+        QFile ev(events);
+        QVERIFY(ev.open(QIODevice::ReadOnly));
+        const QByteArray evText = ev.readAll();
+        QVERIFY2(evText.contains("\"type\":\"clock\"") && evText.contains("\"type\":\"stats\""), evText.constData());
+        // Bad usage: 2, and nothing recorded.
+        p.start(cli,
+                {QStringLiteral("telemetry"), QStringLiteral("--ssh"), QStringLiteral("node"),
+                 QStringLiteral("--source"), QStringLiteral("poll:/x@1")});
+        QVERIFY(p.waitForFinished(30000));
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY(p.readAllStandardError().contains("interval"));
+    }
+
 private:
     SshdFixture m_sshd;
 };
