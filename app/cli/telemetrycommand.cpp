@@ -1,8 +1,7 @@
 #include "telemetrycommand.h"
 
-#include "link/seriallink.h"
 #include "link/sshlink.h"
-#include "report/reportdetector.h"
+#include "node/nodesession.h"
 #include "telemetry/telemetryhub.h"
 #include "telemetry/telemetryrecorder.h"
 
@@ -128,7 +127,7 @@ int runTelemetry(const QStringList &arguments)
         QStringLiteral("seconds between printk/CLOCK_MONOTONIC offset measurements (default 30)"), QStringLiteral("S"),
         QStringLiteral("30"));
     const QCommandLineOption serialOption(
-        QStringLiteral("serial"), QStringLiteral("the node's serial console: its kernel reports go into --events"),
+        QStringLiteral("serial"), QStringLiteral("the node's serial console: its kernel reports go into --events too"),
         QStringLiteral("PATH"));
     const QCommandLineOption baudOption(QStringLiteral("baud"), QStringLiteral("baud rate (default 115200)"),
                                         QStringLiteral("N"), QStringLiteral("115200"));
@@ -262,9 +261,12 @@ int runTelemetry(const QStringList &arguments)
     settings.knownHostsFile = parser.value(knownHostsOption);
     settings.unknownHostKey
         = parser.isSet(acceptNewOption) ? SshSettings::UnknownHostKey::Accept : SshSettings::UnknownHostKey::Reject;
-    auto ssh = std::make_unique<SshLink>(settings);
+    // The node session: the SSH link (its kernel log feeds regex sources), the serial console
+    // if given, and report detection on both; the hub runs through it.
+    NodeSession session;
+    hub.attach(&session);
     bool sshWasUp = false;
-    QObject::connect(ssh.get(), &SshLink::stateChanged, &hub, [&](SshLink::State state, const QString &detail) {
+    QObject::connect(&session, &NodeSession::sshStateChanged, &hub, [&](SshLink::State state, const QString &detail) {
         say(QStringLiteral("ssh %1: state %2%3")
                 .arg(settings.host, QString::fromLatin1(QMetaEnum::fromType<SshLink::State>().valueToKey(int(state))),
                      detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail)));
@@ -277,48 +279,32 @@ int runTelemetry(const QStringList &arguments)
             || (state == SshLink::State::Lost && !sshWasUp))
             QCoreApplication::exit(exitNodeUnreachable);
     });
-
-    // Kernel reports of the serial console, placed on the node's CLOCK_MONOTONIC.
-    std::unique_ptr<SerialLink> serial;
-    std::unique_ptr<ReportDetector> detector;
-    QTimer idle;
-    if (parser.isSet(serialOption)) {
-        detector = std::make_unique<ReportDetector>([&](KernelReport &&r) {
-            QJsonObject o{{"type", "report"}, {"source", "serial"}, {"title", r.title}};
-            if (r.timestamp) {
-                o.insert(QStringLiteral("printk_s"), *r.timestamp);
-                if (const auto t = hub.nodeTimeOfPrintk(*r.timestamp))
-                    o.insert(QStringLiteral("t_ns"), ns(*t));
+    // Kernel reports (a copy another source printed is one report), placed on the node's
+    // CLOCK_MONOTONIC when they are detected: the printk offset of the boot they come from.
+    QObject::connect(&session, &NodeSession::reportDetected, &hub, [&](int, const KernelReport &r) {
+        QJsonObject o{{"type", "report"}, {"source", r.source}, {"title", r.title}};
+        if (r.timestamp) {
+            o.insert(QStringLiteral("printk_s"), *r.timestamp);
+            if (const auto e = hub.printkEstimate(*r.timestamp)) {
+                o.insert(QStringLiteral("t_ns"), ns(e->printkNs + e->offsetNs));
+                o.insert(QStringLiteral("t_uncertainty_ns"), ns(e->uncertaintyNs));
             }
-            say(QStringLiteral("kernel report on serial: %1").arg(r.title));
-            events.write(o);
-        });
-        detector->setSource(QStringLiteral("serial"));
-        idle.setSingleShot(true);
-        idle.setInterval(1000);
-        QObject::connect(&idle, &QTimer::timeout, &hub, [&] { detector->flushIdle(); });
+        }
+        say(QStringLiteral("kernel report on %1: %2").arg(r.source, r.title));
+        events.write(o);
+    });
+    if (parser.isSet(serialOption)) {
         SerialSettings ss;
         ss.path = parser.value(serialOption);
         ss.baudRate = baud;
-        serial = std::make_unique<SerialLink>(ss);
-        QObject::connect(serial.get(), &SerialLink::linesReceived, &hub, [&](const QList<LogLine> &lines) {
-            for (const LogLine &l : lines) {
-                if (!(l.flags & (LogLine::Event | LogLine::Sent)))
-                    detector->feedLine(l.text);
-            }
-            idle.start();
-        });
-        serial->start();
+        session.startSerial(ss);
     }
-
-    hub.start(ssh.get());
-    ssh->start();
+    session.startSsh(settings);
     if (duration > 0)
         QTimer::singleShot(int(duration * 1000), &hub, [] { QCoreApplication::exit(0); });
     int status = QCoreApplication::exec();
 
-    if (detector)
-        detector->finish();
+    session.finishReports();
     hub.stop();
     hub.stopRecording();
     const TelemetryParseStats stats = hub.stats();
@@ -327,8 +313,8 @@ int runTelemetry(const QStringList &arguments)
         statsEvent.insert(source, s.summary());
     events.write(statsEvent);
     say(QStringLiteral("%1 sample sets; %2").arg(samples).arg(stats.summary()));
-    serial.reset();
-    ssh.reset();
+    session.stopSerial();
+    session.stopSsh();
     if (!exportTelemetryCsv(recording, &csv, &error)) {
         say(QStringLiteral("CSV not written: %1").arg(error));
         if (status == 0)

@@ -6,9 +6,9 @@
                     each jump the sync loop counted
   telemetry_report  fault=unload_race: the panic, read from the serial console, is placed on the
                     node's CLOCK_MONOTONIC (through the measured printk offset) where it happened.
-                    The oracle: before each rmmod the script writes a kernel-log line carrying
-                    CLOCK_MONOTONIC read just before it (M0) and another with the value read just
-                    after (M1); that line's printk stamp P0 is on the console. The panic's node
+                    The oracle: before each rmmod the script writes a kernel-log marker between
+                    two CLOCK_MONOTONIC readings (M0, M1: first reads of pre-opened timer_list
+                    files), printed on the console with its printk stamp P0. The panic's node
                     time must be within [M0, M1] + (P_panic - P0), up to the offset's uncertainty
                     (printk and CLOCK_MONOTONIC run apart by ~60 ms on this node: without the
                     conversion the check fails)
@@ -24,8 +24,8 @@ import tempfile
 import threading
 import time
 
-NOW_FN = ('kms_now() { while read -r l; do case $l in "now at "*) l=${l#now at }; t=${l% nsecs}; '
-          'return;; esac; done </proc/timer_list; }\n')
+NOW_FN = ('rest() { while read -r l <&$1; do case $l in "now at "*) l=${l#now at }; t=${l% nsecs}; '
+          'return;; esac; done; }\n')
 
 
 class Recorder:
@@ -182,11 +182,13 @@ def t_telemetry_report(h, args, node):
     panics0 = int(st['panics'])
     off = os.path.getsize(st['console_log'])
     # A poll source: an open stream would pin the module and rmmod would never run.
-    rec = Recorder(h, args, node, ['poll:/sys/kernel/prudaq/stats@200'], ['--serial', st['serial_pty']])
+    rec = Recorder(h, args, node, ['poll:/sys/kernel/prudaq/stats@200'],
+                   ['--serial', st['serial_pty'], '--clock-interval', '2'])
     try:
         h.check(rec.wait_for(r'state Up', 60), 'no SSH link:\n%s' % '\n'.join(rec.stderr))
+        # A few measurements, 2 s apart: the fit then follows this emulated node's clock drift.
         end = time.monotonic() + 60
-        while time.monotonic() < end and not any(e['type'] == 'clock' for e in rec.event_list()):
+        while time.monotonic() < end and sum(e['type'] == 'clock' for e in rec.event_list()) < 4:
             time.sleep(0.2)
         clocks = [e for e in rec.event_list() if e['type'] == 'clock']
         h.check(clocks, 'the printk clock offset was not measured: %s' % rec.event_list())
@@ -196,7 +198,17 @@ while [ $i -lt {n} ]; do
     i=$((i + 1))
     modprobe prudaq fault=unload_race || exit 3
     usleep 300000
-    kms_now; a=$t; echo "<4>kms-e2e-t0 $i $a" > /dev/kmsg; kms_now; echo "<4>kms-e2e-t1 $i $t" > /dev/kmsg
+    # timer_list samples "now" at a file's first read: first reads of two pre-opened files
+    # right before and after a marker bracket its printk stamp. The marker is at debug level, so
+    # that the console's slow UART is not inside the bracket (its printk stamp is copied to the
+    # console from dmesg afterwards); five tries, the prudaq threads preempt the shell at times.
+    for j in 1 2 3 4 5; do
+        exec 3</proc/timer_list 4</proc/timer_list 5>/dev/kmsg
+        read -r -n 1 x <&3; echo "<7>kms-e2e-mark $i-$j" >&5; read -r -n 1 x <&4
+        rest 3; a=$t; rest 4; echo "<4>kms-e2e-t0 $i-$j $a $t" >&5
+        exec 3<&- 4<&- 5>&-
+    done
+    dmesg | grep "kms-e2e-mark $i-" > /dev/console
     modprobe -r prudaq
     [ ! -e /sys/module/prudaq ] || {{ echo "FAIL still loaded after unload $i"; exit 1; }}
 done
@@ -213,30 +225,33 @@ echo "SURVIVED $i"
         rows, events = rec.stop()
     h.check(reports, 'no kernel report with a node time in the events:\n%s' % '\n'.join(rec.stderr[-20:]))
     console = node.console()[off:].decode('utf-8', 'replace')
-    t0s = re.findall(r'\[\s*(\d+\.\d+)\] kms-e2e-t0 (\d+) (\d+)', console)
-    t1s = dict(re.findall(r'kms-e2e-t1 (\d+) (\d+)', console))
+    marks = dict((c, p) for p, c in re.findall(r'\[\s*(\d+\.\d+)\] kms-e2e-mark (\d+-\d)', console))
+    t0s = re.findall(r'kms-e2e-t0 (\d+)-(\d) (\d+) (\d+)', console)
     h.check(t0s, 'no kms-e2e-t0 line on the console')
-    p0, cycle, t0 = round(float(t0s[-1][0]) * 1e6) * 1000, t0s[-1][1], int(t0s[-1][2])
-    h.check(cycle in t1s, 'no kms-e2e-t1 line for cycle %s' % cycle)
-    t1 = int(t1s[cycle])
+    cycle = t0s[-1][0]
+    # The narrowest bracket of the last cycle whose marker made it to the console.
+    tries = [(int(b) - int(a), '%s-%s' % (c, j), int(a), int(b)) for c, j, a, b in t0s
+             if c == cycle and '%s-%s' % (c, j) in marks]
+    h.check(tries, 'no kms-e2e-mark line for cycle %s' % cycle)
+    _, mark, t0, t1 = min(tries)
+    p0 = round(float(marks[mark]) * 1e6) * 1000
     cycle = int(cycle)
     panic = reports[0]
     t = int(panic['t_ns'])
     since = round(float(panic['printk_s']) * 1e6) * 1000 - p0  # printk time from the marker to the panic
     # The panic happens in the rmmod that follows t0 (or in the hrtimer within the fault window
-    # after it): after t0, and well within a second; the printk offset is good to about 1 ms.
-    clock = [e for e in events if e['type'] == 'clock'][-1]
-    h.check(t0 <= t <= t0 + 1_000_000_000,
+    # after it): after t0, within seconds. The exact check is the next one.
+    h.check(t0 <= t <= t0 + 5_000_000_000,  # dmesg | grep runs in between: up to ~1 s on TCG
             'report "%s" at node time %d, rmmod started at %d (%.3f ms apart)' % (
                 panic['title'], t, t0, (t - t0) / 1e6))
-    tol = int(clock['uncertainty_ns']) + 2000
+    tol = int(panic['t_uncertainty_ns']) + 2000
     lo, hi = t0 + since - tol, t1 + since + tol
     h.check(lo <= t <= hi, 'report at node time %d, expected %d..%d (marker bracket %d..%d, %.3f ms of printk '
             'time later, tolerance %d ns)' % (t, lo, hi, t0, t1, since / 1e6, tol))
     err = t - (t0 + t1) // 2 - since
     h.log('MEASURE telemetry_report cycle=%d report_after_rmmod_ms=%.3f placement_error_us=%.1f '
           'oracle_bracket_us=%.1f offset_uncertainty_us=%.1f samples=%d' % (
-              cycle, (t - t0) / 1e6, err / 1e3, (t1 - t0) / 1e3, int(clock['uncertainty_ns']) / 1e3, len(rows)))
+              cycle, (t - t0) / 1e6, err / 1e3, (t1 - t0) / 1e3, int(panic['t_uncertainty_ns']) / 1e3, len(rows)))
     # The node panicked; let it come back for the tests after this one.
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and int(node.status().get('panics', 0) or 0) <= panics0:

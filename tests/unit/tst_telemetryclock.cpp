@@ -98,8 +98,14 @@ private Q_SLOTS:
             QVERIFY2(std::llabs(err) < 30'000, qPrintable(QStringLiteral("p=%1 err=%2").arg(p).arg(err)));
         }
         // Without the fit (the last offset alone) the error 5 min later would be 30 ppm * 300 s = 9 ms.
+        // 30 s beyond the last measurement: what the fit cannot know is allowed for (50 ppm).
         const auto e = c.estimate(460'000'000'000);
-        QVERIFY(e && e->uncertaintyNs < 100'000);
+        QVERIFY(e && e->uncertaintyNs >= 1'500'000 && e->uncertaintyNs < 1'600'000);
+        QVERIFY(std::llabs(*c.toMonotonic(460'000'000'000) - n.mono(460'000'000'000)) < e->uncertaintyNs);
+        // A single measurement knows no drift: 500 ppm of the distance.
+        PrintkClock one;
+        one.add(QString(), {100'000'000'000, 5, 1000});
+        QCOMPARE(one.estimate(110'000'000'000)->uncertaintyNs, 1000 + 5'000'000);
     }
 
     void keepsABoundedWindow()

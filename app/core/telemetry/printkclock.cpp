@@ -15,6 +15,11 @@ namespace {
 constexpr qint64 printkResolutionNs = 1000; // dmesg prints microseconds
 constexpr qint64 minFitSpanNs = 5'000'000'000; // below this the slope is noise
 constexpr double maxSlope = 1e-3; // 1000 ppm: beyond, the fit is wrong, not the clocks
+// How fast the two clocks may run apart where nothing was measured: NTP slews CLOCK_MONOTONIC
+// by up to 500 ppm, and an emulated node's clock sources disagree by hundreds of ppm.
+constexpr double unmeasuredDrift = 500e-6;
+// Where a fitted slope is known, what may still change: its error and real wander.
+constexpr double fittedDrift = 50e-6;
 
 } // namespace
 
@@ -128,7 +133,8 @@ std::optional<ClockMeasurement> PrintkClock::estimate(qint64 printkNs, const QSt
                 nearest = &m;
         }
         out.offsetNs = nearest->offsetNs;
-        out.uncertaintyNs = nearest->uncertaintyNs;
+        out.uncertaintyNs
+            = nearest->uncertaintyNs + qint64(double(std::llabs(nearest->printkNs - printkNs)) * unmeasuredDrift);
         return out;
     }
     // Weighted least squares offset = c + s * (printk - x0); x0 centres the sums so that ns
@@ -160,7 +166,7 @@ std::optional<ClockMeasurement> PrintkClock::estimate(qint64 printkNs, const QSt
     const double beyond = qMax(0.0,
                                qMax(double(list.constFirst().printkNs) - double(printkNs),
                                     double(printkNs) - double(list.constLast().printkNs)));
-    out.uncertaintyNs = best + qint64(beyond * 1e-6); // 1 ppm of unmodelled wander per ns beyond
+    out.uncertaintyNs = best + qint64(beyond * fittedDrift);
     return out;
 }
 

@@ -3,6 +3,7 @@
 #include "link/shellquote.h"
 #include "link/sshlink.h"
 #include "log/consoleline.h"
+#include "node/nodesession.h"
 #include "telemetry/telemetrypoll.h"
 
 #include <QRandomGenerator>
@@ -60,6 +61,7 @@ TelemetryHub::TelemetryHub(QObject *parent)
 
 TelemetryHub::~TelemetryHub()
 {
+    detach();
     stop();
     stopRecording();
 }
@@ -101,6 +103,42 @@ void TelemetryHub::start(SshLink *link)
     m_clockTimer.start();
     if (link->state() == SshLink::State::Up)
         measureClock();
+}
+
+void TelemetryHub::attach(NodeSession *session)
+{
+    detach();
+    setExternalKernelLog(true);
+    m_sessionConnections.append(connect(session, &NodeSession::sshLinkChanged, this, [this](SshLink *link) {
+        if (link)
+            start(link);
+        else
+            stop();
+    }));
+    m_sessionConnections.append(
+        connect(session, &NodeSession::linesReceived, this, [this](quint64, const QList<LogLine> &lines) {
+            // The session's lines of every source; the kernel log as SSH brings it (the serial
+            // console carries the same lines: taking both would count each value twice).
+            QList<LogLine> kernel;
+            for (const LogLine &l : lines) {
+                if (l.source == QLatin1String(NodeSession::kernelLogSource) && !(l.flags & LogLine::Event))
+                    kernel.append(l);
+            }
+            if (!kernel.isEmpty())
+                feedKernelLog(kernel);
+        }));
+    m_sessionConnections.append(connect(this, &TelemetryHub::alarm, session, [session](const TelemetryAlarm &a) {
+        session->feedLines({LogLine{hostTimeNowNs(), QStringLiteral("telemetry"), a.text.toUtf8(), LogLine::Event}});
+    }));
+    if (session->ssh())
+        start(session->ssh());
+}
+
+void TelemetryHub::detach()
+{
+    for (const auto &c : std::as_const(m_sessionConnections))
+        disconnect(c);
+    m_sessionConnections.clear();
 }
 
 void TelemetryHub::startSource(Source &s)
@@ -221,6 +259,12 @@ std::optional<qint64> TelemetryHub::nodeTimeOfPrintk(double printkSeconds, const
 {
     QMutexLocker lock(&m_mutex);
     return m_clock.toMonotonic(qint64(std::llround(printkSeconds * 1e6)) * 1000, bootId);
+}
+
+std::optional<ClockMeasurement> TelemetryHub::printkEstimate(double printkSeconds, const QString &bootId) const
+{
+    QMutexLocker lock(&m_mutex);
+    return m_clock.estimate(qint64(std::llround(printkSeconds * 1e6)) * 1000, bootId);
 }
 
 PrintkClock TelemetryHub::clock() const

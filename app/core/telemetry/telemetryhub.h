@@ -36,6 +36,7 @@
 #include <memory>
 
 namespace kms {
+class NodeSession;
 class SshLink;
 struct SshCommandResult;
 } // namespace kms
@@ -68,6 +69,14 @@ public:
     void stop();
     bool isRunning() const { return m_link != nullptr; }
 
+    // The way front ends run it: through the node's session. The sources run over the session's
+    // SSH link (and follow it when the session starts a new one), regex sources read the
+    // session's kernel-log lines (NodeSession::kernelLogSource), and every alarm joins the
+    // session as a line of its own (source "telemetry", an event: in the console and the
+    // session log, never taken for kernel output).
+    void attach(NodeSession *session);
+    void detach();
+
     // The full-rate history beside the session log (TelemetryRecorder), written in a thread of
     // its own so that no disk stall reaches this one.
     bool startRecording(const QString &path, QString *error = nullptr, qint64 maxBytes = 256LL * 1024 * 1024,
@@ -82,6 +91,8 @@ public:
     // The node's CLOCK_MONOTONIC ns of a printk time (seconds, as KernelReport::timestamp),
     // in the given boot (empty: the node's current boot). nullopt until the clock was measured.
     std::optional<qint64> nodeTimeOfPrintk(double printkSeconds, const QString &bootId = {}) const;
+    // The same with how sure it is (offsetNs, uncertaintyNs: grows away from the measurements).
+    std::optional<ClockMeasurement> printkEstimate(double printkSeconds, const QString &bootId = {}) const;
     PrintkClock clock() const;
     QString lastClockError() const;
 
@@ -123,6 +134,7 @@ private:
     std::vector<std::unique_ptr<Source>> m_sources;
     QPointer<SshLink> m_link;
     QList<QMetaObject::Connection> m_connections;
+    QList<QMetaObject::Connection> m_sessionConnections;
     TelemetryAlarms m_alarms;
     bool m_externalKernelLog = false;
     quint64 m_kmsgStream = 0;
