@@ -6,6 +6,7 @@
 #include "sshdfixture.h"
 
 #include "link/sshlink.h"
+#include "node/nodesession.h"
 #include "telemetry/telemetryhub.h"
 
 #include <QSignalSpy>
@@ -233,6 +234,48 @@ private Q_SLOTS:
         // A report's printk time maps the same way.
         QVERIFY(hub.nodeTimeOfPrintk(100.0).has_value());
         hub.stop();
+    }
+
+    void fedThroughTheNodeSession()
+    {
+        // As the desktop app and the CLI run it: sources over the session's SSH link, regex
+        // sources on the session's kernel-log lines, alarms back into the session's lines.
+        const QByteArray nonce = QByteArray::number(monotonicNs(), 36);
+        NodeSession session;
+        TelemetryHub hub;
+        hub.setSources({*TelemetrySourceSpec::parse(
+            QStringLiteral("regex:kmstest2-%1 fill (?<q_fill_pct>\\d+)").arg(QString::fromLatin1(nonce)))});
+        hub.attach(&session);
+        Collector c(hub);
+        QList<LogLine> sessionLines;
+        connect(&session, &NodeSession::linesReceived, &session,
+                [&](quint64, const QList<LogLine> &lines) { sessionLines.append(lines); });
+        QSignalSpy measured(&hub, &TelemetryHub::clockMeasured);
+        session.startSsh(settings());
+        QTRY_VERIFY_WITH_TIMEOUT(!measured.isEmpty(), 20000);
+        QVERIFY(hub.isRunning());
+        const auto writeKmsg = [](const QByteArray &line) {
+            QFile kmsg(QStringLiteral("/dev/kmsg"));
+            return kmsg.open(QIODevice::WriteOnly | QIODevice::Unbuffered) && kmsg.write(line) == line.size();
+        };
+        QVERIFY(writeKmsg("<7>kmstest2-" + nonce + " fill 95\n"));
+        QTRY_COMPARE_WITH_TIMEOUT(c.sets.size(), 1, 10000);
+        QCOMPARE(c.sets[0].values[0].value, 95.0);
+        QCOMPARE(c.alarms.size(), 1);
+        // The alarm is a line of the session (console, session log), an event of ours.
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(sessionLines.cbegin(), sessionLines.cend(),
+                                             [](const LogLine &l) {
+                                                 return l.source == QLatin1String("telemetry")
+                                                     && (l.flags & LogLine::Event) && l.text.contains("q fill 95");
+                                             }),
+                                 5000);
+        // A new link (the user reconnects): the hub follows it.
+        session.startSsh(settings());
+        QTRY_VERIFY_WITH_TIMEOUT(measured.size() >= 2, 20000);
+        QVERIFY(writeKmsg("<7>kmstest2-" + nonce + " fill 10\n"));
+        QTRY_VERIFY_WITH_TIMEOUT(!c.sets.isEmpty() && c.sets.back().values[0].value == 10.0, 10000);
+        session.stopSsh();
+        QVERIFY(!hub.isRunning());
     }
 
     void cliRecordsCsv()

@@ -101,6 +101,7 @@ void TelemetryHub::start(SshLink *link)
         m_kmsgStream = link->startShellStream(defaultDmesgStreamCommand(), QStringLiteral("telemetry-kmsg"));
     }
     m_clockTimer.start();
+    m_clockPending = true;
     if (link->state() == SshLink::State::Up)
         measureClock();
 }
@@ -292,6 +293,7 @@ void TelemetryHub::onLinkState(int state)
     const auto s = SshLink::State(state);
     if (s == SshLink::State::Up) {
         // Maybe a new boot: its clocks start over.
+        m_clockPending = true;
         measureClock();
         return;
     }
@@ -416,6 +418,7 @@ void TelemetryHub::onCommandFinished(quint64 id, const SshCommandResult &result)
             : std::nullopt;
         if (!result.error.isEmpty())
             error = result.error;
+        m_clockPending = false;
         if (!m) {
             {
                 QMutexLocker lock(&m_mutex);
@@ -430,7 +433,6 @@ void TelemetryHub::onCommandFinished(quint64 id, const SshCommandResult &result)
             m_clock.add(boot, *m);
             m_clockError.clear();
         }
-        m_clockEverMeasured = true;
         Q_EMIT clockMeasured(boot, *m);
         flushPendingRegex();
         return;
@@ -491,7 +493,7 @@ void TelemetryHub::handleRegexLines(const QList<LogLine> &lines)
         return;
     QByteArray scratch;
     QList<TelemetrySet> batch;
-    const bool waitForClock = !m_clockEverMeasured && lastClockError().isEmpty();
+    const bool waitForClock = m_clockPending;
     for (const LogLine &l : lines) {
         if (l.flags & (LogLine::Event | LogLine::Sent))
             continue;

@@ -147,7 +147,9 @@ private:
     QTimer m_clockTimer;
     quint64 m_clockCommand = 0;
     QByteArray m_clockNonce;
-    bool m_clockEverMeasured = false;
+    // Until the clock of the node's current boot is measured (or fails), regex sets wait: a
+    // reboot's replayed log must not be placed with the previous boot's offset.
+    bool m_clockPending = true;
     QList<std::pair<qint64, TelemetrySet>> m_pendingRegex; // printk ns, set (tNs unset)
 
     QString m_recordingPath;
