@@ -119,6 +119,35 @@ private Q_SLOTS:
         QCOMPARE(p.parseLine("t_ns=5 a_n=1", &set), TelemetryParser::Result::Set);
     }
 
+    void keysChangeBetweenLines()
+    {
+        // The parser reuses the previous line's keys by position: changes of order, length and
+        // duplicates must still come out right.
+        TelemetryParser p;
+        TelemetrySet set;
+        const auto keys = [&] {
+            QStringList k;
+            for (const TelemetryValue &v : std::as_const(set.values))
+                k.append(v.key + u'=' + QString::number(v.value));
+            return k.join(u' ');
+        };
+        QVERIFY(p.parseLine("t_ns=1 a_n=1 b_n=2", &set) == TelemetryParser::Result::Set);
+        QCOMPARE(keys(), QStringLiteral("a_n=1 b_n=2"));
+        QVERIFY(p.parseLine("t_ns=2 b_n=3 a_n=4", &set) == TelemetryParser::Result::Set);
+        QCOMPARE(keys(), QStringLiteral("b_n=3 a_n=4"));
+        QVERIFY(p.parseLine("t_ns=3 b_n=1 b_n=2", &set) == TelemetryParser::Result::Set);
+        QCOMPARE(keys(), QStringLiteral("b_n=1"));
+        QCOMPARE(p.stats().duplicateKeys, 1);
+        QVERIFY(p.parseLine("t_ns=4 b_n=1 a_n=2 c_n=3", &set) == TelemetryParser::Result::Set);
+        QCOMPARE(keys(), QStringLiteral("b_n=1 a_n=2 c_n=3"));
+        QVERIFY(p.parseLine("t_ns=5 b_n=7 a_n=8", &set) == TelemetryParser::Result::Set); // a prefix
+        QCOMPARE(keys(), QStringLiteral("b_n=7 a_n=8"));
+        QVERIFY(p.parseLine("t_ns=6 b_n=1 x_n=oops a_n=2 a_n=3", &set) == TelemetryParser::Result::Set);
+        QCOMPARE(keys(), QStringLiteral("b_n=1 a_n=2"));
+        QCOMPARE(p.stats().duplicateKeys, 2);
+        QCOMPARE(p.stats().badValues, 1);
+    }
+
     void fallbackTime()
     {
         TelemetryParser p;

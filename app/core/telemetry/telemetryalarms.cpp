@@ -20,30 +20,40 @@ double nsPerUnit(const QString &key)
 void TelemetryAlarms::check(const TelemetrySet &set, QList<TelemetryAlarm> *out)
 {
     static const QLatin1String fillSuffix("_fill_n"), capSuffix("_cap_n"), pctSuffix("_fill_pct");
+    static const QLatin1String syncPart("sync_err"), jumpsSuffix("jumps_total_n");
+    SourceState &src = m_sources[set.source];
     // Capacities first: a set carries fill and cap side by side, in any order.
     for (const TelemetryValue &v : set.values) {
         if (v.key.endsWith(capSuffix))
-            m_caps.insert(stateKey(set.source, v.key.chopped(capSuffix.size())), v.value);
+            src.caps.insert(v.key.chopped(capSuffix.size()), v.value);
     }
     for (const TelemetryValue &v : set.values) {
+        // Which rule, if any, before any lookup: most keys are counters no rule reads.
+        const bool fill = v.key.endsWith(fillSuffix);
+        const bool pctKey = !fill && v.key.endsWith(pctSuffix);
+        const bool sync
+            = !fill && !pctKey && v.key.contains(syncPart) && nsPerUnit(v.key) > 0 && m_settings.syncErrorLimitNs > 0;
+        const bool jumps = !fill && !pctKey && !sync && m_settings.timeJumps && v.key.endsWith(jumpsSuffix);
+        if (!fill && !pctKey && !sync && !jumps)
+            continue;
         double pct = -1;
         QString what;
-        if (v.key.endsWith(fillSuffix)) {
+        if (fill) {
             const QString ring = v.key.chopped(fillSuffix.size());
-            const double cap = m_caps.value(stateKey(set.source, ring), 0);
-            if (cap > 0) {
-                pct = 100.0 * v.value / cap;
-                what = QStringLiteral("%1 fill %2 % (%3 of %4)")
-                           .arg(ring)
-                           .arg(pct, 0, 'f', 0)
-                           .arg(v.value, 0, 'f', 0)
-                           .arg(cap, 0, 'f', 0);
-            }
-        } else if (v.key.endsWith(pctSuffix)) {
+            const double cap = src.caps.value(ring, 0);
+            if (cap <= 0)
+                continue; // no capacity known (yet)
+            pct = 100.0 * v.value / cap;
+            what = QStringLiteral("%1 fill %2 % (%3 of %4)")
+                       .arg(ring)
+                       .arg(pct, 0, 'f', 0)
+                       .arg(v.value, 0, 'f', 0)
+                       .arg(cap, 0, 'f', 0);
+        } else if (pctKey) {
             pct = v.value;
             what = QStringLiteral("%1 fill %2 %").arg(v.key.chopped(pctSuffix.size())).arg(pct, 0, 'f', 0);
         }
-        KeyState &st = m_state[stateKey(set.source, v.key)];
+        KeyState &st = src.keys[v.key];
         if (pct >= 0) {
             if (!st.raised && pct >= m_settings.fillThresholdPct) {
                 st.raised = true;
@@ -56,7 +66,7 @@ void TelemetryAlarms::check(const TelemetrySet &set, QList<TelemetryAlarm> *out)
             }
             continue;
         }
-        if (v.key.contains(QLatin1String("sync_err")) && nsPerUnit(v.key) > 0 && m_settings.syncErrorLimitNs > 0) {
+        if (sync) {
             const double ns = v.value * nsPerUnit(v.key);
             if (!st.raised && std::fabs(ns) > m_settings.syncErrorLimitNs) {
                 st.raised = true;
@@ -70,17 +80,15 @@ void TelemetryAlarms::check(const TelemetrySet &set, QList<TelemetryAlarm> *out)
             }
             continue;
         }
-        if (m_settings.timeJumps && v.key.endsWith(QLatin1String("jumps_total_n"))) {
-            if (st.haveLast && v.value > st.last) {
-                out->append({set.tNs, v.key, QStringLiteral("time_jump"), v.value - st.last,
-                             QStringLiteral("telemetry alarm: timestamp jump (%1 %2 -> %3)")
-                                 .arg(v.key)
-                                 .arg(st.last, 0, 'f', 0)
-                                 .arg(v.value, 0, 'f', 0)});
-            }
-            st.last = v.value;
-            st.haveLast = true;
+        if (st.haveLast && v.value > st.last) {
+            out->append({set.tNs, v.key, QStringLiteral("time_jump"), v.value - st.last,
+                         QStringLiteral("telemetry alarm: timestamp jump (%1 %2 -> %3)")
+                             .arg(v.key)
+                             .arg(st.last, 0, 'f', 0)
+                             .arg(v.value, 0, 'f', 0)});
         }
+        st.last = v.value;
+        st.haveLast = true;
     }
 }
 
@@ -94,11 +102,7 @@ TelemetryAlarm TelemetryAlarms::timeWentBack(const QString &source, qint64 lastT
 
 void TelemetryAlarms::reset(const QString &source)
 {
-    const QString prefix = source + u'\x1f';
-    for (auto it = m_state.begin(); it != m_state.end();)
-        it = it.key().startsWith(prefix) ? m_state.erase(it) : std::next(it);
-    for (auto it = m_caps.begin(); it != m_caps.end();)
-        it = it.key().startsWith(prefix) ? m_caps.erase(it) : std::next(it);
+    m_sources.remove(source);
 }
 
 } // namespace kms::telemetry

@@ -46,11 +46,13 @@ private:
         double last = 0;
         bool haveLast = false;
     };
-    QString stateKey(const QString &source, const QString &key) const { return source + u'\x1f' + key; }
+    struct SourceState {
+        QHash<QString, KeyState> keys; // only keys a rule looks at
+        QHash<QString, double> caps; // per ring
+    };
 
     AlarmSettings m_settings;
-    QHash<QString, KeyState> m_state; // per source + key
-    QHash<QString, double> m_caps; // per source + ring
+    QHash<QString, SourceState> m_sources;
 };
 
 // Unit scaling for keys by suffix: "_ns" 1, "_us" 1e3, "_ms" 1e6, "_s" 1e9; else 0 (no time).

@@ -1,5 +1,7 @@
 #include "telemetry/telemetryparser.h"
 
+#include <QSet>
+
 #include <charconv>
 #include <cmath>
 
@@ -107,6 +109,7 @@ TelemetryParser::Result TelemetryParser::parseLine(QByteArrayView line, Telemetr
     std::optional<qint64> tNs;
     bool first = true;
     bool timeBad = false;
+    bool allHits = true;
     int tokens = 0;
     qsizetype pos = 0;
     const qsizetype n = line.size();
@@ -149,24 +152,39 @@ TelemetryParser::Result TelemetryParser::parseLine(QByteArrayView line, Telemetr
             ++m_stats.badTokens;
             continue;
         }
+        const qsizetype slot = out->values.size();
+        if (allHits && slot < m_lastKeys.size() && QByteArrayView(m_lastKeys[slot].first) == key) {
+            out->values.append({m_lastKeys[slot].second, *v});
+            continue;
+        }
+        allHits = false;
         auto interned = m_keys.constFind(key.toByteArray());
         if (interned == m_keys.cend()) {
             if (m_keys.size() > 4 * maxValuesPerSet) // a source inventing keys forever
                 m_keys.clear();
             interned = m_keys.insert(key.toByteArray(), QString::fromLatin1(key));
         }
-        bool dup = false;
-        for (const TelemetryValue &tv : std::as_const(out->values)) {
-            if (tv.key == *interned) {
-                dup = true;
-                break;
-            }
-        }
-        if (dup) {
-            ++m_stats.duplicateKeys;
-            continue;
-        }
         out->values.append({*interned, *v});
+    }
+    // Keys that all sat where the previous line had them are that line's keys, checked for
+    // duplicates then; otherwise check now (the first kept) and remember this line's keys.
+    if (!allHits) {
+        QSet<QString> seen;
+        qsizetype kept = 0;
+        for (qsizetype i = 0; i < out->values.size(); ++i) {
+            if (seen.contains(out->values[i].key)) {
+                ++m_stats.duplicateKeys;
+                continue;
+            }
+            seen.insert(out->values[i].key);
+            if (kept != i)
+                out->values[kept] = out->values[i];
+            ++kept;
+        }
+        out->values.resize(kept);
+        m_lastKeys.resize(kept);
+        for (qsizetype i = 0; i < kept; ++i)
+            m_lastKeys[i] = {out->values[i].key.toLatin1(), out->values[i].key};
     }
     if (tokens == 0) {
         ++m_stats.garbage;

@@ -87,7 +87,10 @@ private:
     TelemetryParseStats m_stats;
     std::optional<qint64> m_lastTNs;
     int m_backwardsRun = 0;
-    QHash<QByteArray, QString> m_keys; // interned key strings (a line's keys repeat forever)
+    // Interned key strings: a source prints the same keys in the same order on every line, so
+    // the previous line's keys are tried by position first (no allocation), the hash after.
+    QHash<QByteArray, QString> m_keys;
+    QList<std::pair<QByteArray, QString>> m_lastKeys;
 };
 
 } // namespace kms::telemetry
