@@ -8,7 +8,25 @@
 #include <QValueAxis>
 #include <QtNumeric>
 
+#include <cmath>
+
 namespace kms::gui {
+
+namespace {
+constexpr int kLegendWidth = 210;
+constexpr int kLeftMargin = 78;
+constexpr int kBottomMargin = 48;
+
+// A tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks over `span`.
+double niceStep(double span, int ticks)
+{
+    if (!(span > 0))
+        return 1;
+    const double raw = span / ticks, mag = std::pow(10.0, std::floor(std::log10(raw)));
+    const double f = raw / mag;
+    return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * mag;
+}
+} // namespace
 
 class ChartsCanvas::View : public QChartView
 {
@@ -16,6 +34,15 @@ public:
     View(ChartsCanvas *owner, QChart *chart, QWidget *parent) : QChartView(chart, parent), m_owner(owner) {}
 
 protected:
+    void resizeEvent(QResizeEvent *event) override
+    {
+        QChartView::resizeEvent(event);
+        // A fixed plot area (fixed left margin and legend width): every plot's time axis spans
+        // the same pixels, so a marker lines up across the plots.
+        chart()->setPlotArea(QRectF(kLeftMargin, 8, std::max(50, width() - kLeftMargin - kLegendWidth),
+                                    std::max(30, height() - 8 - kBottomMargin)));
+    }
+
     void paintEvent(QPaintEvent *event) override
     {
         QChartView::paintEvent(event);
@@ -36,6 +63,13 @@ ChartsCanvas::ChartsCanvas(QWidget *parent)
     m_chart->legend()->setAlignment(Qt::AlignRight);
     m_chart->layout()->setContentsMargins(0, 0, 0, 0);
     m_chart->setBackgroundRoundness(0);
+    QFont small = m_view->font();
+    small.setPointSizeF(small.pointSizeF() * 0.85);
+    for (QValueAxis *a : {m_x, m_y}) {
+        a->setLabelsFont(small);
+        a->setTitleFont(small);
+    }
+    m_chart->legend()->setFont(small);
     m_x->setTitleText(QObject::tr("node time (s)"));
     m_chart->addAxis(m_x, Qt::AlignBottom);
     m_chart->addAxis(m_y, Qt::AlignLeft);
@@ -119,6 +153,15 @@ void ChartsCanvas::setRanges(double x0, double x1, double y0, double y1)
     m_y1 = y1;
     m_x->setRange(x0, x1);
     m_y->setRange(y0, y1);
+    // Round ticks (QValueAxis divides the range into equal parts otherwise: 22.72, 23.58, ...).
+    m_x->setTickType(QValueAxis::TicksDynamic);
+    m_x->setTickAnchor(0);
+    m_x->setTickInterval(niceStep(x1 - x0, 6));
+    m_x->setLabelFormat(QStringLiteral("%g"));
+    m_y->setTickType(QValueAxis::TicksDynamic);
+    m_y->setTickAnchor(0);
+    m_y->setTickInterval(niceStep(y1 - y0, 4));
+    m_y->setLabelFormat(QStringLiteral("%g"));
     placeFixedLines();
 }
 

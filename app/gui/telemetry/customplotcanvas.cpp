@@ -4,6 +4,11 @@
 
 namespace kms::gui {
 
+namespace {
+constexpr int kLegendWidth = 210;
+constexpr int kLeftMargin = 78;
+} // namespace
+
 class CustomPlotCanvas::Plot : public QCustomPlot
 {
 public:
@@ -28,8 +33,22 @@ CustomPlotCanvas::CustomPlotCanvas(QWidget *parent) : m_plot(new Plot(this, pare
     m_plot->legend->setVisible(true);
     m_plot->legend->setFont(QFont(m_plot->font().family(), 8));
     m_plot->legend->setRowSpacing(-3);
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
-    m_plot->legend->setBrush(QColor(255, 255, 255, 200));
+    // The legend in a column of its own at a fixed width, and a fixed left margin: every plot's
+    // time axis then spans the same pixels, so a marker lines up across the plots.
+    m_plot->axisRect()->insetLayout()->take(m_plot->legend);
+    auto *side = new QCPLayoutGrid; // the legend on top, the rest of the column empty
+    m_plot->plotLayout()->addElement(0, 1, side);
+    side->addElement(0, 0, m_plot->legend);
+    side->addElement(1, 0, new QCPLayoutElement(m_plot));
+    side->setRowStretchFactor(0, 0.001);
+    side->setRowSpacing(0);
+    m_plot->legend->setMinimumSize(kLegendWidth, 0);
+    m_plot->legend->setMaximumSize(kLegendWidth, QWIDGETSIZE_MAX);
+    m_plot->legend->setBorderPen(Qt::NoPen);
+    m_plot->legend->setMargins(QMargins(6, 2, 2, 2));
+    m_plot->plotLayout()->setColumnStretchFactor(1, 0.001);
+    m_plot->axisRect()->setAutoMargins(QCP::msTop | QCP::msBottom | QCP::msRight);
+    m_plot->axisRect()->setMargins(QMargins(kLeftMargin, 0, 0, 0));
     m_plot->setMinimumHeight(120);
     m_crosshair = verticalLine(QColor(90, 90, 90), Qt::DotLine);
     m_crosshair->setVisible(false);

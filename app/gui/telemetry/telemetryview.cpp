@@ -137,6 +137,9 @@ void TelemetryView::setFillLimits(double warningPct, double criticalPct)
 void TelemetryView::setWindowNs(qint64 windowNs)
 {
     m_windowNs = windowNs;
+    const int i = m_windowBox->findData(windowNs);
+    if (i >= 0 && i != m_windowBox->currentIndex())
+        m_windowBox->setCurrentIndex(i); // comes back here once, with the same window
     resetView();
 }
 
@@ -246,6 +249,8 @@ void TelemetryView::refresh()
     qint64 newest = 0;
     for (auto &p : m_plots)
         drawPlot(*p, newest);
+    if (m_frames == 0)
+        m_readout->setText(tr("Point at a plot for its values · wheel: zoom · drag: pan · double-click: follow again"));
     m_drawnRevision = revision;
     m_viewChanged = false;
     ++m_frames;
@@ -436,7 +441,8 @@ void TelemetryView::updateStatus()
         s += tr(" · %1 out of order (dropped)").arg(c.outOfOrder);
     if (c.nonFinite)
         s += tr(" · %1 not finite (dropped)").arg(c.nonFinite);
-    s += tr(" · %1 markers").arg(m_markers.size());
+    if (!m_markers.isEmpty())
+        s += tr(" · %1 markers (red: alarm, purple: kernel report, click to open it)").arg(m_markers.size());
     m_status->setText(s);
 }
 
