@@ -29,6 +29,10 @@ CustomPlotCanvas::CustomPlotCanvas(QWidget *parent) : m_plot(new Plot(this, pare
 {
     m_plot->setNoAntialiasingOnDrag(true);
     m_plot->setNotAntialiasedElements(QCP::aeAll); // software rendering: thin lines, no AA cost
+    m_plot->setPlottingHints(QCP::phFastPolylines | QCP::phCacheLabels);
+    // One paint buffer, not two: each replot clears every buffer, and the crosshair is cheap to
+    // draw with the rest.
+    m_plot->layer(QStringLiteral("overlay"))->setMode(QCPLayer::lmLogical);
     m_plot->xAxis->setLabel(QObject::tr("node time (s)"));
     m_plot->legend->setVisible(true);
     m_plot->legend->setFont(QFont(m_plot->font().family(), 8));

@@ -28,7 +28,7 @@ using kms::telemetry::TelemetryStore;
 namespace {
 
 constexpr double kNsPerS = 1e9;
-constexpr int kFrameMs = 33; // <= 30 frames a second
+constexpr int kFrameMs = 34; // at most 30 frames a second (33 ms would be 30.3)
 constexpr int kMarkerHitPx = 4;
 constexpr qsizetype kMaxMarkers = 20000; // oldest dropped past it
 
