@@ -68,15 +68,18 @@ double cpuSeconds()
     return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-const QStringList kKeys = {QStringLiteral("sync_err_ns"), QStringLiteral("sync_int_ns"), QStringLiteral("corr_ppm"),
-                           QStringLiteral("drift_ppm"),   QStringLiteral("trig_lat_us"), QStringLiteral("loop_us"),
-                           QStringLiteral("overflow_total_n"), QStringLiteral("dropped_total_n")};
+const QStringList kKeys
+    = {QStringLiteral("sync_err_ns"),      QStringLiteral("sync_int_ns"),    QStringLiteral("corr_ppm"),
+       QStringLiteral("drift_ppm"),        QStringLiteral("trig_lat_us"),    QStringLiteral("loop_us"),
+       QStringLiteral("overflow_total_n"), QStringLiteral("dropped_total_n")};
 
 // The naive way: the window's every point, handed to the series each frame.
 class NaiveView : public QWidget
 {
 public:
-    NaiveView(PlotCanvas::Backend backend, int channels, qint64 windowNs) : m_windowNs(windowNs), m_points(channels)
+    NaiveView(PlotCanvas::Backend backend, int channels, qint64 windowNs)
+        : m_windowNs(windowNs)
+        , m_points(channels)
     {
         auto *layout = new QVBoxLayout(this);
         const QList<QList<int>> groups = {{0, 1}, {2, 3}, {4, 5}, {6, 7}};
@@ -160,17 +163,22 @@ int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
     QCommandLineParser p;
-    p.addOptions({{QStringLiteral("backend"), QStringLiteral("qcustomplot|charts"), QStringLiteral("B"), QStringLiteral("qcustomplot")},
-                  {QStringLiteral("naive"), QStringLiteral("replace every point of the window each frame")},
-                  {QStringLiteral("no-draw"), QStringLiteral("baseline: lines made, parsed and stored, no plot")},
-                  {QStringLiteral("channels"), QStringLiteral("channels"), QStringLiteral("N"), QStringLiteral("8")},
-                  {QStringLiteral("rate"), QStringLiteral("samples/s per channel"), QStringLiteral("HZ"), QStringLiteral("10000")},
-                  {QStringLiteral("seconds"), QStringLiteral("measured seconds"), QStringLiteral("S"), QStringLiteral("20")},
-                  {QStringLiteral("warmup"), QStringLiteral("seconds before measuring"), QStringLiteral("S"), QStringLiteral("3")},
-                  {QStringLiteral("window"), QStringLiteral("seconds shown"), QStringLiteral("S"), QStringLiteral("10")}});
+    p.addOptions(
+        {{QStringLiteral("backend"), QStringLiteral("qcustomplot|charts"), QStringLiteral("B"),
+          QStringLiteral("qcustomplot")},
+         {QStringLiteral("naive"), QStringLiteral("replace every point of the window each frame")},
+         {QStringLiteral("no-draw"), QStringLiteral("baseline: lines made, parsed and stored, no plot")},
+         {QStringLiteral("channels"), QStringLiteral("channels"), QStringLiteral("N"), QStringLiteral("8")},
+         {QStringLiteral("rate"), QStringLiteral("samples/s per channel"), QStringLiteral("HZ"),
+          QStringLiteral("10000")},
+         {QStringLiteral("seconds"), QStringLiteral("measured seconds"), QStringLiteral("S"), QStringLiteral("20")},
+         {QStringLiteral("warmup"), QStringLiteral("seconds before measuring"), QStringLiteral("S"),
+          QStringLiteral("3")},
+         {QStringLiteral("window"), QStringLiteral("seconds shown"), QStringLiteral("S"), QStringLiteral("10")}});
     p.process(app);
-    const auto backend = p.value(QStringLiteral("backend")) == QLatin1String("charts") ? PlotCanvas::Backend::QtCharts
-                                                                                      : PlotCanvas::Backend::QCustomPlot;
+    const auto backend = p.value(QStringLiteral("backend")) == QLatin1String("charts")
+        ? PlotCanvas::Backend::QtCharts
+        : PlotCanvas::Backend::QCustomPlot;
     const bool naive = p.isSet(QStringLiteral("naive"));
     const bool noDraw = p.isSet(QStringLiteral("no-draw"));
     const int channels = std::clamp(p.value(QStringLiteral("channels")).toInt(), 1, int(kKeys.size()));
@@ -249,7 +257,8 @@ int main(int argc, char *argv[])
 
     QTimer naiveTimer;
     if (naive) {
-        QObject::connect(&naiveTimer, &QTimer::timeout, [&] { latency.frame(naiveView->draw(), int(canvases.size())); });
+        QObject::connect(&naiveTimer, &QTimer::timeout,
+                         [&] { latency.frame(naiveView->draw(), int(canvases.size())); });
         naiveTimer.start(33);
     } else {
         QObject::connect(view.get(), &gui::TelemetryView::frameDrawn, [&](qint64 newest) {
@@ -267,7 +276,9 @@ int main(int argc, char *argv[])
     double cpu0 = 0;
     qint64 wall0 = 0, produced0 = 0;
     quint64 frames0 = 0;
-    auto frames = [&]() -> quint64 { return naive ? quint64(latency.oldestMs.size()) : view->frames(); };
+    auto frames = [&]() -> quint64 {
+        return naive ? quint64(latency.oldestMs.size()) : view->frames();
+    };
     QTimer::singleShot(int(warmup * 1000), [&] {
         cpu0 = cpuSeconds();
         wall0 = nowNs();
@@ -281,15 +292,22 @@ int main(int argc, char *argv[])
         const double cpu = cpuSeconds() - cpu0;
         auto &l = latency.oldestMs;
         std::sort(l.begin(), l.end());
-        auto pct = [&l](double q) { return l.empty() ? qQNaN() : l[size_t(q * double(l.size() - 1))]; };
+        auto pct = [&l](double q) {
+            return l.empty() ? qQNaN() : l[size_t(q * double(l.size() - 1))];
+        };
         printf("load=%s", qPrintable(QString::fromLatin1(loadAvg())));
         printf("backend=%s mode=%s channels=%d rate=%.0f window_s=%.0f\n", qPrintable(PlotCanvas::backendName(backend)),
-               noDraw ? "no-draw" : naive ? "naive" : "pyramid", channels, rate, double(windowNs) / 1e9);
+               noDraw      ? "no-draw"
+                   : naive ? "naive"
+                           : "pyramid",
+               channels, rate, double(windowNs) / 1e9);
         const double fps = double(frames() - frames0) / wall;
         printf("samples_per_s=%.0f frames_per_s=%.1f cpu_pct_of_core=%.1f cpu_ms_per_frame_all_in=%.2f\n",
-               double(produced - produced0) * channels / wall, fps, 100 * cpu / wall, fps > 0 ? cpu * 1000 / (fps * wall) : 0.0);
-        printf("latency_ms median=%.1f p95=%.1f max=%.1f (frames of 33.3 ms: median=%.2f p95=%.2f) painted_frames=%zu\n",
-               pct(0.5), pct(0.95), l.empty() ? qQNaN() : l.back(), pct(0.5) / 33.3, pct(0.95) / 33.3, l.size());
+               double(produced - produced0) * channels / wall, fps, 100 * cpu / wall,
+               fps > 0 ? cpu * 1000 / (fps * wall) : 0.0);
+        printf(
+            "latency_ms median=%.1f p95=%.1f max=%.1f (frames of 33.3 ms: median=%.2f p95=%.2f) painted_frames=%zu\n",
+            pct(0.5), pct(0.95), l.empty() ? qQNaN() : l.back(), pct(0.5) / 33.3, pct(0.95) / 33.3, l.size());
         stop = true;
         producer->wait();
         app.quit();

@@ -6,8 +6,8 @@
 // how long the feed and a full-range trace took.
 #include "telemetry/telemetrystore.h"
 
-#include <QCoreApplication>
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
 
@@ -32,9 +32,11 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     QCommandLineParser p;
-    p.addOptions({{QStringLiteral("channels"), QStringLiteral("channels"), QStringLiteral("N"), QStringLiteral("8")},
-                  {QStringLiteral("rate"), QStringLiteral("samples/s per channel"), QStringLiteral("HZ"), QStringLiteral("10000")},
-                  {QStringLiteral("seconds"), QStringLiteral("node seconds fed"), QStringLiteral("S"), QStringLiteral("3600")}});
+    p.addOptions(
+        {{QStringLiteral("channels"), QStringLiteral("channels"), QStringLiteral("N"), QStringLiteral("8")},
+         {QStringLiteral("rate"), QStringLiteral("samples/s per channel"), QStringLiteral("HZ"),
+          QStringLiteral("10000")},
+         {QStringLiteral("seconds"), QStringLiteral("node seconds fed"), QStringLiteral("S"), QStringLiteral("3600")}});
     p.process(app);
     const int channels = p.value(QStringLiteral("channels")).toInt();
     const qint64 rate = p.value(QStringLiteral("rate")).toLongLong();
@@ -68,11 +70,12 @@ int main(int argc, char *argv[])
     const PlotTrace t = store.trace(QStringLiteral("ch0_ns"), e.firstNs, e.lastNs, 1500);
     const qint64 traceUs = timer.nsecsElapsed() / 1000;
     printf("channels=%d rate=%lld node_seconds=%lld samples=%lld feed_s=%.1f (%.1f M samples/s)\n", channels, rate,
-           seconds, store.counters().samples, double(feedMs) / 1000, double(store.counters().samples) / double(feedMs) / 1000);
+           seconds, store.counters().samples, double(feedMs) / 1000,
+           double(store.counters().samples) / double(feedMs) / 1000);
     printf("rss_idle_mb=%.1f rss_after_mb=%.1f above_idle_mb=%.1f (goal < 150)\n", double(idle) / 1024,
            double(after) / 1024, double(after - idle) / 1024);
-    printf("store full_rate_mb=%.1f pyramid_mb=%.1f full_rate_window_s=%.1f\n", double(store.fullRateBytes()) / (1 << 20),
-           double(store.pyramidBytes()) / (1 << 20),
+    printf("store full_rate_mb=%.1f pyramid_mb=%.1f full_rate_window_s=%.1f\n",
+           double(store.fullRateBytes()) / (1 << 20), double(store.pyramidBytes()) / (1 << 20),
            double(e.lastNs - store.fullRateFirstNs(QStringLiteral("ch0_ns"))) / 1e9);
     printf("trace of the whole %lld s over 1500 columns: %lld points, level %d, %lld us\n", seconds,
            qint64(t.points.size()), t.level, traceUs);

@@ -121,10 +121,12 @@ private slots:
         QStringList titles;
         for (int i = 0; i < view.plotCount(); ++i)
             titles.append(view.plotTitle(i));
-        QCOMPARE(titles, (QStringList{QStringLiteral("fill (% of capacity)"), QStringLiteral("count since load"),
-                                      QStringLiteral("ns"), QStringLiteral("ppm"), QStringLiteral("µs")}));
-        QCOMPARE(view.plotKeys(0), (QStringList{QStringLiteral("msg_to_pru0_fill_n"), QStringLiteral("msg_from_pru0_fill_n"),
-                                                QStringLiteral("buf0_fill_n"), QStringLiteral("buf1_fill_n")}));
+        QCOMPARE(titles,
+                 (QStringList{QStringLiteral("fill (% of capacity)"), QStringLiteral("count since load"),
+                              QStringLiteral("ns"), QStringLiteral("ppm"), QStringLiteral("µs")}));
+        QCOMPARE(view.plotKeys(0),
+                 (QStringList{QStringLiteral("msg_to_pru0_fill_n"), QStringLiteral("msg_from_pru0_fill_n"),
+                              QStringLiteral("buf0_fill_n"), QStringLiteral("buf1_fill_n")}));
         QVERIFY(view.plotKeys(1).contains(QStringLiteral("overflow_total_n")));
         QVERIFY(view.plotKeys(1).contains(QStringLiteral("dropped_total_n")));
         QCOMPARE(view.plotKeys(2), (QStringList{QStringLiteral("sync_err_ns"), QStringLiteral("sync_int_ns")}));
@@ -142,7 +144,8 @@ private slots:
         const QString shots = qEnvironmentVariable("KMS_SCREENSHOT_DIR");
         if (!shots.isEmpty()) {
             QCoreApplication::processEvents();
-            view.grab().save(shots + QStringLiteral("/telemetry-%1.png").arg(QString::fromLatin1(QTest::currentDataTag())));
+            view.grab().save(shots
+                             + QStringLiteral("/telemetry-%1.png").arg(QString::fromLatin1(QTest::currentDataTag())));
         }
 
         // Both markers are on every plot; a click on the report's opens it, elsewhere it does not.

@@ -281,7 +281,9 @@ private slots:
                 QList<TelemetrySet> batch;
                 for (int i = 0; i < 100; ++i) {
                     const qint64 t = (b * 100 + i) * 1000;
-                    batch.append({t, QStringLiteral("s"), {{QStringLiteral("x_ns"), double(i)}, {QStringLiteral("y_n"), double(b)}}});
+                    batch.append({t,
+                                  QStringLiteral("s"),
+                                  {{QStringLiteral("x_ns"), double(i)}, {QStringLiteral("y_n"), double(b)}}});
                 }
                 store.append(batch);
                 if (b % 50 == 0)

@@ -17,12 +17,16 @@ void merge(MinMaxBucket &into, const MinMaxBucket &b, bool first)
     into.max = std::max(into.max, b.max);
 }
 
-MinMaxBucket asBucket(const RawSample &s) { return {s.t, s.t, s.v, s.v}; }
+MinMaxBucket asBucket(const RawSample &s)
+{
+    return {s.t, s.t, s.v, s.v};
+}
 
 } // namespace
 
 ChannelHistory::ChannelHistory(int levels, int fanout, int rawChunkItems, int bucketChunkItems)
-    : m_fanout(std::max(2, fanout)), m_raw(rawChunkItems)
+    : m_fanout(std::max(2, fanout))
+    , m_raw(rawChunkItems)
 {
     for (int l = 0; l < std::max(1, levels); ++l)
         m_levels.emplace_back(bucketChunkItems);

@@ -66,7 +66,10 @@ public:
 
 private:
     struct Level {
-        explicit Level(int chunkItems) : series(chunkItems) {}
+        explicit Level(int chunkItems)
+            : series(chunkItems)
+        {
+        }
         ChunkedSeries<MinMaxBucket> series;
         MinMaxBucket open;
         int openCount = 0;

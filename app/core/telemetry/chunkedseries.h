@@ -36,11 +36,13 @@ struct MinMaxBucket {
     double hi() const { return max; }
 };
 
-template<typename T>
-class ChunkedSeries
+template<typename T> class ChunkedSeries
 {
 public:
-    explicit ChunkedSeries(int chunkItems) : m_chunkItems(chunkItems) {}
+    explicit ChunkedSeries(int chunkItems)
+        : m_chunkItems(chunkItems)
+    {
+    }
 
     static constexpr qint64 itemBytes() { return sizeof(T); }
     qint64 chunkBytes() const { return qint64(m_chunkItems) * qint64(sizeof(T)); }
@@ -102,8 +104,7 @@ public:
 
 private:
     // The first index for which `before` is false (before is true on a prefix).
-    template<typename Pred>
-    qint64 search(Pred before) const
+    template<typename Pred> qint64 search(Pred before) const
     {
         if (m_chunks.empty())
             return 0;

@@ -14,7 +14,10 @@ constexpr double kNsPerS = 1e9;
 class Emitter
 {
 public:
-    explicit Emitter(QList<QPointF> &out) : m_out(out) {}
+    explicit Emitter(QList<QPointF> &out)
+        : m_out(out)
+    {
+    }
     void point(double x, double y)
     {
         m_out.append({x, y});

@@ -11,7 +11,8 @@ namespace kms::telemetry {
 
 struct TelemetryStore::Channel {
     Channel(const QString &k, const Limits &l)
-        : key(k), history(l.levels, l.fanout, l.rawChunkItems, l.bucketChunkItems)
+        : key(k)
+        , history(l.levels, l.fanout, l.rawChunkItems, l.bucketChunkItems)
     {
     }
     QString key;
@@ -25,7 +26,11 @@ struct TelemetryStore::Channel {
 class TelemetryStore::Budget : public ChunkBudget
 {
 public:
-    Budget(TelemetryStore &store) : m_store(store), m_levelBytes(size_t(store.m_limits.levels) + 1, 0) {}
+    Budget(TelemetryStore &store)
+        : m_store(store)
+        , m_levelBytes(size_t(store.m_limits.levels) + 1, 0)
+    {
+    }
 
     std::unique_ptr<std::vector<RawSample>> rawChunk() override
     {
@@ -71,8 +76,7 @@ public:
     }
 
 private:
-    template<typename F>
-    Channel *oldest(F chunkEnd)
+    template<typename F> Channel *oldest(F chunkEnd)
     {
         Channel *best = nullptr;
         qint64 bestEnd = std::numeric_limits<qint64>::max();
@@ -90,9 +94,16 @@ private:
     std::vector<qint64> m_levelBytes; // [0] full rate, [L] pyramid level L
 };
 
-TelemetryStore::TelemetryStore(const Limits &limits) : m_limits(limits), m_budget(std::make_unique<Budget>(*this)) {}
+TelemetryStore::TelemetryStore(const Limits &limits)
+    : m_limits(limits)
+    , m_budget(std::make_unique<Budget>(*this))
+{
+}
 
-TelemetryStore::TelemetryStore() : TelemetryStore(Limits{}) {}
+TelemetryStore::TelemetryStore()
+    : TelemetryStore(Limits{})
+{
+}
 
 TelemetryStore::~TelemetryStore() = default;
 
@@ -106,7 +117,10 @@ TelemetryStore::Channel *TelemetryStore::channel(const QString &key)
     return c;
 }
 
-const TelemetryStore::Channel *TelemetryStore::find(const QString &key) const { return m_byKey.value(key); }
+const TelemetryStore::Channel *TelemetryStore::find(const QString &key) const
+{
+    return m_byKey.value(key);
+}
 
 void TelemetryStore::append(const QList<TelemetrySet> &sets)
 {

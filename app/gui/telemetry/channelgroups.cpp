@@ -37,14 +37,22 @@ ChannelGroup::Kind kindOf(const QString &key, const QSet<QString> &all, QString 
 QString titleOf(ChannelGroup::Kind kind)
 {
     switch (kind) {
-    case ChannelGroup::Fill: return QObject::tr("fill (% of capacity)");
-    case ChannelGroup::Counters: return QObject::tr("count since load");
-    case ChannelGroup::Nanoseconds: return QObject::tr("ns");
-    case ChannelGroup::Ppm: return QObject::tr("ppm");
-    case ChannelGroup::Microseconds: return QObject::tr("µs");
-    case ChannelGroup::Percent: return QObject::tr("%");
-    case ChannelGroup::Count: return QObject::tr("count");
-    case ChannelGroup::Other: break;
+    case ChannelGroup::Fill:
+        return QObject::tr("fill (% of capacity)");
+    case ChannelGroup::Counters:
+        return QObject::tr("count since load");
+    case ChannelGroup::Nanoseconds:
+        return QObject::tr("ns");
+    case ChannelGroup::Ppm:
+        return QObject::tr("ppm");
+    case ChannelGroup::Microseconds:
+        return QObject::tr("µs");
+    case ChannelGroup::Percent:
+        return QObject::tr("%");
+    case ChannelGroup::Count:
+        return QObject::tr("count");
+    case ChannelGroup::Other:
+        break;
     }
     return QObject::tr("value");
 }

@@ -31,7 +31,11 @@ double niceStep(double span, int ticks)
 class ChartsCanvas::View : public QChartView
 {
 public:
-    View(ChartsCanvas *owner, QChart *chart, QWidget *parent) : QChartView(chart, parent), m_owner(owner) {}
+    View(ChartsCanvas *owner, QChart *chart, QWidget *parent)
+        : QChartView(chart, parent)
+        , m_owner(owner)
+    {
+    }
 
 protected:
     void resizeEvent(QResizeEvent *event) override
@@ -54,7 +58,9 @@ private:
 };
 
 ChartsCanvas::ChartsCanvas(QWidget *parent)
-    : m_chart(new QChart), m_x(new QValueAxis), m_y(new QValueAxis)
+    : m_chart(new QChart)
+    , m_x(new QValueAxis)
+    , m_y(new QValueAxis)
 {
     m_view = new View(this, m_chart, parent);
     m_view->setRenderHint(QPainter::Antialiasing, false);
@@ -79,10 +85,19 @@ ChartsCanvas::ChartsCanvas(QWidget *parent)
 
 ChartsCanvas::~ChartsCanvas() = default; // the view (and its chart) belong to the parent widget
 
-QWidget *ChartsCanvas::widget() { return m_view; }
-QWidget *ChartsCanvas::mouseWidget() { return m_view->viewport(); }
+QWidget *ChartsCanvas::widget()
+{
+    return m_view;
+}
+QWidget *ChartsCanvas::mouseWidget()
+{
+    return m_view->viewport();
+}
 
-void ChartsCanvas::setAxisTitle(const QString &title) { m_y->setTitleText(title); }
+void ChartsCanvas::setAxisTitle(const QString &title)
+{
+    m_y->setTitleText(title);
+}
 
 QLineSeries *ChartsCanvas::newSeries(const QColor &color, Qt::PenStyle style, int width, bool inLegend,
                                      const QString &name)
@@ -209,7 +224,10 @@ void ChartsCanvas::setCrosshair(double x, bool visible)
     m_crosshair->replace({{x, m_y0}, {x, m_y1}});
 }
 
-void ChartsCanvas::replot() { m_view->viewport()->update(); }
+void ChartsCanvas::replot()
+{
+    m_view->viewport()->update();
+}
 
 QRectF ChartsCanvas::plotArea() const
 {

@@ -12,7 +12,11 @@ constexpr int kLeftMargin = 78;
 class CustomPlotCanvas::Plot : public QCustomPlot
 {
 public:
-    Plot(CustomPlotCanvas *owner, QWidget *parent) : QCustomPlot(parent), m_owner(owner) {}
+    Plot(CustomPlotCanvas *owner, QWidget *parent)
+        : QCustomPlot(parent)
+        , m_owner(owner)
+    {
+    }
 
 protected:
     void paintEvent(QPaintEvent *event) override
@@ -25,7 +29,8 @@ private:
     CustomPlotCanvas *m_owner;
 };
 
-CustomPlotCanvas::CustomPlotCanvas(QWidget *parent) : m_plot(new Plot(this, parent))
+CustomPlotCanvas::CustomPlotCanvas(QWidget *parent)
+    : m_plot(new Plot(this, parent))
 {
     m_plot->setNoAntialiasingOnDrag(true);
     m_plot->setNotAntialiasedElements(QCP::aeAll); // software rendering: thin lines, no AA cost
@@ -60,10 +65,19 @@ CustomPlotCanvas::CustomPlotCanvas(QWidget *parent) : m_plot(new Plot(this, pare
 
 CustomPlotCanvas::~CustomPlotCanvas() = default; // the widget belongs to its parent
 
-QWidget *CustomPlotCanvas::widget() { return m_plot; }
-QWidget *CustomPlotCanvas::mouseWidget() { return m_plot; }
+QWidget *CustomPlotCanvas::widget()
+{
+    return m_plot;
+}
+QWidget *CustomPlotCanvas::mouseWidget()
+{
+    return m_plot;
+}
 
-void CustomPlotCanvas::setAxisTitle(const QString &title) { m_plot->yAxis->setLabel(title); }
+void CustomPlotCanvas::setAxisTitle(const QString &title)
+{
+    m_plot->yAxis->setLabel(title);
+}
 
 int CustomPlotCanvas::addLine(const QString &name, const QColor &color)
 {
@@ -149,8 +163,14 @@ void CustomPlotCanvas::setCrosshair(double x, bool visible)
     m_crosshair->point2->setCoords(x, 1);
 }
 
-void CustomPlotCanvas::replot() { m_plot->replot(QCustomPlot::rpQueuedReplot); }
+void CustomPlotCanvas::replot()
+{
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
 
-QRectF CustomPlotCanvas::plotArea() const { return m_plot->axisRect()->rect(); }
+QRectF CustomPlotCanvas::plotArea() const
+{
+    return m_plot->axisRect()->rect();
+}
 
 } // namespace kms::gui

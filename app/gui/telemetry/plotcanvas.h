@@ -55,7 +55,11 @@ public:
     double xToPixel(double x) const;
 
 protected:
-    void painted() { if (m_painted) m_painted(); }
+    void painted()
+    {
+        if (m_painted)
+            m_painted();
+    }
     double m_x0 = 0, m_x1 = 1;
     std::function<void()> m_painted;
 };

@@ -34,10 +34,9 @@ constexpr qsizetype kMaxMarkers = 20000; // oldest dropped past it
 
 const QList<QColor> &lineColors()
 {
-    static const QList<QColor> colors = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                                         QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
-                                         QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
-                                         QColor(23, 190, 207)};
+    static const QList<QColor> colors = {
+        QColor(31, 119, 180), QColor(255, 127, 14),  QColor(44, 160, 44),   QColor(214, 39, 40),  QColor(148, 103, 189),
+        QColor(140, 86, 75),  QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34), QColor(23, 190, 207)};
     return colors;
 }
 
@@ -49,7 +48,9 @@ QColor markerColor(const TelemetryView::Marker &m)
 } // namespace
 
 TelemetryView::TelemetryView(TelemetryStore *store, QWidget *parent, PlotCanvas::Backend backend)
-    : QWidget(parent), m_store(store), m_backend(backend)
+    : QWidget(parent)
+    , m_store(store)
+    , m_backend(backend)
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -89,8 +90,8 @@ void TelemetryView::buildToolBar(QVBoxLayout *layout)
     bar->addAction(tr("Reset"), this, &TelemetryView::resetView)
         ->setToolTip(tr("Follow the newest samples again (wheel: zoom, drag: pan, double-click: reset)"));
     m_windowBox = new QComboBox(bar);
-    const QList<QPair<QString, qint64>> windows = {{tr("1 s"), 1}, {tr("10 s"), 10}, {tr("1 min"), 60},
-                                                   {tr("10 min"), 600}, {tr("1 h"), 3600}, {tr("all"), 0}};
+    const QList<QPair<QString, qint64>> windows
+        = {{tr("1 s"), 1}, {tr("10 s"), 10}, {tr("1 min"), 60}, {tr("10 min"), 600}, {tr("1 h"), 3600}, {tr("all"), 0}};
     for (const auto &[label, s] : windows)
         m_windowBox->addItem(label, s * qint64(1'000'000'000));
     m_windowBox->setCurrentIndex(1);
@@ -179,9 +180,15 @@ void TelemetryView::panBy(double seconds)
     refresh();
 }
 
-QStringList TelemetryView::plotKeys(int i) const { return m_plots[size_t(i)]->group.keys; }
+QStringList TelemetryView::plotKeys(int i) const
+{
+    return m_plots[size_t(i)]->group.keys;
+}
 
-QString TelemetryView::plotTitle(int i) const { return m_plots[size_t(i)]->group.title; }
+QString TelemetryView::plotTitle(int i) const
+{
+    return m_plots[size_t(i)]->group.title;
+}
 
 QList<QPointF> TelemetryView::lineData(const QString &key) const
 {
@@ -423,8 +430,9 @@ void TelemetryView::showReadout(double xS)
                 scale = cap && cap->v > 0 ? 100.0 / cap->v : 1;
                 unit = QStringLiteral("%");
             }
-            const QString v = s.min == s.max ? QString::number(s.min * scale, 'g', 6)
-                                             : QStringLiteral("%1…%2").arg(s.min * scale, 0, 'g', 6).arg(s.max * scale, 0, 'g', 6);
+            const QString v = s.min == s.max
+                ? QString::number(s.min * scale, 'g', 6)
+                : QStringLiteral("%1…%2").arg(s.min * scale, 0, 'g', 6).arg(s.max * scale, 0, 'g', 6);
             parts.append(QStringLiteral("%1 %2%3").arg(p->group.keys[k], v, unit));
         }
     }
@@ -446,7 +454,10 @@ void TelemetryView::updateStatus()
     m_status->setText(s);
 }
 
-bool TelemetryView::exportPng(const QString &file) const { return m_plotArea->grab().save(file, "PNG"); }
+bool TelemetryView::exportPng(const QString &file) const
+{
+    return m_plotArea->grab().save(file, "PNG");
+}
 
 bool TelemetryView::exportCsv(const QString &file, QString *error) const
 {
