@@ -7,6 +7,8 @@
 #include "reportsview.h"
 #include "sourceview.h"
 #include "sshlogin.h"
+#include "telemetry/telemetrystore.h"
+#include "telemetryview.h"
 
 #include <QAction>
 #include <QApplication>
@@ -135,6 +137,14 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     splitDockWidget(m_reportsDock, m_sourceDock, Qt::Vertical);
     resizeDocks({m_consoleDock, m_reportsDock}, {55, 45}, Qt::Horizontal);
     resizeDocks({m_reportsDock, m_sourceDock}, {50, 50}, Qt::Vertical);
+    m_telemetryStore = std::make_unique<telemetry::TelemetryStore>();
+    m_telemetryView = new TelemetryView(m_telemetryStore.get(), this);
+    m_telemetryDock
+        = makeDock(tr("Telemetry"), QStringLiteral("TelemetryDock"), m_telemetryView, Qt::BottomDockWidgetArea);
+    m_telemetryDock->hide(); // until samples arrive
+    connect(m_telemetryView, &TelemetryView::firstData, m_telemetryDock, &QDockWidget::show);
+    // A click on a report's marker opens the report, which scrolls the console to its lines.
+    connect(m_telemetryView, &TelemetryView::reportActivated, m_reportsView, &ReportsView::selectReport);
 
     buildActions();
 
@@ -356,6 +366,7 @@ void MainWindow::buildActions()
     view->addAction(m_consoleDock->toggleViewAction());
     view->addAction(m_reportsDock->toggleViewAction());
     view->addAction(m_sourceDock->toggleViewAction());
+    view->addAction(m_telemetryDock->toggleViewAction());
 }
 
 void MainWindow::reloadProfiles()
@@ -540,6 +551,10 @@ void MainWindow::onReportDetected(int id, const KernelReport &report, const QLis
     const QList<int> rows = m_consoleLines.lines(lines);
     m_reportsModel->addReport(id, report, rows);
     m_consoleModel->markReport(rows, id);
+    // On the telemetry's time axis at its kernel time (printk's clock: close to, not the same as,
+    // the CLOCK_MONOTONIC of the samples; the telemetry sources measure the offset).
+    if (report.timestamp)
+        m_telemetryView->addReportMarker(qint64(*report.timestamp * 1e9), id, report.title);
     statusBar()->showMessage(tr("New report: %1").arg(report.title), 8000);
 }
 

@@ -16,6 +16,10 @@ class QComboBox;
 class QDockWidget;
 class QLabel;
 
+namespace kms::telemetry {
+class TelemetryStore;
+}
+
 namespace kms::gui {
 
 class ConsoleModel;
@@ -24,6 +28,7 @@ class ReportsModel;
 class ReportsView;
 class SourceView;
 class SshLogin;
+class TelemetryView;
 
 struct StartOptions {
     QString profile; // --profile NAME
@@ -57,6 +62,10 @@ public:
     QDockWidget *reportsDock() const { return m_reportsDock; }
     QDockWidget *sourceDock() const { return m_sourceDock; }
     QDockWidget *consoleDock() const { return m_consoleDock; }
+    // Telemetry: the sources append to the store; reports are markers on its time axis.
+    kms::telemetry::TelemetryStore *telemetryStore() const { return m_telemetryStore.get(); }
+    TelemetryView *telemetryView() const { return m_telemetryView; }
+    QDockWidget *telemetryDock() const { return m_telemetryDock; }
     const Profile &profile() const { return m_profile; }
     // The links, the line pipeline, reports and fetching: the window only shows them.
     NodeSession *session() const { return m_session; }
@@ -112,6 +121,9 @@ private:
     QDockWidget *m_consoleDock;
     QDockWidget *m_reportsDock;
     QDockWidget *m_sourceDock;
+    std::unique_ptr<kms::telemetry::TelemetryStore> m_telemetryStore;
+    TelemetryView *m_telemetryView = nullptr;
+    QDockWidget *m_telemetryDock = nullptr;
     QComboBox *m_profileBox = nullptr;
     QAction *m_serialAction = nullptr;
     QAction *m_sshAction = nullptr;

@@ -256,8 +256,10 @@ void TelemetryView::refresh()
     qint64 newest = 0;
     for (auto &p : m_plots)
         drawPlot(*p, newest);
-    if (m_frames == 0)
+    if (m_frames == 0) {
+        emit firstData();
         m_readout->setText(tr("Point at a plot for its values · wheel: zoom · drag: pan · double-click: follow again"));
+    }
     m_drawnRevision = revision;
     m_viewChanged = false;
     ++m_frames;

@@ -77,6 +77,8 @@ public:
 
 signals:
     void reportActivated(int reportId);
+    // The first samples arrived (a hidden dock may want to show itself).
+    void firstData();
     // After each drawn frame: the newest node time in it.
     void frameDrawn(qint64 newestNs);
 
