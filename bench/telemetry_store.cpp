@@ -11,6 +11,8 @@
 #include <QElapsedTimer>
 #include <QFile>
 
+#include <sys/resource.h>
+
 #include <cmath>
 #include <cstdio>
 
@@ -50,6 +52,12 @@ int main(int argc, char *argv[])
             s.values.append({QStringLiteral("ch%1_ns").arg(c), 0});
     }
     const qint64 idle = rssKb();
+    auto cpuSeconds = [] {
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    };
+    const double cpu0 = cpuSeconds();
     QElapsedTimer timer;
     timer.start();
     const qint64 total = seconds * rate, stepNs = 1'000'000'000 / rate;
@@ -64,6 +72,7 @@ int main(int argc, char *argv[])
             fprintf(stderr, "  %lld s fed, RSS %lld kB\n", n / rate, rssKb());
     }
     const qint64 feedMs = timer.elapsed();
+    const double feedCpu = cpuSeconds() - cpu0;
     const qint64 after = rssKb();
     timer.restart();
     const auto e = store.extent();
@@ -72,6 +81,8 @@ int main(int argc, char *argv[])
     printf("channels=%d rate=%lld node_seconds=%lld samples=%lld feed_s=%.1f (%.1f M samples/s)\n", channels, rate,
            seconds, store.counters().samples, double(feedMs) / 1000,
            double(store.counters().samples) / double(feedMs) / 1000);
+    printf("feed_cpu_s=%.1f (%.0f ns of CPU per sample, batch making included)\n", feedCpu,
+           feedCpu * 1e9 / double(store.counters().samples));
     printf("rss_idle_mb=%.1f rss_after_mb=%.1f above_idle_mb=%.1f (goal < 150)\n", double(idle) / 1024,
            double(after) / 1024, double(after - idle) / 1024);
     printf("store full_rate_mb=%.1f pyramid_mb=%.1f full_rate_window_s=%.1f\n",
