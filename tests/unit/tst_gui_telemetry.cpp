@@ -67,21 +67,22 @@ private slots:
     {
         const QList<ChannelGroup> g = kms::gui::groupChannels(
             {QStringLiteral("buf0_fill_n"), QStringLiteral("buf0_cap_n"), QStringLiteral("lonely_fill_n"),
-             QStringLiteral("overflow_total_n"), QStringLiteral("sync_err_ns"), QStringLiteral("corr_ppm"),
-             QStringLiteral("loop_us"), QStringLiteral("cpu_pct"), QStringLiteral("mystery"),
-             QStringLiteral("depth_n")});
-        QCOMPARE(g.size(), 8);
+             QStringLiteral("overflow_total_n"), QStringLiteral("sync_err_ns"), QStringLiteral("sync_int_ns"),
+             QStringLiteral("corr_ppm"), QStringLiteral("loop_us"), QStringLiteral("cpu_pct"),
+             QStringLiteral("mystery"), QStringLiteral("depth_n")});
+        QCOMPARE(g.size(), 9);
         QCOMPARE(g[0].kind, ChannelGroup::Fill);
         QCOMPARE(g[0].keys, QStringList{QStringLiteral("buf0_fill_n")});
         QCOMPARE(g[0].capKeys, QStringList{QStringLiteral("buf0_cap_n")});
         QCOMPARE(g[1].kind, ChannelGroup::Counters);
-        QCOMPARE(g[2].keys, QStringList{QStringLiteral("sync_err_ns")});
-        QCOMPARE(g[3].keys, QStringList{QStringLiteral("corr_ppm")});
-        QCOMPARE(g[4].keys, QStringList{QStringLiteral("loop_us")});
-        QCOMPARE(g[5].keys, QStringList{QStringLiteral("cpu_pct")});
+        QCOMPARE(g[2].keys, QStringList{QStringLiteral("sync_err_ns")}); // the error on its own axis
+        QCOMPARE(g[3].keys, QStringList{QStringLiteral("sync_int_ns")});
+        QCOMPARE(g[4].keys, QStringList{QStringLiteral("corr_ppm")});
+        QCOMPARE(g[5].keys, QStringList{QStringLiteral("loop_us")});
+        QCOMPARE(g[6].keys, QStringList{QStringLiteral("cpu_pct")});
         // A fill without its capacity is a plain count; a capacity with its fill is not plotted.
-        QCOMPARE(g[6].keys, (QStringList{QStringLiteral("lonely_fill_n"), QStringLiteral("depth_n")}));
-        QCOMPARE(g[7].keys, QStringList{QStringLiteral("mystery")});
+        QCOMPARE(g[7].keys, (QStringList{QStringLiteral("lonely_fill_n"), QStringLiteral("depth_n")}));
+        QCOMPARE(g[8].keys, QStringList{QStringLiteral("mystery")});
     }
 
     void dockShowsReplayedStreamWithMarker_data()
@@ -117,21 +118,23 @@ private slots:
         QVERIFY(!drawn.isEmpty());
         QCOMPARE(drawn.last().at(0).toLongLong(), last);
 
-        // Groups from the keys' units: the four rings as %, counters, ns, ppm, µs.
+        // Groups from the keys' units: the four rings as %, counters, the sync error, ns, ppm, µs.
         QStringList titles;
         for (int i = 0; i < view.plotCount(); ++i)
             titles.append(view.plotTitle(i));
         QCOMPARE(titles,
                  (QStringList{QStringLiteral("fill (% of capacity)"), QStringLiteral("count since load"),
-                              QStringLiteral("ns"), QStringLiteral("ppm"), QStringLiteral("µs")}));
+                              QStringLiteral("error (ns)"), QStringLiteral("ns"), QStringLiteral("ppm"),
+                              QStringLiteral("µs")}));
         QCOMPARE(view.plotKeys(0),
                  (QStringList{QStringLiteral("msg_to_pru0_fill_n"), QStringLiteral("msg_from_pru0_fill_n"),
                               QStringLiteral("buf0_fill_n"), QStringLiteral("buf1_fill_n")}));
         QVERIFY(view.plotKeys(1).contains(QStringLiteral("overflow_total_n")));
         QVERIFY(view.plotKeys(1).contains(QStringLiteral("dropped_total_n")));
-        QCOMPARE(view.plotKeys(2), (QStringList{QStringLiteral("sync_err_ns"), QStringLiteral("sync_int_ns")}));
-        QCOMPARE(view.plotKeys(3), QStringList{QStringLiteral("corr_ppm")});
-        QCOMPARE(view.plotKeys(4), (QStringList{QStringLiteral("trig_lat_us"), QStringLiteral("loop_us")}));
+        QCOMPARE(view.plotKeys(2), QStringList{QStringLiteral("sync_err_ns")});
+        QCOMPARE(view.plotKeys(3), QStringList{QStringLiteral("sync_int_ns")});
+        QCOMPARE(view.plotKeys(4), QStringList{QStringLiteral("corr_ppm")});
+        QCOMPARE(view.plotKeys(5), (QStringList{QStringLiteral("trig_lat_us"), QStringLiteral("loop_us")}));
 
         // The stalled consumer: buf0 from 93/512 of its capacity to full, in %.
         const QList<QPointF> fill = view.lineData(QStringLiteral("buf0_fill_n"));

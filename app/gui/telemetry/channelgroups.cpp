@@ -21,6 +21,8 @@ ChannelGroup::Kind kindOf(const QString &key, const QSet<QString> &all, QString 
     }
     if (key.endsWith(QLatin1String("_total_n")))
         return ChannelGroup::Counters;
+    if (key.endsWith(QLatin1String("_err_ns")) || key.endsWith(QLatin1String("_error_ns")))
+        return ChannelGroup::SyncError;
     if (key.endsWith(QLatin1String("_ns")))
         return ChannelGroup::Nanoseconds;
     if (key.endsWith(QLatin1String("_ppm")))
@@ -41,6 +43,8 @@ QString titleOf(ChannelGroup::Kind kind)
         return QObject::tr("fill (% of capacity)");
     case ChannelGroup::Counters:
         return QObject::tr("count since load");
+    case ChannelGroup::SyncError:
+        return QObject::tr("error (ns)");
     case ChannelGroup::Nanoseconds:
         return QObject::tr("ns");
     case ChannelGroup::Ppm:
@@ -63,7 +67,7 @@ QList<ChannelGroup> groupChannels(const QStringList &keys)
 {
     const QSet<QString> all(keys.begin(), keys.end());
     QSet<QString> capsUsed;
-    std::array<ChannelGroup, 8> groups;
+    std::array<ChannelGroup, ChannelGroup::Other + 1> groups;
     for (int k = 0; k < int(groups.size()); ++k) {
         groups[size_t(k)].kind = ChannelGroup::Kind(k);
         groups[size_t(k)].title = titleOf(ChannelGroup::Kind(k));
