@@ -77,6 +77,12 @@ ChartsCanvas::ChartsCanvas(QWidget *parent)
     }
     m_chart->legend()->setFont(small);
     m_x->setTitleText(QObject::tr("node time (s)"));
+    for (QValueAxis *a : {m_x, m_y}) {
+        a->setTickAnchor(0);
+        a->setTickInterval(0.2);
+        a->setTickType(QValueAxis::TicksDynamic);
+        a->setLabelFormat(QStringLiteral("%g"));
+    }
     m_chart->addAxis(m_x, Qt::AlignBottom);
     m_chart->addAxis(m_y, Qt::AlignLeft);
     m_crosshair = newSeries(QColor(90, 90, 90), Qt::DotLine, 1, false);
@@ -160,23 +166,29 @@ void ChartsCanvas::setLineData(int line, const QList<QPointF> &points)
     }
 }
 
+// Round ticks (QValueAxis divides the range into equal parts otherwise: 22.72, 23.58, ...). The
+// order matters: the old interval over a much larger new range (or the new, smaller interval over
+// the old range) would make an item per tick, hundreds of thousands of them, for a moment.
+static void setAxis(QValueAxis *axis, double lo, double hi, int ticks)
+{
+    const double interval = niceStep(hi - lo, ticks);
+    if (interval >= axis->tickInterval()) {
+        axis->setTickInterval(interval);
+        axis->setRange(lo, hi);
+    } else {
+        axis->setRange(lo, hi);
+        axis->setTickInterval(interval);
+    }
+}
+
 void ChartsCanvas::setRanges(double x0, double x1, double y0, double y1)
 {
     m_x0 = x0;
     m_x1 = x1;
     m_y0 = y0;
     m_y1 = y1;
-    m_x->setRange(x0, x1);
-    m_y->setRange(y0, y1);
-    // Round ticks (QValueAxis divides the range into equal parts otherwise: 22.72, 23.58, ...).
-    m_x->setTickType(QValueAxis::TicksDynamic);
-    m_x->setTickAnchor(0);
-    m_x->setTickInterval(niceStep(x1 - x0, 6));
-    m_x->setLabelFormat(QStringLiteral("%g"));
-    m_y->setTickType(QValueAxis::TicksDynamic);
-    m_y->setTickAnchor(0);
-    m_y->setTickInterval(niceStep(y1 - y0, 4));
-    m_y->setLabelFormat(QStringLiteral("%g"));
+    setAxis(m_x, x0, x1, 6);
+    setAxis(m_y, y0, y1, 4);
     placeFixedLines();
 }
 
