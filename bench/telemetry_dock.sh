@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The Telemetry dock's figures in one run, under Xvfb with software rendering: the ingest alone
+# (baseline), the dock on QCustomPlot and on Qt Charts, and the naive way on both. Not niced:
+# starved of CPU (a loaded machine), the frame rate and the latency measure the machine.
+#   bench/telemetry_dock.sh [BUILD_DIR] [SECONDS]
+set -euo pipefail
+build=${1:-build}
+seconds=${2:-15}
+bin="$build/bench/bench_telemetry_dock"
+[ -x "$bin" ] || { echo "build the bench_telemetry_dock target first" >&2; exit 1; }
+for mode in "--no-draw" "--backend qcustomplot" "--backend charts" "--backend qcustomplot --naive" \
+            "--backend charts --naive"; do
+    # shellcheck disable=SC2086
+    xvfb-run -a -s "-screen 0 1600x1000x24" "$bin" $mode --seconds "$seconds" --warmup 3 2>/dev/null
+    echo
+done
