@@ -295,7 +295,11 @@ PlotTrace TelemetryStore::trace(const QString &key, qint64 t0Ns, qint64 t1Ns, in
     std::vector<MinMaxBucket> items;
     // Up to 4 items per column before a coarser level is used: the cost is bounded by the width.
     trace.level = c->history.collect(t0Ns, t1Ns, 4ll * columns, items);
-    const bool samples = trace.level == 0 && qint64(items.size()) <= 2ll * columns;
+    // Drawn sample by sample only when every item is a sample: the full-rate window reaches
+    // back over the whole range (else the older part came from coarser levels' buckets).
+    const qint64 rawFirst = c->history.rawFirstTime();
+    const bool allRaw = rawFirst <= std::max(t0Ns, c->history.firstTime());
+    const bool samples = trace.level == 0 && allRaw && qint64(items.size()) <= 2ll * columns;
     if (samples) {
         // Zoomed in: one sample each side, so that the line reaches the plot's edges.
         const auto &raw = c->history.raw();
