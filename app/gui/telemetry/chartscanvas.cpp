@@ -13,9 +13,6 @@
 namespace kms::gui {
 
 namespace {
-constexpr int kLegendWidth = 210;
-constexpr int kLeftMargin = 78;
-constexpr int kBottomMargin = 48;
 
 // A tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks over `span`.
 double niceStep(double span, int ticks)
@@ -38,15 +35,6 @@ public:
     }
 
 protected:
-    void resizeEvent(QResizeEvent *event) override
-    {
-        QChartView::resizeEvent(event);
-        // A fixed plot area (fixed left margin and legend width): every plot's time axis spans
-        // the same pixels, so a marker lines up across the plots.
-        chart()->setPlotArea(QRectF(kLeftMargin, 8, std::max(50, width() - kLeftMargin - kLegendWidth),
-                                    std::max(30, height() - 8 - kBottomMargin)));
-    }
-
     void paintEvent(QPaintEvent *event) override
     {
         QChartView::paintEvent(event);

@@ -1,6 +1,8 @@
 // PlotCanvas on Qt Charts (the design's first choice): QLineSeries cannot break a line, so each
 // line is a small pool of series, one per unbroken segment; limits, markers and the crosshair
-// are two-point series.
+// are two-point series. The chart lays itself out (a fixed plot area drew the series and the
+// axes in different places), so plots with legends of different widths do not line up: one
+// reason, with its CPU cost, why QCustomPlot is the default (see bench/telemetry_dock.cpp).
 #pragma once
 
 #include "plotcanvas.h"
