@@ -7,6 +7,7 @@
 #include "reportsview.h"
 #include "sourceview.h"
 #include "sshlogin.h"
+#include "telemetry/telemetryhub.h"
 #include "telemetry/telemetrystore.h"
 #include "telemetryview.h"
 
@@ -145,6 +146,13 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     connect(m_telemetryView, &TelemetryView::firstData, m_telemetryDock, &QDockWidget::show);
     // A click on a report's marker opens the report, which scrolls the console to its lines.
     connect(m_telemetryView, &TelemetryView::reportActivated, m_reportsView, &ReportsView::selectReport);
+    // The profile's telemetry sources, run over the session's SSH link, feed the store.
+    m_telemetryHub = new telemetry::TelemetryHub(this);
+    connect(m_telemetryHub, &telemetry::TelemetryHub::samples, this,
+            [this](const QList<telemetry::TelemetrySet> &sets) { m_telemetryStore->append(sets); });
+    connect(m_telemetryHub, &telemetry::TelemetryHub::gap, this,
+            [this](const telemetry::TelemetryGap &gap) { m_telemetryStore->addGap(gap); });
+    connect(m_telemetryHub, &telemetry::TelemetryHub::alarm, m_telemetryView, &TelemetryView::addAlarm);
 
     buildActions();
 
@@ -235,6 +243,9 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
 
 MainWindow::~MainWindow()
 {
+    // The telemetry hub before the session: it reads through the session's SSH link.
+    delete m_telemetryHub;
+    m_telemetryHub = nullptr;
     // The session first (links, then the session log written and synced): it delivers into the
     // models.
     delete m_session;
@@ -412,6 +423,15 @@ void MainWindow::applyProfile(const Profile &profile)
     m_profile = profile;
     m_session->setNodeCacheDir(nodeCacheDir());
     m_session->setAutoFetchModules(profile.fetchKo && !profile.sshHost.isEmpty());
+    // Telemetry only when the profile names sources: otherwise not even the clock is measured.
+    const auto telemetrySources = telemetry::TelemetrySourceSpec::parseList(profile.telemetrySource);
+    m_telemetryHub->setSources(telemetrySources);
+    if (telemetrySources.isEmpty()) {
+        m_telemetryHub->detach();
+        m_telemetryHub->stop();
+    } else {
+        m_telemetryHub->attach(m_session);
+    }
     updateSymbolConfig();
     m_serialAction->setEnabled(!profile.serialPort.isEmpty());
     m_sshAction->setEnabled(!profile.sshHost.isEmpty());
@@ -551,10 +571,12 @@ void MainWindow::onReportDetected(int id, const KernelReport &report, const QLis
     const QList<int> rows = m_consoleLines.lines(lines);
     m_reportsModel->addReport(id, report, rows);
     m_consoleModel->markReport(rows, id);
-    // On the telemetry's time axis at its kernel time (printk's clock: close to, not the same as,
-    // the CLOCK_MONOTONIC of the samples; the telemetry sources measure the offset).
-    if (report.timestamp)
-        m_telemetryView->addReportMarker(qint64(*report.timestamp * 1e9), id, report.title);
+    // On the telemetry's time axis at its kernel time, printk's clock put on the samples'
+    // CLOCK_MONOTONIC (as is until the hub has measured the offset).
+    if (report.timestamp) {
+        const qint64 at = m_telemetryHub->nodeTimeOfPrintk(*report.timestamp).value_or(qint64(*report.timestamp * 1e9));
+        m_telemetryView->addReportMarker(at, id, report.title);
+    }
     statusBar()->showMessage(tr("New report: %1").arg(report.title), 8000);
 }
 

@@ -17,8 +17,9 @@ class QDockWidget;
 class QLabel;
 
 namespace kms::telemetry {
+class TelemetryHub;
 class TelemetryStore;
-}
+} // namespace kms::telemetry
 
 namespace kms::gui {
 
@@ -66,6 +67,7 @@ public:
     kms::telemetry::TelemetryStore *telemetryStore() const { return m_telemetryStore.get(); }
     TelemetryView *telemetryView() const { return m_telemetryView; }
     QDockWidget *telemetryDock() const { return m_telemetryDock; }
+    kms::telemetry::TelemetryHub *telemetryHub() const { return m_telemetryHub; }
     const Profile &profile() const { return m_profile; }
     // The links, the line pipeline, reports and fetching: the window only shows them.
     NodeSession *session() const { return m_session; }
@@ -124,6 +126,7 @@ private:
     std::unique_ptr<kms::telemetry::TelemetryStore> m_telemetryStore;
     TelemetryView *m_telemetryView = nullptr;
     QDockWidget *m_telemetryDock = nullptr;
+    kms::telemetry::TelemetryHub *m_telemetryHub = nullptr;
     QComboBox *m_profileBox = nullptr;
     QAction *m_serialAction = nullptr;
     QAction *m_sshAction = nullptr;
