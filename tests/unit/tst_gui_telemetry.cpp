@@ -3,6 +3,7 @@
 // capacity, a report marker that a click turns into reportActivated, PNG and CSV export. Run
 // with both plot back ends.
 #include "telemetry/channelgroups.h"
+#include "telemetry/telemetryparser.h"
 #include "telemetry/telemetrystore.h"
 #include "telemetry/telemetryview.h"
 
@@ -22,34 +23,20 @@ using kms::gui::TelemetryView;
 
 namespace {
 
-// The stream contract in a few lines (`t_ns` first, then key=value): a stand-in until the
-// sources' parser is on main. A last line without its newline is still being written: skipped.
+// The capture read as the hub's stream source reads it: line by line through TelemetryParser. A
+// last line without its newline is still being written: not a line yet.
 QList<TelemetrySet> readStream(const QString &path)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return {};
     const QByteArray all = f.readAll();
+    TelemetryParser parser(QStringLiteral("stream:/sys/kernel/debug/prudaq/telemetry"));
     QList<TelemetrySet> sets;
     const QList<QByteArray> lines = all.split('\n');
     for (qsizetype i = 0; i + 1 < lines.size(); ++i) {
         TelemetrySet set;
-        set.source = QStringLiteral("stream:/sys/kernel/debug/prudaq/telemetry");
-        for (const QByteArray &field : lines[i].split(' ')) {
-            const qsizetype eq = field.indexOf('=');
-            if (eq <= 0)
-                continue;
-            const QString key = QString::fromLatin1(field.left(eq));
-            bool ok = false;
-            const double v = field.mid(eq + 1).toDouble(&ok);
-            if (!ok)
-                continue;
-            if (key == QLatin1String("t_ns"))
-                set.tNs = field.mid(eq + 1).toLongLong();
-            else
-                set.values.append({key, v});
-        }
-        if (set.tNs > 0)
+        if (parser.parseLine(lines[i], &set) != TelemetryParser::Result::Dropped)
             sets.append(set);
     }
     return sets;
