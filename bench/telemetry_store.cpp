@@ -55,7 +55,8 @@ int main(int argc, char *argv[])
     auto cpuSeconds = [] {
         rusage ru{};
         getrusage(RUSAGE_SELF, &ru);
-        return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+        return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
+            + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
     };
     const double cpu0 = cpuSeconds();
     QElapsedTimer timer;
