@@ -1,6 +1,6 @@
 #include "explain/addresskind.h"
 
-#include <tuple>
+#include <cstdlib>
 
 namespace kms {
 
@@ -30,9 +30,9 @@ constexpr Poison poisons[] = {
     {0xcc, "redzone_active", "SLUB red zone SLUB_RED_ACTIVE: past the end of an allocated object (overflow)"},
 };
 
-// The poison a pointer-sized value is made of: every byte the poison byte, or all but the lowest
-// (POISON_END ends a freed object: 6b6b...a5).
-const Poison *poisonOf(std::uint64_t value, int bytes)
+// The poison a pointer-sized value is made of: every byte the poison byte, or (`withEnd`) all
+// but the one POISON_END byte that ends a freed object (6b6b...a5).
+const Poison *poisonOf(std::uint64_t value, int bytes, bool withEnd = true)
 {
     for (const Poison &p : poisons) {
         int same = 0;
@@ -42,7 +42,7 @@ const Poison *poisonOf(std::uint64_t value, int bytes)
         // big-endian machine, the high byte on a little-endian one.
         const bool endLow = (value & 0xff) == 0xa5;
         const bool endHigh = ((value >> (8 * (bytes - 1))) & 0xff) == 0xa5;
-        if (same == bytes || (same == bytes - 1 && (endLow || endHigh) && p.byte == 0x6b))
+        if (same == bytes || (withEnd && same == bytes - 1 && (endLow || endHigh) && p.byte == 0x6b))
             return &p;
     }
     return nullptr;
@@ -117,20 +117,22 @@ QList<AddressReading> classifyAddress(std::uint64_t address, std::optional<std::
     const std::uint64_t lp2 = 0x122 + delta;
     // A pointer near a poison value: list_entry()/container_of() of a poisoned next/prev.
     auto listPoison = [&](std::uint64_t value, std::int64_t off) {
-        for (const auto &[lp, name, which] :
-             {std::tuple{lp1, "LIST_POISON1", "next"}, std::tuple{lp2, "LIST_POISON2", "prev"}}) {
-            const std::int64_t d = distance(value, lp, mask);
-            if (d <= -0x100 || d >= 0x100)
-                continue;
-            QString what = QStringLiteral("%1 (%2: the %3 pointer of a deleted list entry)")
-                               .arg(QLatin1String(name), hex(lp), QLatin1String(which));
-            if (d != 0)
-                what = QStringLiteral("%1 %2 %3 (container_of a deleted list entry's %4 pointer, %5)")
-                           .arg(QLatin1String(name), d < 0 ? QStringLiteral("-") : QStringLiteral("+"),
-                                hex(std::uint64_t(d < 0 ? -d : d)), QLatin1String(which), hex(lp));
-            out << reading(lp == lp1 ? QStringLiteral("list_poison1") : QStringLiteral("list_poison2"), lp, off, what);
+        // The nearer poison: LIST_POISON2 is LIST_POISON1 + 0x22.
+        const std::int64_t d1 = distance(value, lp1, mask);
+        const std::int64_t d2 = distance(value, lp2, mask);
+        const bool second = std::llabs(d2) < std::llabs(d1);
+        const std::int64_t d = second ? d2 : d1;
+        const std::uint64_t lp = second ? lp2 : lp1;
+        if (d <= -0x100 || d >= 0x100)
             return;
-        }
+        const QLatin1String name(second ? "LIST_POISON2" : "LIST_POISON1");
+        const QLatin1String which(second ? "prev" : "next");
+        QString what = QStringLiteral("%1 (%2: the %3 pointer of a deleted list entry)").arg(name, hex(lp), which);
+        if (d != 0)
+            what = QStringLiteral("%1 %2 %3 (container_of a deleted list entry's %4 pointer, %5)")
+                       .arg(name, d < 0 ? QStringLiteral("-") : QStringLiteral("+"), hex(std::uint64_t(d < 0 ? -d : d)),
+                            which, hex(lp));
+        out << reading(second ? QStringLiteral("list_poison2") : QStringLiteral("list_poison1"), lp, off, what);
     };
     auto nullReading = [&](std::int64_t off) {
         out << reading(QStringLiteral("null"), 0, off, QStringLiteral("NULL"));
@@ -151,19 +153,22 @@ QList<AddressReading> classifyAddress(std::uint64_t address, std::optional<std::
         if (!out.isEmpty())
             return out;
     } else {
-        for (std::uint64_t lp : {lp1, lp2}) {
-            if (address >= lp && address - lp < 0x100 && out.isEmpty())
-                listPoison(lp, std::int64_t(address - lp));
-        }
+        // The address alone: NULL + offset first (the usual mistake); a 32-bit LIST_POISON value
+        // plus a member offset reads the same, so it comes second (the nearest poison below).
         if (address < nullLimit)
             nullReading(std::int64_t(address));
-        if (out.isEmpty()) {
+        for (std::uint64_t lp : {lp2, lp1}) {
+            if (address >= lp && address - lp < 0x100) {
+                listPoison(lp, std::int64_t(address - lp));
+                break;
+            }
+        }
+        // A poisoned pointer plus a member offset: the nearest poison value below the address
+        // (whole poison first; one with the POISON_END byte only if there is none).
+        for (const bool withEnd : {false, true}) {
             for (std::uint64_t off = 0; off < offsetTolerance && out.isEmpty(); off += 1) {
                 const std::uint64_t b = (address - off) & mask;
-                if ((b & 0xff) != 0x6b && (b & 0xff) != 0xa5 && (b & 0xff) != 0x5a && (b & 0xff) != 0xbb
-                    && (b & 0xff) != 0xcc)
-                    continue;
-                if (const Poison *p = poisonOf(b, bytes))
+                if (const Poison *p = poisonOf(b, bytes, withEnd))
                     out << reading(QLatin1String(p->kind), b, std::int64_t(off),
                                    QStringLiteral("%1 (%2)").arg(hex(b), QLatin1String(p->what)));
             }

@@ -280,8 +280,17 @@ std::optional<FaultExplanation> explainFault(const KernelReport &report, Symboli
     FaultExplanation e;
     QString error;
     e.access = decodeAccess(report, &error);
-    if (!e.access)
+    if (!e.access) {
         e.error = QStringLiteral("cannot explain the access: %1").arg(error);
+    } else if (!e.access->address && !e.access->expression.contains(QLatin1String("per-CPU"))) {
+        QStringList missing;
+        if (!e.access->base.isEmpty() && !e.access->baseValue)
+            missing << e.access->base;
+        if (!e.access->index.isEmpty() && !e.access->indexValue)
+            missing << e.access->index;
+        e.error = QStringLiteral("cannot explain the access: the report does not print %1")
+                      .arg(missing.join(QStringLiteral(" and ")));
+    }
 
     const SectionLookup sections = [&symbolizer](std::uint64_t address) -> std::optional<SectionHit> {
         SectionHit hit;
