@@ -188,6 +188,12 @@ int fit(const Candidate &c, std::uint64_t offset, const MemoryAccess *access)
             : 0;
     }
     const std::uint64_t size = std::max<std::uint64_t>(c.layout.size, 1);
+    if (c.layout.bitSize > 0 && access && access->size > 0) {
+        // A bitfield is read or written through a wider access of its storage (arm64 loads
+        // the 8 bytes around it): the access must cover the bitfield's bytes.
+        if (offset <= c.layout.offset && c.layout.offset + size <= offset + std::uint64_t(access->size))
+            return 2;
+    }
     if (offset < c.layout.offset || offset >= c.layout.offset + size)
         return 0;
     if (offset != c.layout.offset)
