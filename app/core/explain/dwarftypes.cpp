@@ -2,6 +2,9 @@
 
 #include <dwarf.h>
 
+#include <QHash>
+#include <QMutex>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -317,6 +320,91 @@ QList<Layout> membersAt(Dwarf_Die *type, std::uint64_t offset)
     return out;
 }
 
+namespace {
+
+struct FunctionRange {
+    Dwarf_Addr low = 0;
+    Dwarf_Addr high = 0;
+    Dwarf_Off die = 0;
+};
+
+// The top-level functions of a CU by address, built once per CU: a kernel CU holds thousands of
+// type DIEs from headers, and walking them for every report (dwarf_getscopes) costs more than
+// everything else in an explanation. Keyed by the Dwarf handle and CU offset; an entry is checked
+// against the DIE it names before use, so a handle reused after its module was closed cannot
+// mislead.
+QList<FunctionRange> buildIndex(Dwarf_Die *cu)
+{
+    QList<FunctionRange> ranges;
+    Dwarf_Die child;
+    if (dwarf_child(cu, &child) == 0) {
+        do {
+            if (dwarf_tag(&child) != DW_TAG_subprogram)
+                continue;
+            Dwarf_Addr base = 0;
+            Dwarf_Addr start = 0;
+            Dwarf_Addr end = 0;
+            ptrdiff_t offset = 0;
+            while ((offset = dwarf_ranges(&child, offset, &base, &start, &end)) > 0) {
+                if (end > start)
+                    ranges.append({start, end, dwarf_dieoffset(&child)});
+            }
+        } while (dwarf_siblingof(&child, &child) == 0);
+    }
+    std::sort(ranges.begin(), ranges.end(),
+              [](const FunctionRange &a, const FunctionRange &b) { return a.low < b.low; });
+    return ranges;
+}
+
+bool functionAt(Dwarf_Die *cu, Dwarf_Addr pc, Dwarf_Die *out)
+{
+    static QMutex lock;
+    static QHash<QPair<quintptr, Dwarf_Off>, QList<FunctionRange>> cache;
+    Dwarf *dbg = dwarf_cu_getdwarf(cu->cu);
+    const QPair<quintptr, Dwarf_Off> key{quintptr(dbg), dwarf_dieoffset(cu)};
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        QList<FunctionRange> ranges;
+        {
+            QMutexLocker locker(&lock);
+            auto it = cache.find(key);
+            if (it == cache.end() || attempt > 0)
+                it = cache.insert(key, buildIndex(cu));
+            ranges = *it;
+        }
+        auto it = std::upper_bound(ranges.cbegin(), ranges.cend(), pc,
+                                   [](Dwarf_Addr a, const FunctionRange &r) { return a < r.low; });
+        if (it == ranges.cbegin() || pc >= (it - 1)->high)
+            continue;
+        if (dwarf_offdie(dbg, (it - 1)->die, out) && dwarf_tag(out) == DW_TAG_subprogram && dwarf_haspc(out, pc) == 1)
+            return true;
+    }
+    return false;
+}
+
+// The lexical block or inlined call directly under `parent` whose code contains pc; blocks
+// without addresses of their own are looked through.
+bool childContaining(Dwarf_Die *parent, Dwarf_Addr pc, Dwarf_Die *result)
+{
+    Dwarf_Die child;
+    if (dwarf_child(parent, &child) != 0)
+        return false;
+    do {
+        const int tag = dwarf_tag(&child);
+        if (tag != DW_TAG_lexical_block && tag != DW_TAG_inlined_subroutine)
+            continue;
+        if (dwarf_haspc(&child, pc) == 1) {
+            *result = child;
+            return true;
+        }
+        if (tag == DW_TAG_lexical_block && !dwarf_hasattr(&child, DW_AT_low_pc) && !dwarf_hasattr(&child, DW_AT_ranges)
+            && childContaining(&child, pc, result))
+            return true;
+    } while (dwarf_siblingof(&child, &child) == 0);
+    return false;
+}
+
+} // namespace
+
 Scope::Scope(Dwfl_Module *module, Dwarf_Addr address)
 {
     Dwarf_Addr bias = 0;
@@ -325,30 +413,39 @@ Scope::Scope(Dwfl_Module *module, Dwarf_Addr address)
         return;
     m_cu = *cu;
     m_pc = address - bias;
-    // dwarf_getscopes stops at an inlined function's abstract origin; dwarf_getscopes_die from
-    // the innermost scope walks the concrete tree outward (the caller's variables too).
+    Dwarf_Die fn;
+    if (functionAt(&m_cu, m_pc, &fn)) {
+        m_scopes.append(fn);
+        Dwarf_Die inner;
+        while (childContaining(&m_scopes.last(), m_pc, &inner))
+            m_scopes.append(inner);
+        std::reverse(m_scopes.begin(), m_scopes.end());
+        return;
+    }
+    // Not in a top-level function (unusual producers): dwarf_getscopes, then the concrete tree
+    // outward from the innermost scope (dwarf_getscopes stops at an inlined abstract origin).
     Dwarf_Die *scopes = nullptr;
     const int n = dwarf_getscopes(&m_cu, m_pc, &scopes);
     if (n > 0) {
         Dwarf_Die innermost = scopes[0];
-        m_count = dwarf_getscopes_die(&innermost, &m_scopes);
+        free(scopes);
+        scopes = nullptr;
+        const int m = dwarf_getscopes_die(&innermost, &scopes);
+        for (int i = 0; i < m; ++i) {
+            if (dwarf_tag(&scopes[i]) != DW_TAG_compile_unit)
+                m_scopes.append(scopes[i]);
+        }
     }
     free(scopes);
-    if (m_count < 0)
-        m_count = 0;
-}
-
-Scope::~Scope()
-{
-    free(m_scopes);
 }
 
 QList<Variable> Scope::inRegister(int reg) const
 {
     QList<Variable> out;
-    for (int i = 0; i < m_count && out.isEmpty(); ++i) {
+    for (qsizetype i = 0; i < m_scopes.size() && out.isEmpty(); ++i) {
         Dwarf_Die child;
-        if (dwarf_child(&m_scopes[i], &child) != 0)
+        Dwarf_Die scope = m_scopes[i];
+        if (dwarf_child(&scope, &child) != 0)
             continue;
         do {
             const int tag = dwarf_tag(&child);
@@ -409,11 +506,11 @@ std::optional<Variable> Scope::named(const QString &name) const
         } while (dwarf_siblingof(&child, &child) == 0);
         return std::nullopt;
     };
-    for (int i = 0; i < m_count; ++i) {
-        if (auto v = search(&m_scopes[i]))
+    for (Dwarf_Die scope : m_scopes) {
+        if (auto v = search(&scope))
             return v;
     }
-    if (m_count == 0)
+    if (m_scopes.isEmpty())
         return std::nullopt;
     Dwarf_Die cu = m_cu;
     return search(&cu);

@@ -53,11 +53,11 @@ class Scope
 {
 public:
     Scope(Dwfl_Module *module, Dwarf_Addr address);
-    ~Scope();
+    ~Scope() = default;
     Scope(const Scope &) = delete;
     Scope &operator=(const Scope &) = delete;
 
-    bool valid() const { return m_count > 0; }
+    bool valid() const { return !m_scopes.isEmpty(); }
     // Variables and parameters whose value at the PC is DWARF register `reg` (plus a constant),
     // exact ones first.
     QList<Variable> inRegister(int reg) const;
@@ -66,8 +66,7 @@ public:
 
 private:
     Dwarf_Die m_cu{};
-    Dwarf_Die *m_scopes = nullptr;
-    int m_count = 0;
+    QList<Dwarf_Die> m_scopes; // innermost first, the CU excluded
     Dwarf_Addr m_pc = 0;
 };
 
