@@ -430,12 +430,13 @@ std::optional<FaultExplanation> explainFault(const KernelReport &report, Symboli
                                         e.access ? e.access->baseValue : std::nullopt};
                 e.member = memberInfo(chosen->layout);
                 e.confidence = score >= 2 ? QStringLiteral("medium") : QStringLiteral("low");
-                e.notes << QStringLiteral("pointer: a %1 no variable holds at this PC, found by matching offset %2 "
-                                          "against the access chains of line %3")
-                               .arg(kind == QLatin1String("temporary") ? QStringLiteral("temporary")
-                                                                       : QStringLiteral("value"),
-                                    hex(*offset))
-                               .arg(frame->line);
+                e.notes << QStringLiteral(
+                               "`%1` is %2: no variable holds it at this PC; it is the access chain of line %3 "
+                               "whose member lies at offset %4")
+                               .arg(chosen->pointer,
+                                    kind == QLatin1String("temporary") ? QStringLiteral("a temporary")
+                                                                       : QStringLiteral("not in a register"),
+                                    QString::number(frame->line), hex(*offset));
             } else if (e.sourceLine.isEmpty()) {
                 e.notes << QStringLiteral("pointer and member: no variable is in %1 at this PC (optimised out or a "
                                           "temporary) and the source line is not available here")
