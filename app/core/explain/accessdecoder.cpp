@@ -322,12 +322,12 @@ std::optional<MemoryAccess> decodeAccess(const KernelReport &report, QString *er
                     t += QStringLiteral(" * %1").arg(std::abs(a.scale));
                 parts << (a.scale < 0 ? QStringLiteral("- ") + t : t);
                 if (sum && a.indexValue)
-                    sum = *sum + std::uint64_t(std::int64_t(*a.indexValue) * a.scale);
+                    sum = *sum + *a.indexValue * std::uint64_t(std::int64_t(a.scale)); // wraps, as the CPU does
                 else
                     sum = std::nullopt;
             }
             if (a.displacement != 0 || parts.isEmpty()) {
-                parts << (a.displacement < 0 ? QStringLiteral("- %1").arg(hex(std::uint64_t(-a.displacement)))
+                parts << (a.displacement < 0 ? QStringLiteral("- %1").arg(hex(0 - std::uint64_t(a.displacement)))
                                              : hex(std::uint64_t(a.displacement)));
                 if (sum)
                     sum = *sum + std::uint64_t(a.displacement);

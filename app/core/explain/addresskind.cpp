@@ -84,7 +84,7 @@ AddressReading reading(const QString &kind, std::uint64_t base, std::int64_t off
     if (offset > 0)
         text += QStringLiteral(" + %1").arg(hex(std::uint64_t(offset)));
     else if (offset < 0)
-        text += QStringLiteral(" - %1").arg(hex(std::uint64_t(-offset)));
+        text += QStringLiteral(" - %1").arg(hex(0 - std::uint64_t(offset)));
     return {kind, base, offset, text};
 }
 
@@ -120,10 +120,17 @@ QList<AddressReading> classifyAddress(std::uint64_t address, std::optional<std::
         // The nearer poison: LIST_POISON2 is LIST_POISON1 + 0x22.
         const std::int64_t d1 = distance(value, lp1, mask);
         const std::int64_t d2 = distance(value, lp2, mask);
-        const bool second = std::llabs(d2) < std::llabs(d1);
+        // |d| < 0x100, computed without negating (a far value may be INT64_MIN).
+        const auto near = [](std::int64_t d) {
+            return std::uint64_t(d) + 0xff < 0x1ff;
+        };
+        const auto magnitude = [](std::int64_t d) {
+            return d < 0 ? 0 - std::uint64_t(d) : std::uint64_t(d);
+        };
+        const bool second = near(d2) && (!near(d1) || magnitude(d2) < magnitude(d1));
         const std::int64_t d = second ? d2 : d1;
         const std::uint64_t lp = second ? lp2 : lp1;
-        if (d <= -0x100 || d >= 0x100)
+        if (!near(d))
             return;
         const QLatin1String name(second ? "LIST_POISON2" : "LIST_POISON1");
         const QLatin1String which(second ? "prev" : "next");

@@ -13,7 +13,7 @@ QJsonValue hex(std::optional<std::uint64_t> v)
 
 QJsonValue signedHex(std::int64_t v)
 {
-    return v < 0 ? QStringLiteral("-0x") + QString::number(std::uint64_t(-v), 16)
+    return v < 0 ? QStringLiteral("-0x") + QString::number(0 - std::uint64_t(v), 16)
                  : QStringLiteral("0x") + QString::number(std::uint64_t(v), 16);
 }
 
@@ -34,8 +34,8 @@ std::optional<std::uint64_t> unhex(const QJsonValue &v)
 std::int64_t unsignedHexToSigned(const QString &text)
 {
     const bool negative = text.startsWith(QLatin1Char('-'));
-    const std::int64_t v = std::int64_t(text.mid(negative ? 1 : 0).toULongLong(nullptr, 0));
-    return negative ? -v : v;
+    const std::uint64_t v = text.mid(negative ? 1 : 0).toULongLong(nullptr, 0);
+    return std::int64_t(negative ? 0 - v : v);
 }
 
 } // namespace
