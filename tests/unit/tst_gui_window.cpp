@@ -174,6 +174,15 @@ void TestGuiWindow::seedOopsThroughPtyProfile()
     QVERIFY(first->text(0).contains(QStringLiteral("pru0_comm_receive_msg")));
     QCOMPARE(first->text(3), QStringLiteral("module not given"));
     QVERIFY(!w.reportsView()->registersView()->toPlainText().isEmpty());
+    // The fault explanation, in the line above the frames: the access and the kind of address
+    // (no .ko: no member).
+    const auto *explanation = w.reportsView()->findChild<QLabel *>(QStringLiteral("faultExplanation"));
+    QVERIFY(explanation && explanation->isVisible());
+    QVERIFY2(explanation->text().contains(QStringLiteral("r3 (0x0) + r6 (0x1c1) = 0x1c1")),
+             qPrintable(explanation->text()));
+    QVERIFY(explanation->text().contains(QStringLiteral("NULL + 0x1c1")));
+    QVERIFY(explanation->mapTo(w.reportsView(), QPoint(0, explanation->height())).y()
+            <= w.reportsView()->frameTree()->mapTo(w.reportsView(), QPoint(0, 0)).y());
     // A frame without source: the source view says why.
     const QRect r = w.reportsView()->frameTree()->visualItemRect(first);
     QTest::mouseClick(w.reportsView()->frameTree()->viewport(), Qt::LeftButton, {}, r.center());

@@ -3,6 +3,8 @@
 // naming: the pieces that fill it live next to it.
 #pragma once
 
+#include "explain/faultexplanation.h"
+
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -118,6 +120,9 @@ struct KernelReport {
     QList<Register> registers; // in print order
     std::optional<CodeBytes> code;
     QList<Frame> frames;
+    // What the bad access means (which pointer, which member, which kind of address); filled
+    // after symbolization for reports with a trapping instruction or a fault address.
+    std::optional<FaultExplanation> explanation;
 
     QString source; // which stream it came from ("serial", "ssh", file name), may be empty
     QStringList lines; // the report's text, console prefixes removed, firstLine..lastLine

@@ -133,6 +133,21 @@ void writeCode(QTextStream &out, const CodeBytes &code)
     }
 }
 
+// The explanation as an indented paragraph, wrapped for a terminal.
+void writeExplanation(QTextStream &out, const FaultExplanation &explanation)
+{
+    const QStringList words = explanation.summary.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    QString line = QStringLiteral("  explained:");
+    for (const QString &word : words) {
+        if (line.size() + 1 + word.size() > 100 && line.size() > 4) {
+            out << line << '\n';
+            line = QStringLiteral("   ");
+        }
+        line += QLatin1Char(' ') + word;
+    }
+    out << line << '\n';
+}
+
 } // namespace
 
 QString formatReport(const KernelReport &report, const FormatOptions &options)
@@ -145,6 +160,8 @@ QString formatReport(const KernelReport &report, const FormatOptions &options)
     if (report.corrupted)
         out << "  [corrupted]";
     out << '\n';
+    if (report.explanation && !report.explanation->summary.isEmpty())
+        writeExplanation(out, *report.explanation);
     out << "  " << headerFacts(report) << '\n';
     if (report.faultAddress)
         out << "  fault address: " << hexString(*report.faultAddress) << '\n';

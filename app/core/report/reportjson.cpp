@@ -1,5 +1,7 @@
 #include "report/reportjson.h"
 
+#include "explain/explanationjson.h"
+
 #include <QJsonArray>
 
 namespace kms {
@@ -191,6 +193,7 @@ QJsonObject toJson(const KernelReport &report)
         {QStringLiteral("code"), report.code ? QJsonValue(codeToJson(*report.code)) : QJsonValue()},
         {QStringLiteral("frames"), frames},
         {QStringLiteral("source"), stringOrNull(report.source)},
+        {QStringLiteral("explanation"), report.explanation ? QJsonValue(toJson(*report.explanation)) : QJsonValue()},
     };
 }
 
@@ -222,6 +225,8 @@ KernelReport reportFromJson(const QJsonObject &o)
     for (const QJsonValue &f : o.value(QStringLiteral("frames")).toArray())
         r.frames.append(frameFromJson(f.toObject()));
     r.source = o.value(QStringLiteral("source")).toString();
+    if (o.value(QStringLiteral("explanation")).isObject())
+        r.explanation = explanationFromJson(o.value(QStringLiteral("explanation")).toObject());
     return r;
 }
 

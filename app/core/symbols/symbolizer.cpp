@@ -1,5 +1,6 @@
 #include "symbols/symbolizer.h"
 
+#include "explain/faultexplainer.h"
 #include "symbols/disassembler.h"
 #include "symbols/elfimage.h"
 
@@ -226,6 +227,28 @@ private:
 
 public:
     const QString &error() const { return m_error; }
+    Dwfl_Module *dwflModule() const { return m_mod; }
+    int machine() const
+    {
+        GElf_Addr bias = 0;
+        Elf *elf = m_mod ? dwfl_module_getelf(m_mod, &bias) : nullptr;
+        GElf_Ehdr ehdr;
+        return elf && gelf_getehdr(elf, &ehdr) ? ehdr.e_machine : 0;
+    }
+    // The section containing a load address (given section bases), with the offset in it.
+    bool sectionAt(quint64 address, const QList<QPair<QString, quint64>> &loaded, QString *section,
+                   quint64 *offset) const
+    {
+        for (const auto &[name, base] : loaded) {
+            const auto it = m_sections.constFind(name);
+            if (it != m_sections.cend() && address >= base && address - base < std::max<GElf_Xword>(it->size, 1)) {
+                *section = name;
+                *offset = address - base;
+                return true;
+            }
+        }
+        return false;
+    }
 
     // The address of func+offset in libdwfl's layout; nullopt when there is no such symbol.
     std::optional<GElf_Addr> symbolAddress(const QString &function, quint64 offset) const
@@ -525,6 +548,7 @@ struct Symbolizer::Private {
     PathMap paths;
     QHash<QString, QList<QPair<QString, quint64>>> sections; // normalized module name -> bases
     QHash<QString, std::shared_ptr<LoadedModule>> loaded; // by file path
+    bool explainFaults = true;
 
     Private(const ModuleCatalog &c, PathMap p)
         : catalog(c)
@@ -606,16 +630,24 @@ struct Symbolizer::Private {
 
     void resolveIn(Frame &frame, LoadedModule *mod, const QList<QPair<QString, quint64>> *bases, bool linkAddresses)
     {
+        if (const auto address = addressIn(frame, mod, bases, linkAddresses))
+            apply(frame, mod->locate(*address));
+    }
+
+    // The frame's lookup address in the module's layout, or nullopt and frame.error.
+    std::optional<GElf_Addr> addressIn(Frame &frame, LoadedModule *mod, const QList<QPair<QString, quint64>> *bases,
+                                       bool linkAddresses)
+    {
         if (!mod->error().isEmpty()) {
             frame.error = mod->error();
-            return;
+            return std::nullopt;
         }
         std::optional<GElf_Addr> address;
         if (!frame.function.isEmpty() && frame.offset) {
             address = mod->symbolAddress(frame.function, *frame.offset);
             if (!address) {
                 frame.error = symbolerror::SymbolNotFound;
-                return;
+                return std::nullopt;
             }
             // Return addresses point after the call: look up the call itself. A return address
             // at offset 0 (a call that never returns, at the end of the previous function) stays.
@@ -626,12 +658,12 @@ struct Symbolizer::Private {
                 address = *frame.address;
             } else if (!bases || bases->isEmpty()) {
                 frame.error = symbolerror::NoSectionAddresses;
-                return;
+                return std::nullopt;
             } else {
                 address = mod->fromLoadAddress(*frame.address, *bases);
                 if (!address) {
                     frame.error = symbolerror::AddressOutsideSections;
-                    return;
+                    return std::nullopt;
                 }
             }
             if (!frame.exactPc) {
@@ -641,14 +673,23 @@ struct Symbolizer::Private {
             }
         } else {
             frame.error = symbolerror::SymbolNotFound;
-            return;
+            return std::nullopt;
         }
-        apply(frame, mod->locate(*address));
+        return address;
     }
 
     void resolve(Frame &frame)
     {
         clearResolution(frame);
+        const QList<QPair<QString, quint64>> *bases = nullptr;
+        bool link = false;
+        if (LoadedModule *mod = moduleFor(frame, &bases, &link))
+            resolveIn(frame, mod, bases, link);
+    }
+
+    // The loaded module a frame lies in, or nullptr and frame.error.
+    LoadedModule *moduleFor(Frame &frame, const QList<QPair<QString, quint64>> **basesOut, bool *link)
+    {
         QString moduleName = frame.module;
         if (moduleName.isEmpty() && frame.address && frame.function.isEmpty())
             moduleName = moduleAt(*frame.address);
@@ -657,14 +698,14 @@ struct Symbolizer::Private {
             const ModuleCatalog::Entry *vmlinux = catalog.vmlinux();
             if (!vmlinux) {
                 frame.error = symbolerror::NoVmlinux;
-                return;
+                return nullptr;
             }
             if (!vmlinux->hasDebugInfo) {
                 frame.error = symbolerror::Stripped;
-                return;
+                return nullptr;
             }
-            resolveIn(frame, module(*vmlinux), nullptr, true);
-            return;
+            *link = true;
+            return module(*vmlinux);
         }
 
         Frame lookup = frame;
@@ -673,14 +714,15 @@ struct Symbolizer::Private {
         const ModuleCatalog::Entry *entry = entryFor(lookup, &error);
         if (!entry) {
             frame.error = error;
-            return;
+            return nullptr;
         }
         if (!entry->hasDebugInfo) {
             frame.error = symbolerror::Stripped;
-            return;
+            return nullptr;
         }
         const auto bases = sections.constFind(ModuleCatalog::normalizedName(moduleName));
-        resolveIn(frame, module(*entry), bases == sections.cend() ? nullptr : &*bases, false);
+        *basesOut = bases == sections.cend() ? nullptr : &*bases;
+        return module(*entry);
     }
 };
 
@@ -718,6 +760,47 @@ void Symbolizer::resolve(KernelReport &report)
         }
         disassemble(*report.code, report.arch, pc);
     }
+    if (d->explainFaults)
+        report.explanation = explainFault(report, *this);
+}
+
+void Symbolizer::setExplainFaults(bool on)
+{
+    d->explainFaults = on;
+}
+
+std::optional<Symbolizer::DwarfSite> Symbolizer::dwarfSite(const Frame &frame, QString *error)
+{
+    Frame f = frame;
+    clearResolution(f);
+    const QList<QPair<QString, quint64>> *bases = nullptr;
+    bool link = false;
+    LoadedModule *mod = d->moduleFor(f, &bases, &link);
+    std::optional<GElf_Addr> address;
+    if (mod && mod->error().isEmpty())
+        address = d->addressIn(f, mod, bases, link);
+    else if (mod)
+        f.error = mod->error();
+    if (!address) {
+        *error = f.error;
+        return std::nullopt;
+    }
+    return DwarfSite{mod->dwflModule(), *address, mod->machine()};
+}
+
+bool Symbolizer::sectionAt(quint64 address, QString *module, QString *section, quint64 *offset) const
+{
+    for (auto it = d->sections.cbegin(); it != d->sections.cend(); ++it) {
+        const ModuleCatalog::Entry *entry = d->catalog.find(it.key());
+        if (!entry)
+            continue;
+        LoadedModule *mod = d->module(*entry);
+        if (mod->error().isEmpty() && mod->sectionAt(address, *it, section, offset)) {
+            *module = it.key();
+            return true;
+        }
+    }
+    return false;
 }
 
 } // namespace kms

@@ -11,6 +11,9 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
+
+struct Dwfl_Module;
 
 namespace kms {
 
@@ -45,6 +48,23 @@ public:
     void resolve(KernelReport &report);
     // One frame (what resolve(report) does for each).
     void resolve(Frame &frame);
+
+    // Fault explanation (app/core/explain) after resolving, on by default; off only to measure
+    // what it costs.
+    void setExplainFaults(bool on);
+
+    // Where a frame's address lies in its module's DWARF, for readers of variables and types
+    // (app/core/explain): the libdwfl module (owned by the symbolizer) and the address in its
+    // layout. *error says why not (the Frame::error reasons, or an architecture mismatch).
+    struct DwarfSite {
+        Dwfl_Module *module = nullptr;
+        quint64 address = 0;
+        int elfMachine = 0; // EM_* of the module file
+    };
+    std::optional<DwarfSite> dwarfSite(const Frame &frame, QString *error);
+
+    // The module section (from setSectionAddresses) containing a load address.
+    bool sectionAt(quint64 address, QString *module, QString *section, quint64 *offset) const;
 
 private:
     struct Private;

@@ -33,6 +33,8 @@ QString bugReportMarkdown(const KernelReport &report, int excerptContext)
     QString md;
     QTextStream s(&md);
     s << "## " << (report.title.isEmpty() ? toString(report.kind) : report.title) << "\n\n";
+    if (report.explanation && !report.explanation->summary.isEmpty())
+        s << report.explanation->summary << "\n\n";
     s << "- Kind: " << toString(report.kind) << (report.panicked ? " (kernel panic)" : "")
       << (report.corrupted ? " (report truncated or interleaved)" : "") << "\n";
     if (!report.guiltyFunction.isEmpty())

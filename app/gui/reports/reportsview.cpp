@@ -89,6 +89,12 @@ ReportsView::ReportsView(ReportsModel *model, QWidget *parent)
     nl->addWidget(pick, 0, Qt::AlignTop);
     m_noticeBox->hide();
     dl->addWidget(m_noticeBox);
+    m_explanation = new QLabel(detail);
+    m_explanation->setObjectName(QStringLiteral("faultExplanation"));
+    m_explanation->setWordWrap(true);
+    m_explanation->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_explanation->hide();
+    dl->addWidget(m_explanation);
 
     auto *tabs = new QTabWidget(detail);
     m_frames = new QTreeWidget(tabs);
@@ -186,6 +192,7 @@ void ReportsView::showReport(int id)
     summary += QStringLiteral("<br>") + facts.join(QStringLiteral(" · "));
     m_summary->setText(summary);
     m_copy->setEnabled(true);
+    showExplanation(r);
 
     QStringList missing;
     m_frames->clear();
@@ -264,6 +271,28 @@ void ReportsView::showReport(int id)
         code = tr("(no Code: line in this report)");
     }
     m_code->setPlainText(code);
+}
+
+// The explanation's summary with its `code` spans as code; confidence sets the colour of the
+// "Fault:" lead so that a guess does not read like a finding.
+void ReportsView::showExplanation(const KernelReport &report)
+{
+    if (!report.explanation || report.explanation->summary.isEmpty()) {
+        m_explanation->hide();
+        m_explanation->clear();
+        return;
+    }
+    const FaultExplanation &e = *report.explanation;
+    const QStringList parts = e.summary.toHtmlEscaped().split(QLatin1Char('`'));
+    QString html;
+    for (qsizetype i = 0; i < parts.size(); ++i)
+        html += i % 2 ? QStringLiteral("<code>%1</code>").arg(parts[i]) : parts[i];
+    const QString colour = e.confidence == QLatin1String("high") ? QStringLiteral("#006000")
+        : e.confidence == QLatin1String("medium")                ? QStringLiteral("#705000")
+                                                                 : QStringLiteral("#a00000");
+    m_explanation->setText(QStringLiteral("<b style=\"color:%1\">%2</b> %3").arg(colour, tr("Fault:"), html));
+    m_explanation->setToolTip(e.notes.join(QLatin1Char('\n')));
+    m_explanation->show();
 }
 
 void ReportsView::setFetchAvailable(bool on, const QString &why)

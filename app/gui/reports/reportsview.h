@@ -12,6 +12,10 @@ class QPlainTextEdit;
 class QLabel;
 class QPushButton;
 
+namespace kms {
+struct KernelReport;
+}
+
 namespace kms::gui {
 
 class ReportsModel;
@@ -52,6 +56,7 @@ Q_SIGNALS:
 
 private:
     void showReport(int id);
+    void showExplanation(const KernelReport &report);
 
     ReportsModel *m_model;
     QTableView *m_list;
@@ -60,6 +65,7 @@ private:
     QPlainTextEdit *m_code;
     QLabel *m_summary;
     QLabel *m_notice;
+    QLabel *m_explanation; // the fault explanation, above the frames
     QLabel *m_fetchStatus;
     QPushButton *m_fetch;
     QStringList m_missing;
