@@ -20,6 +20,9 @@ namespace {
 constexpr int maxHeaderLines = 200;
 constexpr int maxReportLines = 2000;
 constexpr int maxUnknownAfterTrace = 20;
+// Foreign lines (another driver, another CPU, a shell on the UART) a report without an end
+// marker may have inside it before it counts as over.
+constexpr int maxGapLines = 10;
 constexpr int maxLinesAwaitingLastPart = 300;
 constexpr int maxLinesWaitingForPanic = 8;
 constexpr int maxRegisterRepeatLines = 24;
@@ -49,12 +52,34 @@ bool isContextMarker(QByteArrayView t)
             || startsWith(t, "<#DF>") || startsWith(t, "<MCE>") || startsWith(t, "<DB>") || startsWith(t, "<#MC>"));
 }
 
+bool isReportTrailer(QByteArrayView raw, QByteArrayView t);
+
 bool isTraceHeader(QByteArrayView t)
 {
     return startsWith(t, "Call Trace") || startsWith(t, "Call trace:") || startsWith(t, "Backtrace:")
         || startsWith(t, "stack backtrace:") || contains(t, "state was registered at:")
         || startsWith(t, "Allocated by task") || startsWith(t, "Freed by task") || startsWith(t, "INFO: Allocated in ")
-        || startsWith(t, "INFO: Freed in ");
+        || startsWith(t, "INFO: Freed in ") || startsWith(t, "backtrace:") || startsWith(t, "backtrace (crc ");
+}
+
+// Lines a report with no trace yet may hold, per kind; anything else is a foreign line there.
+bool belongsInHeader(const ReportStart &start, QByteArrayView raw, QByteArrayView t)
+{
+    switch (start.kind) {
+    case ReportKind::Kmemleak:
+        // "  comm \"insmod\", pid 12, jiffies 4294", "  hex dump (first 32 bytes):", "    6b 6b ...".
+        return raw.startsWith(' ');
+    case ReportKind::Lockup:
+        // show_one_workqueue()/show_one_worker_pool(): "Showing busy workqueues and worker pools:",
+        // "workqueue events: flags=0x0", "  pwq 0: cpus=0 ...", "    in-flight: 5:f", "pool 0: ...".
+        return startsWith(t, "Showing busy") || startsWith(t, "workqueue ") || startsWith(t, "pool ")
+            || isReportTrailer(raw, t);
+    default:
+        break;
+    }
+    if (start.message) // only its WARNING/BUG line (or 6.x ref_tracker stacks) follows
+        return startsWith(t, "ref_tracker: ") || (raw.startsWith(' ') && !t.isEmpty());
+    return true;
 }
 
 bool isHexDumpLine(QByteArrayView t)
@@ -188,6 +213,22 @@ bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
     return ReportParser::isRegisterLine(t) || isHexDumpLine(t);
 }
 
+// The outermost frame of a task's stack: a trace that printed it is complete.
+bool isBottomFrame(const QString &function)
+{
+    static const QStringList bottoms{
+        QStringLiteral("ret_from_fork"),
+        QStringLiteral("ret_from_fork_asm"),
+        QStringLiteral("entry_SYSCALL_64_after_hwframe"),
+        QStringLiteral("kernel_thread_helper"),
+        QStringLiteral("ret_fast_syscall"),
+        QStringLiteral("el0t_64_sync"),
+        QStringLiteral("el0_svc_naked"),
+        QStringLiteral("ret_from_kernel_thread"),
+    };
+    return !function.isEmpty() && bottoms.contains(function);
+}
+
 bool isMceLine(QByteArrayView t)
 {
     return contains(t, "Hardware Error") || contains(t, "Machine Check") || contains(t, "Machine check")
@@ -205,6 +246,10 @@ struct ReportDetector::Stream {
     Phase phase = Phase::Header;
     bool panicked = false;
     bool interleaved = false;
+    int gap = 0; // foreign lines skipped since the report's last line
+    // The trace reached its bottom ("</TASK>", ret_from_fork, the syscall entry): nothing of it
+    // can follow, so a foreign line ends the report at once.
+    bool traceClosed = false;
     int headerLines = 0;
     int unknownAfterTrace = 0;
     int linesSinceEnd = 0;
@@ -223,6 +268,8 @@ struct ReportDetector::Stream {
         lines.clear();
         phase = Phase::Header;
         panicked = interleaved = sawStackBacktrace = false;
+        gap = 0;
+        traceClosed = false;
         headerLines = unknownAfterTrace = linesSinceEnd = registerRepeatLines = 0;
         cpu.reset();
         lastTimestamp.reset();
@@ -239,13 +286,16 @@ struct ReportDetector::Stream {
         case Phase::PostTrace:
             return !start.expectsEndMarker;
         case Phase::Header:
-            return start.kind == ReportKind::Mce || start.kind == ReportKind::Panic;
+            return start.kind == ReportKind::Mce || start.panic
+                || (!start.expectsEndMarker
+                    && (start.message || start.kind == ReportKind::Kmemleak || start.kind == ReportKind::Lockup));
         }
         return false;
     }
 
     void append(QByteArrayView text, int number, std::optional<double> timestamp)
     {
+        gap = 0;
         lines.append(ReportParser::Line{text.toByteArray(), number});
         if (timestamp)
             lastTimestamp = timestamp;
@@ -311,7 +361,11 @@ void ReportDetector::feedLine(QByteArrayView rawLine)
     if (!m_host.isEmpty() && !cl.host.isEmpty() && !sameHost(cl.host))
         return;
     Stream &s = streamFor(cl.caller);
-    const QByteArrayView text = cl.text;
+    QByteArrayView text = cl.text;
+    // mm/kmemleak.c prints its reports through pr_warn() with its pr_fmt prefix: the report
+    // reads the same as in /sys/kernel/debug/kmemleak once that is gone.
+    if (text.size() > 10 && text[0] == 'k' && startsWith(text, "kmemleak: "))
+        text = text.sliced(10);
 
     if (s.open) {
         const Step step = continueReport(s, text, cl.timestamp);
@@ -348,7 +402,7 @@ void ReportDetector::startReport(Stream &s, QByteArrayView text, std::optional<d
     s.firstTimestamp = timestamp;
     // A panic without an oops before it prints its own backtrace (dump_stack() in panic()):
     // it goes through the phases of any report.
-    s.panicked = s.start.kind == ReportKind::Panic;
+    s.panicked = s.start.panic;
 }
 
 ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView text, std::optional<double> timestamp)
@@ -369,7 +423,7 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
     }
 
     if (auto start = matchReportStart(t)) {
-        if (start->kind == ReportKind::Panic && s.start.kind != ReportKind::Panic) {
+        if (start->panic && !s.start.panic) {
             // die() then panic(): "Fatal exception", "Fatal exception in interrupt".
             s.panicked = true;
             s.phase = Phase::AfterPanic;
@@ -382,13 +436,29 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
             // hard LOCKUP on cpu 0"): it comes within the first lines after "WARNING: at".
             const bool warnMessage = s.start.kind == ReportKind::Warning && s.headerLines < 4
                 && start->kind != ReportKind::Warning && !start->expectsEndMarker;
-            const bool continuation = start->secondary || warnMessage
+            // A WARN() message printed before its "WARNING: CPU:" line (4.15+) or a
+            // CHECK_DATA_CORRUPTION() one before "kernel BUG at": one report.
+            const bool messageThenWarning = s.start.message && s.headerLines < 4 && start->expectsEndMarker
+                && (start->kind == ReportKind::Warning || start->kind == ReportKind::Bug || start->secondary);
+            const bool continuation = start->secondary || warnMessage || messageThenWarning
                 || (s.start.prelude && start->kind == ReportKind::Oops)
                 || (s.start.kind == ReportKind::Kasan && start->kind == ReportKind::Gpf);
             if (continuation) {
                 if (s.start.prelude) {
                     s.start.what = start->what;
                     s.start.prelude = false;
+                }
+                if (messageThenWarning) {
+                    s.start.expectsEndMarker = true;
+                    s.start.message = false;
+                    if (s.start.headlineSymbol.isEmpty())
+                        s.start.headlineSymbol = start->headlineSymbol;
+                } else if (warnMessage && start->message) {
+                    // Before 4.15 the message came after "WARNING: CPU:": it names the kind.
+                    s.start.kind = start->kind;
+                    s.start.what = start->what;
+                    if (!start->headlineSymbol.isEmpty())
+                        s.start.headlineSymbol = start->headlineSymbol;
                 }
                 s.append(text, number, timestamp);
                 ++s.headerLines;
@@ -438,8 +508,7 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
         // header (lockdep frames its headline with rules) or where it closes a KASAN/UBSAN
         // report. Skipped lines stay available as the next report's preamble.
         const bool cutHere = t[0] == '-';
-        const bool closesSanitizer
-            = (s.start.kind == ReportKind::Kasan || s.start.kind == ReportKind::Ubsan) && s.phase != Phase::Header;
+        const bool closesSanitizer = endsAtRule(s.start.kind) && s.phase != Phase::Header;
         if (cutHere || (!closesSanitizer && s.phase != Phase::Header))
             return Step::Skipped;
     }
@@ -456,7 +525,7 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
         return Step::Consumed;
     }
 
-    const bool sanitizer = s.start.kind == ReportKind::Kasan || s.start.kind == ReportKind::Ubsan;
+    const bool sanitizer = endsAtRule(s.start.kind);
     if (sanitizer && s.phase != Phase::Header && startsWith(t, "==========")) {
         // KASAN and UBSAN close their reports with the rule they opened them with.
         s.append(text, number, timestamp);
@@ -465,12 +534,27 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
     }
 
     const bool header = isTraceHeader(t);
-    if (header || isContextMarker(t) || FrameLineParser::parse(t).has_value()) {
+    const bool marker = !header && isContextMarker(t);
+    const auto frame = header || marker ? std::nullopt : FrameLineParser::parse(t);
+    if (header || marker || frame) {
+        s.traceClosed = startsWith(t, "</TASK>") || (frame && isBottomFrame(frame->frame.function));
         if (startsWith(t, "stack backtrace:"))
             s.sawStackBacktrace = true;
+        // The trace goes on after foreign lines: they were skipped, the report says so.
+        if (s.gap > 0 && s.phase != Phase::Header)
+            s.interleaved = true;
         s.phase = Phase::Trace;
         s.append(text, number, timestamp);
         return Step::Consumed;
+    }
+
+    if (s.phase == Phase::Header && !belongsInHeader(s.start, text, t)) {
+        // A report that has printed only its headline so far: a foreign line is skipped, a
+        // run of them ends it.
+        if (++s.gap <= maxGapLines)
+            return Step::Skipped;
+        emitReport(s, false);
+        return Step::EndedBefore;
     }
 
     if (s.phase == Phase::Header) {
@@ -519,11 +603,16 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
     }
     if (s.start.expectsEndMarker) {
         // Another source's lines interleaved before the end marker: not ours, keep waiting.
+        ++s.gap;
         if (++s.unknownAfterTrace <= maxUnknownAfterTrace)
             return Step::Skipped;
         emitReport(s, true);
         return Step::EndedBefore;
     }
+    // No end marker: the report is over once foreign lines go on for longer than a burst
+    // of another CPU's or driver's messages; until then the trace may still continue.
+    if (!s.traceClosed && ++s.gap <= maxGapLines)
+        return Step::Skipped;
     emitReport(s, false);
     return Step::EndedBefore;
 }
@@ -536,6 +625,7 @@ void ReportDetector::emitReport(Stream &s, bool corrupted)
     r.kind = s.start.kind;
     r.panicked = s.panicked;
     r.corrupted = corrupted || s.interleaved;
+    r.interleaved = s.interleaved;
     r.firstLine = s.lines.isEmpty() ? 0 : s.lines.front().number;
     r.timestamp = s.firstTimestamp;
     r.lastLine = s.lines.isEmpty() ? 0 : s.lines.back().number;

@@ -250,6 +250,10 @@ public:
         : m_start(start)
         , m_r(r)
     {
+        // Lockdep prints the dependency chain's stacks ("-> #1 (&lock){+.+.}:") before the
+        // current task's ("stack backtrace:"): that last one is the report's trace.
+        if (start.kind == ReportKind::Lockdep)
+            m_section = SectionKind::Auxiliary;
     }
 
     void line(QByteArrayView raw, int number);
@@ -282,6 +286,11 @@ private:
     bool m_inRegsAfterTrace = false;
     bool m_modulesOpen = false; // the previous line was (part of) "Modules linked in:"
     std::optional<std::uint64_t> m_cr2Alone;
+    QStringList m_taintingModules; // "Modules linked in: foo(O) bar(E)": the user's own code
+    QString m_workFunction; // workqueue lockup: the first "in-flight: 123:func"
+    bool m_inRegisterInfo = false; // inside 6.x "Register rN information:" output
+    int m_accessSections = 0; // KCSAN: "read to 0x... of 8 bytes by task 1 on cpu 0:"
+    bool registerFrameLine(QByteArrayView t, int number);
     // Evidence: 0 for address widths in old x86 traces, 1 for register names and trace
     // styles, 2 and more for lines only one architecture prints.
     Arch m_arch = Arch::Unknown;
@@ -495,6 +504,31 @@ bool Parser::pcLine(QByteArrayView t, int number)
     return true;
 }
 
+// ARM "LR is at f+0x1c/0x60 [mod]", arm64 "lr : f+0x1c/0x60 [mod]": the link register printed
+// as a function. A return address (looked up at address-1), kept apart from the call trace.
+bool Parser::registerFrameLine(QByteArrayView t, int number)
+{
+    QByteArrayView rest;
+    if (startsWith(t, "LR is at "))
+        rest = t.sliced(9);
+    else if (startsWith(t, "lr : ") && !startsWith(t, "lr : [<"))
+        rest = t.sliced(5);
+    else
+        return false;
+    std::optional<Frame> f = FrameLineParser::parseSymbol(rest, true);
+    if (!f)
+        return true;
+    f->registerName = QStringLiteral("lr");
+    f->exactPc = false;
+    f->inputLine = number;
+    for (const Frame &old : std::as_const(m_r.registerFrames)) {
+        if (old.registerName == f->registerName)
+            return true; // a second CPU's or the user-space dump: the first is the fault's
+    }
+    m_r.registerFrames.append(*f);
+    return true;
+}
+
 void Parser::appendModules(QByteArrayView rest)
 {
     qsizetype i = 0;
@@ -510,10 +544,18 @@ void Parser::appendModules(QByteArrayView rest)
             ++i;
         QByteArrayView tok = rest.sliced(b, i - b);
         const qsizetype flags = tok.indexOf('(');
-        if (flags > 0)
+        bool tainting = false;
+        if (flags > 0) {
+            // print_modules(): "(O)" out-of-tree, "(E)" unsigned, "(P)" proprietary, "(C)" staging.
+            for (char c : tok.sliced(flags))
+                tainting = tainting || c == 'O' || c == 'E' || c == 'P' || c == 'C';
             tok = tok.first(flags);
-        if (!tok.isEmpty())
+        }
+        if (!tok.isEmpty()) {
             m_r.modules.append(QString::fromUtf8(tok));
+            if (tainting)
+                m_taintingModules.append(QString::fromUtf8(tok));
+        }
     }
 }
 
@@ -714,11 +756,58 @@ void Parser::line(QByteArrayView raw, int number)
         m_userRegs = false;
         return;
     }
+    if (startsWith(t, "backtrace:") || startsWith(t, "backtrace (crc ")) {
+        // kmemleak: where the leaked object was allocated.
+        beginSection(SectionKind::Primary);
+        m_sawTraceHeader = true;
+        return;
+    }
     if (startsWith(t, "Allocated by task") || startsWith(t, "Freed by task")
         || startsWith(t, "Last potentially related") || startsWith(t, "Second to last potentially")
-        || contains(t, "state was registered at:") || startsWith(t, "Uninit was ")
-        || startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ")) {
+        || contains(t, "state was registered at:") || startsWith(t, "Uninit was ")) {
         beginSection(SectionKind::Auxiliary);
+        return;
+    }
+    if (startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ")) {
+        // mm/slub.c print_track() before 4.x: "INFO: Allocated in f+0x2b/0x80 age=12 cpu=0 pid=1",
+        // the caller itself on the line, its stack (if any) below.
+        beginSection(SectionKind::Auxiliary);
+        if (auto f = FrameLineParser::parseSymbol(t.sliced(t[6] == 'A' ? 19 : 15), true))
+            addFrame(*f);
+        return;
+    }
+    if (m_r.kind == ReportKind::Kcsan && t.endsWith(':') && contains(t, " to 0x") && contains(t, " by ")) {
+        // kernel/kcsan/report.c: "write to 0xffff... of 8 bytes by task 12 on cpu 0:", then
+        // "read to ... by interrupt on cpu 1:": the second access's stack is the other side.
+        beginSection(m_accessSections++ == 0 ? SectionKind::Primary : SectionKind::Auxiliary);
+        m_sawTraceHeader = true;
+        return;
+    }
+    if (startsWith(t, "Register r") && contains(t.first(qMin<qsizetype>(t.size(), 24)), " information:")) {
+        // arch/arm/kernel/process.c __show_regs() (6.x): mem_dump_obj() of each register; the
+        // stack it may print under it is the object's, not the fault's.
+        m_r.registerInfo.append(QString::fromUtf8(t));
+        m_inRegisterInfo = true;
+        return;
+    }
+    if (m_inRegisterInfo) {
+        if (raw.startsWith(' ') || raw.startsWith('\t')) {
+            m_r.registerInfo.append(QString::fromUtf8(t));
+            return;
+        }
+        m_inRegisterInfo = false;
+    }
+    if (registerFrameLine(t, number))
+        return;
+    if (m_workFunction.isEmpty() && startsWith(t, "in-flight: ")) {
+        // show_pwq(): "in-flight: 5:prudaq_work_fn, 77:other_fn BAR(12)".
+        const QByteArrayView rest = t.sliced(11);
+        const qsizetype colon = rest.indexOf(':');
+        qsizetype e = colon + 1;
+        while (colon >= 0 && e < rest.size() && isSymbolChar(rest[e]))
+            ++e;
+        if (colon >= 0 && e > colon + 1)
+            m_workFunction = QString::fromLatin1(rest.sliced(colon + 1, e - colon - 1));
         return;
     }
     if (startsWith(t, "Last Breaking-Event-Address:")) {
@@ -839,14 +928,35 @@ void Parser::finish()
     const Arch fromRelease = archFromRelease(r.kernelRelease);
     r.arch = fromRelease != Arch::Unknown ? fromRelease : m_arch;
 
-    const int g = GuiltyFrame::find(r.frames);
-    if (g >= 0) {
+    // The headline's own function ("KASAN: ... in f+0x1/0x2", "WARNING: ... at f.c:1 f+0x1/0x2"):
+    // first for the kinds where it is the culprit, else when the trace has none (a report cut
+    // short keeps its guilty function).
+    std::optional<Frame> headline;
+    if (!m_start.headlineSymbol.isEmpty()) {
+        headline = FrameLineParser::parseSymbol(m_start.headlineSymbol, false);
+        if (headline && GuiltyFrame::isInfrastructure(headline->function))
+            headline.reset();
+    }
+    const int g = GuiltyFrame::find(r.frames, m_start.headlineFirst ? QStringList() : m_taintingModules);
+    if (headline && (m_start.headlineFirst || g < 0)) {
+        r.guiltyFunction = headline->function;
+        r.guiltyModule = headline->module;
+    } else if (g >= 0) {
         r.guiltyFunction = r.frames[g].function;
         r.guiltyModule = r.frames[g].module;
+    } else if (!m_workFunction.isEmpty()) {
+        r.guiltyFunction = m_workFunction;
     }
+    r.guiltyFunction = GuiltyFrame::displayName(r.guiltyFunction);
     r.title = QString::fromUtf8(m_start.what);
-    if (!r.guiltyFunction.isEmpty())
+    if (!r.guiltyFunction.isEmpty()) {
         r.title += QLatin1String(" in ") + r.guiltyFunction;
+        // KCSAN names both sides of the race.
+        if (!m_start.secondSymbol.isEmpty()) {
+            if (auto other = FrameLineParser::parseSymbol(m_start.secondSymbol, false))
+                r.title += QLatin1String(" / ") + GuiltyFrame::displayName(other->function);
+        }
+    }
 }
 
 } // namespace
