@@ -5,7 +5,6 @@
 #include <QByteArrayView>
 
 #include <cstdint>
-#include <cstring>
 #include <optional>
 
 namespace kms::bytes {
@@ -58,8 +57,17 @@ inline QByteArrayView trimmedLeft(QByteArrayView s)
 
 template<qsizetype N> inline bool startsWith(QByteArrayView s, const char (&lit)[N])
 {
+    // A loop, not memcmp(): the literals are short, most lines differ in the first byte, and
+    // sanitizer builds intercept every memcmp() call.
     constexpr qsizetype n = N - 1;
-    return s.size() >= n && std::memcmp(s.data(), lit, std::size_t(n)) == 0;
+    if (s.size() < n)
+        return false;
+    const char *p = s.data();
+    for (qsizetype i = 0; i < n; ++i) {
+        if (p[i] != lit[i])
+            return false;
+    }
+    return true;
 }
 
 template<qsizetype N> inline bool contains(QByteArrayView s, const char (&lit)[N])

@@ -7,6 +7,7 @@
 #include "report/reportmarkers.h"
 #include "report/reportparser.h"
 
+#include <array>
 #include <optional>
 
 namespace kms {
@@ -95,13 +96,12 @@ bool isHexDumpLine(QByteArrayView t)
     return i >= 8 && (i == t.size() || t[i] == ' ');
 }
 
-// Lines that belong to a report after its trace: register dumps of the interrupted or
-// user-space state, the code bytes, trailers printed by die()/panic(), further CPUs' traces.
-bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
-{
-    if (t.isEmpty() || raw.startsWith(' ') || raw.startsWith('\t'))
-        return true;
-    static constexpr const char *prefixes[] = {
+// isReportTrailer()'s prefixes by first byte (nullptr-terminated rows).
+constexpr int maxTrailersPerByte = 11;
+using TrailerRow = std::array<const char *, maxTrailersPerByte>;
+const std::array<TrailerRow, 128> trailerPrefixes = [] {
+    std::array<TrailerRow, 128> rows{};
+    const char *const all[] = {
         "Code:",
         "RIP",
         "EIP",
@@ -206,8 +206,28 @@ bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
         "FIX ",
         "Slab ",
     };
-    for (const char *p : prefixes) {
-        if (t.startsWith(QByteArrayView(p)))
+    std::array<int, 128> used{};
+    for (const char *p : all) {
+        const auto c = static_cast<unsigned char>(p[0]) & 0x7f;
+        rows[c][used[c]++] = p;
+    }
+    return rows;
+}();
+
+// Lines that belong to a report after its trace: register dumps of the interrupted or
+// user-space state, the code bytes, trailers printed by die()/panic(), further CPUs' traces.
+bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
+{
+    if (t.isEmpty() || raw.startsWith(' ') || raw.startsWith('\t'))
+        return true;
+    // Grouped by first byte: this runs on every line of a report's trace.
+    for (const char *p : trailerPrefixes[static_cast<unsigned char>(t[0]) & 0x7f]) {
+        if (p == nullptr)
+            break;
+        qsizetype i = 0;
+        while (p[i] != '\0' && i < t.size() && t.data()[i] == p[i])
+            ++i;
+        if (p[i] == '\0')
             return true;
     }
     return ReportParser::isRegisterLine(t) || isHexDumpLine(t);
