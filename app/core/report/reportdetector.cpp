@@ -315,6 +315,9 @@ struct ReportDetector::Stream {
 
     void append(QByteArrayView text, int number, std::optional<double> timestamp)
     {
+        // Lines were skipped as foreign since the last one of ours: the report was interleaved.
+        if (gap > 0)
+            interleaved = true;
         gap = 0;
         lines.append(ReportParser::Line{text.toByteArray(), number});
         if (timestamp)
@@ -560,9 +563,6 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
         s.traceClosed = startsWith(t, "</TASK>") || (frame && isBottomFrame(frame->frame.function));
         if (startsWith(t, "stack backtrace:"))
             s.sawStackBacktrace = true;
-        // The trace goes on after foreign lines: they were skipped, the report says so.
-        if (s.gap > 0 && s.phase != Phase::Header)
-            s.interleaved = true;
         s.phase = Phase::Trace;
         s.append(text, number, timestamp);
         return Step::Consumed;
