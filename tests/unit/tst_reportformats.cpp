@@ -201,6 +201,289 @@ private slots:
         QCOMPARE(r.panicked, panicked);
         QVERIFY(!r.interleaved);
     }
+
+    // A report cut short (a harness's excerpt, a console that dropped lines): the headline
+    // alone gives kind, title and guilty function.
+    void headlineOnly_data()
+    {
+        QTest::addColumn<QByteArray>("line");
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("title");
+        QTest::addColumn<QString>("guilty");
+        QTest::addColumn<QString>("module");
+        // mm/kasan/report.c print_error_description()/print_report(): "BUG: KASAN: %s in %pS"
+        QTest::newRow("KASAN") << QByteArray("BUG: KASAN: use-after-free in foo+0x670/0x690") << "kasan"
+                               << "KASAN: use-after-free in foo"
+                               << "foo"
+                               << "";
+        QTest::newRow("KASAN module") << QByteArray(
+            "BUG: KASAN: slab-out-of-bounds in prudaq_ring_pop+0x3c/0x80 [prudaq]")
+                                      << "kasan"
+                                      << "KASAN: slab-out-of-bounds in prudaq_ring_pop"
+                                      << "prudaq_ring_pop"
+                                      << "prudaq";
+        // KASAN naming a string helper: it only touched the bad address, nothing to blame yet
+        QTest::newRow("KASAN in memcpy") << QByteArray("BUG: KASAN: use-after-free in memcpy+0x20/0x60") << "kasan"
+                                         << "KASAN: use-after-free"
+                                         << ""
+                                         << "";
+        // mm/kfence/report.c kfence_report_error(): "BUG: KFENCE: %s %s in %pS"
+        QTest::newRow("KFENCE") << QByteArray("BUG: KFENCE: use-after-free read in prudaq_read+0x1c/0x90 [prudaq]")
+                                << "kasan"
+                                << "KFENCE: use-after-free read in prudaq_read"
+                                << "prudaq_read"
+                                << "prudaq";
+        // kernel/panic.c __warn(), three generations
+        QTest::newRow("WARNING CPU") << QByteArray(
+            "WARNING: CPU: 1 PID: 77 at drivers/prudaq/ring.c:42 ring_push+0x10/0x40 [prudaq]")
+                                     << "warning"
+                                     << "WARNING in ring_push"
+                                     << "ring_push"
+                                     << "prudaq";
+        QTest::newRow("WARNING at") << QByteArray(
+            "WARNING: at drivers/misc/prudaq.c:412 prudaq_stop+0x8c/0xa0 [prudaq]()")
+                                    << "warning"
+                                    << "WARNING in prudaq_stop"
+                                    << "prudaq_stop"
+                                    << "prudaq";
+        QTest::newRow("WARNING 6.x") << QByteArray("WARNING: drivers/prudaq/main.c:218 at prudaq_check_ring+0x5e/0x70 "
+                                                   "[prudaq], CPU#1: kworker/1:1/58")
+                                     << "warning"
+                                     << "WARNING in prudaq_check_ring"
+                                     << "prudaq_check_ring"
+                                     << "prudaq";
+        // kernel/kcsan/report.c print_report()
+        QTest::newRow("KCSAN") << QByteArray("BUG: KCSAN: data-race in prudaq_rx_irq / prudaq_read_head") << "kcsan"
+                               << "KCSAN: data-race in prudaq_rx_irq / prudaq_read_head"
+                               << "prudaq_rx_irq"
+                               << "";
+        // kernel/panic.c __stack_chk_fail()
+        QTest::newRow("stack-protector") << QByteArray(
+            "Kernel panic - not syncing: stack-protector: Kernel stack is corrupted in: "
+            "prudaq_parse_cmd.isra.0+0x1a4/0x1b0 [prudaq]")
+                                         << "stack_corruption"
+                                         << "stack-protector: Kernel stack is corrupted in prudaq_parse_cmd"
+                                         << "prudaq_parse_cmd"
+                                         << "prudaq";
+        // arch/x86/lib/refcount.c refcount_error_report() (4.13-5.4)
+        QTest::newRow("refcount overflow x86")
+            << QByteArray("refcount_t overflow at prudaq_get+0x12/0x30 [prudaq] in prudaqctl[733], uid/euid: 0/0")
+            << "refcount"
+            << "refcount_t overflow in prudaq_get"
+            << "prudaq_get"
+            << "prudaq";
+        // lib/debugobjects.c debug_print_object(): the hint is the object's callback
+        QTest::newRow("ODEBUG hint") << QByteArray("ODEBUG: free active (active state 0) object type: timer_list hint: "
+                                                   "prudaq_watchdog_fn+0x0/0x60 [prudaq]")
+                                     << "odebug"
+                                     << "ODEBUG: free active timer_list in prudaq_watchdog_fn"
+                                     << "prudaq_watchdog_fn"
+                                     << "prudaq";
+        // Titles without PIDs, addresses or counters
+        QTest::newRow("scheduling while atomic")
+            << QByteArray("BUG: scheduling while atomic: insmod/1234/0x00000002") << "bug"
+            << "BUG: scheduling while atomic"
+            << ""
+            << "";
+        QTest::newRow("rss-counter") << QByteArray(
+            "BUG: Bad rss-counter state mm:00000000d1f1d05c type:MM_ANONPAGES val:1")
+                                     << "bug"
+                                     << "BUG: Bad rss-counter state"
+                                     << ""
+                                     << "";
+        QTest::newRow("kill init") << QByteArray(
+            "Kernel panic - not syncing: Attempted to kill init! exitcode=0x0000000b")
+                                   << "panic"
+                                   << "kernel panic: Attempted to kill init!"
+                                   << ""
+                                   << "";
+        // lib/spinlock_debug.c spin_dump()
+        QTest::newRow("spinlock lockup") << QByteArray("BUG: spinlock lockup suspected on CPU#0, insmod/812")
+                                         << "lockup"
+                                         << "BUG: spinlock lockup suspected"
+                                         << ""
+                                         << "";
+    }
+
+    void headlineOnly()
+    {
+        QFETCH(QByteArray, line);
+        QFETCH(QString, kind);
+        QFETCH(QString, title);
+        QFETCH(QString, guilty);
+        QFETCH(QString, module);
+        for (const QByteArray &prefix : {QByteArray(), QByteArray("[  812.441102] ")}) {
+            const QList<KernelReport> reports = detectReports(prefix + line + "\n");
+            QCOMPARE(reports.size(), 1);
+            const KernelReport &r = reports[0];
+            QCOMPARE(toString(r.kind), kind);
+            QCOMPARE(r.title, title);
+            QCOMPARE(r.guiltyFunction, guilty);
+            QCOMPARE(r.guiltyModule, module);
+        }
+    }
+
+    // Lines that merely contain a report's words stay ordinary lines.
+    void ordinaryMessagesAreNotReports()
+    {
+        const QByteArray log
+            = "[    1.000000] kmemleak: Kernel memory leak detector initialized (mem pool available: 15641)\n"
+              "[    1.000001] kmemleak: Automatic memory scanning thread started\n"
+              "[    1.000002] ODEBUG: selftest passed\n"
+              "[    1.000003] ODEBUG: 27 of 27 active objects replaced\n"
+              "[    1.000004] rcu: Hierarchical RCU implementation.\n"
+              "[    1.000005] rcu: \tRCU event tracing is enabled.\n"
+              "[    1.000006] workqueue: round-robin CPU selection forced, expect performance impact\n"
+              "[    1.000007] refcount_t selftest passed\n"
+              "[    1.000008] list_lru: registered\n"
+              "[    1.000009] VFS: Disk quotas dquot_6.6.0\n"
+              "[    1.000010] VFS: Mounted root (ext4 filesystem) readonly on device 254:1.\n"
+              "[    1.000011] Stack Depot allocating hash table of 1048576 entries with kvcalloc\n"
+              "[    1.000012] WARNING: Unsupported hardware detected, performance may be degraded\n"
+              "[    1.000013] unregister_netdevice_notifier: done\n"
+              "[    1.000014] stackprotector: enabled\n"
+              "[    1.000015] lockdep: fixing up alternatives\n"
+              "[    1.000016] Lock dependency validator: Copyright (c) 2006 Red Hat, Inc., Ingo Molnar\n"
+              "[    1.000017] KCSAN: enabled early\n"
+              "[    1.000018] printk: console [ttyS0] enabled\n";
+        const QList<KernelReport> reports = detectReports(log);
+        for (const KernelReport &r : reports)
+            qWarning() << "false report:" << r.title;
+        QVERIFY(reports.isEmpty());
+    }
+
+    // One rule each: what reports rather than causes is never guilty.
+    void skipRules_data()
+    {
+        QTest::addColumn<QString>("function");
+        QTest::addColumn<bool>("infrastructure");
+        // printk/dump_stack/panic/warn helpers
+        for (const char *f :
+             {"printk", "_printk", "dump_stack_lvl", "panic", "__warn", "warn_slowpath_fmt", "report_bug"})
+            QTest::newRow(f) << QString::fromLatin1(f) << true;
+        // sanitizer and checker internals
+        for (const char *f :
+             {"kasan_report", "__asan_load8", "kfence_report_error", "__ubsan_handle_shift_out_of_bounds",
+              "lock_acquire", "check_noncircular", "refcount_warn_saturate", "__list_del_entry_valid.cold",
+              "debug_print_object", "fortify_panic", "check_preemption_disabled", "kmemleak_alloc",
+              "kcsan_setup_watchpoint", "__stack_chk_fail"})
+            QTest::newRow(f) << QString::fromLatin1(f) << true;
+        // memory and string helpers
+        for (const char *f : {"memcpy", "strlen", "_copy_to_user", "__arch_copy_from_user", "kmemdup", "kfree"})
+            QTest::newRow(f) << QString::fromLatin1(f) << true;
+        // locking and scheduling primitives
+        for (const char *f : {"__schedule", "schedule_timeout", "mutex_lock_nested", "wait_for_completion",
+                              "rwsem_down_write_slowpath", "_raw_spin_lock_irqsave", "kthread_stop", "flush_workqueue"})
+            QTest::newRow(f) << QString::fromLatin1(f) << true;
+        // RCU/timer/irq/softirq/workqueue/kthread plumbing
+        for (const char *f :
+             {"rcu_do_batch", "rcu_core", "call_timer_fn", "__hrtimer_run_queues", "__do_softirq", "handle_irq_event",
+              "process_one_work", "worker_thread", "kthread", "asm_call_irq_on_stack"})
+            QTest::newRow(f) << QString::fromLatin1(f) << true;
+        // syscall entry
+        for (const char *f :
+             {"entry_SYSCALL_64_after_hwframe", "do_syscall_64", "ret_fast_syscall", "el0_svc", "invoke_syscall"})
+            QTest::newRow(f) << QString::fromLatin1(f) << true;
+        // what a maintainer names
+        for (const char *f : {"prudaq_probe", "__x64_sys_finit_module", "sys_delete_module", "device_del",
+                              "print_stats_ring", "memcpy_fromio_checked"})
+            QTest::newRow(f) << QString::fromLatin1(f) << false;
+    }
+
+    void skipRules()
+    {
+        QFETCH(QString, function);
+        QFETCH(bool, infrastructure);
+        QCOMPARE(GuiltyFrame::isInfrastructure(function), infrastructure);
+    }
+
+    void displayNames_data()
+    {
+        QTest::addColumn<QString>("function");
+        QTest::addColumn<QString>("shown");
+        QTest::newRow("x64 wrapper") << "__x64_sys_futex"
+                                     << "sys_futex";
+        QTest::newRow("se wrapper") << "__se_sys_futex"
+                                    << "sys_futex";
+        QTest::newRow("do_sys") << "__do_sys_futex"
+                                << "sys_futex";
+        QTest::newRow("4.x SyS") << "SyS_futex"
+                                 << "sys_futex";
+        QTest::newRow("arm64") << "__arm64_sys_read"
+                               << "sys_read";
+        QTest::newRow("isra") << "prudaq_put_dev.isra.0"
+                              << "prudaq_put_dev";
+        QTest::newRow("constprop") << "__do_sys_delete_module.constprop.0"
+                                   << "sys_delete_module";
+        QTest::newRow("cold") << "prudaq_drain.cold"
+                              << "prudaq_drain";
+        QTest::newRow("plain") << "prudaq_probe"
+                               << "prudaq_probe";
+    }
+
+    void displayNames()
+    {
+        QFETCH(QString, function);
+        QFETCH(QString, shown);
+        QCOMPARE(GuiltyFrame::displayName(function), shown);
+    }
+
+    // An out-of-tree module's frame below a core kernel one is the user's code: it is named.
+    void taintingModulePreferred()
+    {
+        // kernel/sched/core.c __might_resched(): "BUG: sleeping function called from invalid context"
+        const QByteArray log = "BUG: sleeping function called from invalid context at kernel/locking/mutex.c:580\n"
+                               "in_atomic(): 1, irqs_disabled(): 0, non_block: 0, pid: 812, name: rmmod\n"
+                               "Modules linked in: prudaq(O) virtio_net\n"
+                               "CPU: 0 PID: 812 Comm: rmmod Tainted: G           O      6.1.0-13-amd64 #1\n"
+                               "Call Trace:\n"
+                               " <TASK>\n"
+                               " dump_stack_lvl+0x44/0x5c\n"
+                               " __might_resched.cold+0xcc/0xde\n"
+                               " __mutex_lock+0x4c/0x8a0\n"
+                               " device_del+0x45/0x3d0\n"
+                               " prudaq_remove_chan+0x2e/0x60 [prudaq]\n"
+                               " prudaq_remove+0x40/0x90 [prudaq]\n"
+                               " </TASK>\n";
+        QList<KernelReport> reports = detectReports(log);
+        QCOMPARE(reports.size(), 1);
+        QCOMPARE(reports[0].guiltyFunction, QStringLiteral("prudaq_remove_chan"));
+        QCOMPARE(reports[0].guiltyModule, QStringLiteral("prudaq"));
+        QCOMPARE(reports[0].title,
+                 QStringLiteral("BUG: sleeping function called from invalid context in prudaq_remove_chan"));
+        // Without the taint flag nothing says it is the user's: the first candidate stays.
+        QByteArray plain = log;
+        plain.replace("prudaq(O)", "prudaq");
+        reports = detectReports(plain);
+        QCOMPARE(reports[0].guiltyFunction, QStringLiteral("device_del"));
+    }
+
+    // ARM "LR is at" and arm64 "lr :": rows of their own, not call-trace frames; 6.x
+    // "Register rN information:" kept as a section.
+    void registerFrames()
+    {
+        const QList<KernelReport> arm = detectReports(readFormat(QStringLiteral("arm32-lr-register-info-6x.log")));
+        QCOMPARE(arm.size(), 1);
+        QCOMPARE(arm[0].registerFrames.size(), 1);
+        const Frame &lr = arm[0].registerFrames[0];
+        QCOMPARE(lr.registerName, QStringLiteral("lr"));
+        QCOMPARE(lr.function, QStringLiteral("prudaq_read"));
+        QCOMPARE(lr.offset, std::optional<std::uint64_t>(0x58));
+        QCOMPARE(lr.module, QStringLiteral("prudaq"));
+        QVERIFY(!lr.exactPc); // a return address
+        for (const Frame &f : arm[0].frames)
+            QVERIFY(f.registerName.isEmpty());
+        QCOMPARE(arm[0].registerInfo.size(), 4);
+        QCOMPARE(arm[0].registerInfo[2],
+                 QStringLiteral("Register r4 information: slab kmalloc-128 start c2d8a380 pointer offset 64 size 128"));
+
+        const QList<KernelReport> arm64 = detectReports(readFormat(QStringLiteral("arm64-lr.log")));
+        QCOMPARE(arm64.size(), 1);
+        QCOMPARE(arm64[0].registerFrames.size(), 1);
+        QCOMPARE(arm64[0].registerFrames[0].function, QStringLiteral("prudaq_read"));
+        QCOMPARE(arm64[0].registerFrames[0].offset, std::optional<std::uint64_t>(0x54));
+        QCOMPARE(arm64[0].frames.size(), 10); // the trace alone
+    }
 };
 
 QTEST_GUILESS_MAIN(TestReportFormats)
