@@ -83,6 +83,16 @@ ReportStart message(ReportKind kind, QByteArrayView what)
     return s;
 }
 
+std::optional<ReportStart> classifyLockdepPhrase(QByteArrayView phrase);
+
+std::optional<ReportStart> lockdepBug(QByteArrayView rest)
+{
+    // print_held_locks_bug(): "insmod/123 still has locks held!"
+    if (contains(rest, " still has locks held"))
+        return make(ReportKind::Lockdep, "still has locks held");
+    return classifyLockdepPhrase(rest);
+}
+
 std::optional<ReportStart> classifyBug(QByteArrayView rest)
 {
     if (startsWith(rest, "unable to handle kernel NULL pointer") || startsWith(rest, "kernel NULL pointer"))
@@ -100,9 +110,15 @@ std::optional<ReportStart> classifyBug(QByteArrayView rest)
     // kernel/workqueue.c wq_watchdog_timer_fn(): "BUG: workqueue lockup - pool cpus=0 ...".
     if (startsWith(rest, "workqueue lockup"))
         return make(ReportKind::Lockup, "BUG: workqueue lockup");
-    // lib/spinlock_debug.c spin_dump() (3.x/4.x): "BUG: spinlock lockup suspected on CPU#0, insmod/12".
+    // lib/spinlock_debug.c spin_dump() (3.x/4.x): "BUG: spinlock lockup suspected on CPU#0, insmod/12",
+    // before 3.x "BUG: spinlock lockup on CPU#0, insmod/12, ffff88003e4f0000".
     if (startsWith(rest, "spinlock lockup"))
-        return make(ReportKind::Lockup, "BUG: spinlock lockup suspected");
+        return make(ReportKind::Lockup, QByteArray("BUG: ") + stableMessage(headOf(rest)));
+    // kernel/locking/lockdep.c before 4.x framed these as "[ BUG: ... ]" or printed "BUG: ...":
+    // "bad unlock balance detected!", "held lock freed!", "lock held when returning to user space!".
+    if (startsWith(rest, "bad unlock balance") || startsWith(rest, "held lock freed")
+        || startsWith(rest, "lock held when returning") || contains(rest, " still has locks held"))
+        return lockdepBug(rest);
     // arch/x86 handle_stack_overflow(): "BUG: stack guard page was hit at ..." (4.x-5.x) and
     // "BUG: TASK stack guard page was hit at ..." (6.x, the stack's name first).
     if (contains(rest.first(qMin<qsizetype>(rest.size(), 24)), "stack guard page was hit"))
@@ -470,7 +486,7 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
         if (startsWith(t, "[ INFO: "))
             return classifyInfo(t.sliced(8));
         if (startsWith(t, "[ BUG: "))
-            return classifyLockdepPhrase(t.sliced(7));
+            return lockdepBug(t.sliced(7));
         return std::nullopt;
     default:
         return std::nullopt;
