@@ -252,6 +252,11 @@ private slots:
                                      << "WARNING in prudaq_check_ring"
                                      << "prudaq_check_ring"
                                      << "prudaq";
+        // an ODEBUG report's title line as syzbot forwards it (lib/debugobjects.c is the printer)
+        QTest::newRow("WARNING: ODEBUG bug") << QByteArray("WARNING: ODEBUG bug in prudaq_free_dev") << "odebug"
+                                             << "ODEBUG bug in prudaq_free_dev"
+                                             << "prudaq_free_dev"
+                                             << "";
         // kernel/kcsan/report.c print_report()
         QTest::newRow("KCSAN") << QByteArray("BUG: KCSAN: data-race in prudaq_rx_irq / prudaq_read_head") << "kcsan"
                                << "KCSAN: data-race in prudaq_rx_irq / prudaq_read_head"
@@ -471,6 +476,7 @@ private slots:
         QCOMPARE(lr.offset, std::optional<std::uint64_t>(0x58));
         QCOMPARE(lr.module, QStringLiteral("prudaq"));
         QVERIFY(!lr.exactPc); // a return address
+        QCOMPARE(lr.address, std::optional<std::uint64_t>(0xbf0a5a80)); // from "lr : [<bf0a5a80>]"
         for (const Frame &f : arm[0].frames)
             QVERIFY(f.registerName.isEmpty());
         QCOMPARE(arm[0].registerInfo.size(), 4);

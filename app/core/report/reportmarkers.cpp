@@ -251,6 +251,13 @@ std::optional<ReportStart> classifyWarning(QByteArrayView rest)
         s.headlineSymbol = symbolAfter(rest, " at ");
         return s;
     }
+    // The title line of ODEBUG reports as forwarded by syzbot and pasted into bug trackers:
+    // "WARNING: ODEBUG bug in free_kthread_struct".
+    if (startsWith(rest, "ODEBUG bug in ")) {
+        ReportStart s = make(ReportKind::Odebug, "ODEBUG bug");
+        s.headlineSymbol = symbolText(rest.sliced(14));
+        return s;
+    }
     // kernel/locking/lockdep.c print_held_locks_bug(): "WARNING: insmod/123 still has locks held!"
     if (contains(rest, " still has locks held"))
         return make(ReportKind::Lockdep, "still has locks held");
