@@ -4,6 +4,7 @@
 #include "report/reportparser.h"
 
 #include <QStringList>
+#include <QtGlobal>
 
 #include <array>
 
@@ -14,7 +15,7 @@ using namespace kms::bytes;
 namespace {
 
 // isReportTrailer()'s prefixes by first byte (nullptr-terminated rows).
-constexpr int maxTrailersPerByte = 11;
+constexpr int maxTrailersPerByte = 16; // the longest row has 10, plus its nullptr
 using TrailerRow = std::array<const char *, maxTrailersPerByte>;
 const std::array<TrailerRow, 128> trailerPrefixes = [] {
     std::array<TrailerRow, 128> rows{};
@@ -122,10 +123,20 @@ const std::array<TrailerRow, 128> trailerPrefixes = [] {
         "Padding ",
         "FIX ",
         "Slab ",
+        // show_mem() after warn_alloc() and the OOM killer's report
+        "Mem-Info:",
+        "Node ",
+        "lowmem_reserve",
+        "active_anon:",
+        "Free swap",
+        "Total swap",
+        "Swap cache stats",
     };
     std::array<int, 128> used{};
     for (const char *p : all) {
         const auto c = static_cast<unsigned char>(p[0]) & 0x7f;
+        if (used[c] + 1 >= maxTrailersPerByte) // every test run would stop here: widen the rows
+            qFatal("reportlines: too many trailer prefixes starting with '%c'", p[0]);
         rows[c][used[c]++] = p;
     }
     return rows;
@@ -211,6 +222,9 @@ bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
         if (p[i] == '\0')
             return true;
     }
+    // show_mem()'s counters: "817618 total pagecache pages", "8111664 pages RAM".
+    if (isDigit(t[0]) && contains(t, " pages"))
+        return true;
     return ReportParser::isRegisterLine(t) || isHexDumpLine(t);
 }
 
