@@ -23,6 +23,12 @@ void checkReport(const KernelReport &r, int lines)
     check(r.lines.size() <= r.lastLine - r.firstLine + 1);
     for (const Frame &f : r.frames)
         check(f.inputLine >= r.firstLine && f.inputLine <= r.lastLine);
+    for (const Frame &f : r.registerFrames)
+        check(f.inputLine >= r.firstLine && f.inputLine <= r.lastLine && !f.registerName.isEmpty());
+    check(!r.interleaved || r.corrupted);
+    check(!r.title.isEmpty());
+    // The guilty function is a name, never a clone suffix or a syscall wrapper.
+    check(!r.guiltyFunction.contains(QLatin1Char('.')) && !r.guiltyFunction.startsWith(QLatin1String("__x64_sys_")));
     if (r.code) {
         check(!r.code->bytes.isEmpty());
         check(r.code->trapIndex < r.code->bytes.size());
@@ -42,7 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
     ReportDetector detector([&](KernelReport &&r) { chunked.append(std::move(r)); });
     LineSplitter splitter;
     int lines = 0;
-    const auto sink = [&](QByteArrayView line, bool) {
+    // One std::function for all chunks: building it per feed() call (a few bytes each) cost
+    // more than the detection itself.
+    const LineSplitter::Sink sink = [&](QByteArrayView line, bool) {
         detector.feedLine(line);
         ++lines;
     };

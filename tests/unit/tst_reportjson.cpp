@@ -132,6 +132,55 @@ private slots:
         QVERIFY(text.contains(QStringLiteral("(no vmlinux given)")));
         QVERIFY(text.contains(QStringLiteral("=> 0x4:  movw r6, #0x1c1")));
     }
+
+    // ARM "LR is at": a row of its own in register_frames, with the frames' schema and a
+    // "register" field; interleaved and register_info are always present.
+    void registerFramesContract()
+    {
+        KernelReport r = sampleReport();
+        Frame lr;
+        lr.function = QStringLiteral("coordinator_callback");
+        lr.offset = 0x58;
+        lr.size = 0x12c;
+        lr.module = QStringLiteral("shepherd");
+        lr.registerName = QStringLiteral("lr");
+        lr.inputLine = 7;
+        r.registerFrames.append(lr);
+        r.registerInfo.append(QStringLiteral("Register r0 information: NULL pointer"));
+        r.interleaved = true;
+        const QJsonObject o = toJson(r);
+        QCOMPARE(o.value(QStringLiteral("interleaved")).toBool(), true);
+        const QJsonArray rf = o.value(QStringLiteral("register_frames")).toArray();
+        QCOMPARE(rf.size(), 1);
+        const QJsonObject f = rf[0].toObject();
+        QCOMPARE(f.value(QStringLiteral("register")).toString(), QStringLiteral("lr"));
+        QCOMPARE(f.value(QStringLiteral("function")).toString(), QStringLiteral("coordinator_callback"));
+        QCOMPARE(f.value(QStringLiteral("offset")).toInt(), 0x58);
+        QCOMPARE(f.value(QStringLiteral("exact_pc")).toBool(), false);
+        // Every key of a call-trace frame is there too.
+        const QJsonObject traceFrame = o.value(QStringLiteral("frames")).toArray()[0].toObject();
+        for (const QString &key : traceFrame.keys())
+            QVERIFY2(f.contains(key), qPrintable(key));
+        QVERIFY(!traceFrame.contains(QStringLiteral("register")));
+        QCOMPARE(o.value(QStringLiteral("register_info")).toArray()[0].toString(),
+                 QStringLiteral("Register r0 information: NULL pointer"));
+
+        const KernelReport back = reportFromJson(o);
+        QCOMPARE(back.registerFrames.size(), 1);
+        QCOMPARE(back.registerFrames[0].registerName, QStringLiteral("lr"));
+        QCOMPARE(back.registerFrames[0].function, QStringLiteral("coordinator_callback"));
+        QVERIFY(back.interleaved);
+        QCOMPARE(back.registerInfo, r.registerInfo);
+
+        const QString text = formatReport(r);
+        QVERIFY(text.contains(QStringLiteral("lr      coordinator_callback+0x58/0x12c [shepherd]  {register}")));
+        QVERIFY(text.contains(QStringLiteral("[interleaved]")));
+
+        // No register frames: empty lists, not missing keys.
+        const QJsonObject plain = toJson(sampleReport());
+        QVERIFY(plain.value(QStringLiteral("register_frames")).isArray());
+        QVERIFY(plain.value(QStringLiteral("register_frames")).toArray().isEmpty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestReportJson)

@@ -31,32 +31,40 @@ inline bool isSymbolChar(char c)
     return isAlpha(c) || isDigit(c) || c == '_' || c == '.' || c == '$';
 }
 
+// These run on every byte of the input: they index the raw data rather than through
+// QByteArrayView::operator[], whose bounds assertion is a call of its own in debug and
+// sanitizer builds (the bounds are the loops' own).
 inline QByteArrayView trimmed(QByteArrayView s)
 {
+    const char *p = s.data();
     qsizetype b = 0;
     qsizetype e = s.size();
-    while (b < e && (isSpace(s[b]) || s[b] == '\r'))
+    while (b < e && (isSpace(p[b]) || p[b] == '\r'))
         ++b;
-    while (e > b && (isSpace(s[e - 1]) || s[e - 1] == '\r'))
+    while (e > b && (isSpace(p[e - 1]) || p[e - 1] == '\r'))
         --e;
-    return s.sliced(b, e - b);
+    return QByteArrayView(p + b, e - b);
 }
 
 inline QByteArrayView trimmedLeft(QByteArrayView s)
 {
+    const char *p = s.data();
     qsizetype b = 0;
-    while (b < s.size() && isSpace(s[b]))
+    while (b < s.size() && isSpace(p[b]))
         ++b;
-    return s.sliced(b);
+    return QByteArrayView(p + b, s.size() - b);
 }
 
 template<qsizetype N> inline bool startsWith(QByteArrayView s, const char (&lit)[N])
 {
+    // A loop, not memcmp(): the literals are short, most lines differ in the first byte, and
+    // sanitizer builds intercept every memcmp() call.
     constexpr qsizetype n = N - 1;
     if (s.size() < n)
         return false;
+    const char *p = s.data();
     for (qsizetype i = 0; i < n; ++i) {
-        if (s[i] != lit[i])
+        if (p[i] != lit[i])
             return false;
     }
     return true;
@@ -71,15 +79,16 @@ template<qsizetype N> inline bool contains(QByteArrayView s, const char (&lit)[N
 // consumed goes to *used. Values longer than 16 digits are rejected.
 inline std::optional<std::uint64_t> parseHex(QByteArrayView s, qsizetype *used = nullptr)
 {
+    const char *p = s.data();
     qsizetype i = 0;
-    if (s.size() >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+    if (s.size() >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
         i = 2;
     const qsizetype start = i;
     std::uint64_t v = 0;
-    while (i < s.size() && isHex(s[i])) {
+    while (i < s.size() && isHex(p[i])) {
         if (i - start >= 16)
             return std::nullopt;
-        const char c = s[i];
+        const char c = p[i];
         const unsigned d = isDigit(c) ? unsigned(c - '0') : unsigned((c | 0x20) - 'a' + 10);
         v = (v << 4) | d;
         ++i;
@@ -93,10 +102,11 @@ inline std::optional<std::uint64_t> parseHex(QByteArrayView s, qsizetype *used =
 
 inline std::optional<long long> parseDecimal(QByteArrayView s, qsizetype *used = nullptr)
 {
+    const char *p = s.data();
     qsizetype i = 0;
     long long v = 0;
-    while (i < s.size() && isDigit(s[i]) && i < 18) {
-        v = v * 10 + (s[i] - '0');
+    while (i < s.size() && isDigit(p[i]) && i < 18) {
+        v = v * 10 + (p[i] - '0');
         ++i;
     }
     if (i == 0)

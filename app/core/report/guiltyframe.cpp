@@ -124,6 +124,66 @@ const QSet<QString> &exactNames()
             "__slab_alloc", "___slab_alloc", "__slab_free", "slab_err", "object_err",
             "check_bytes_and_report", "check_object", "free_debug_processing",
             "alloc_debug_processing", "print_trailer", "kfree", "kmem_cache_free",
+            // freeing: ODEBUG and bad page state complain from inside the free
+            "kvfree", "vfree", "__vfree", "slab_free", "slab_free_hook", "slab_free_freelist_hook",
+            "do_slab_free", "__kmem_cache_free", "__debug_check_no_obj_freed",
+            "debug_check_no_obj_freed", "bad_page", "check_new_page_bad", "check_new_pages",
+            "check_new_page", "free_pages_prepare", "free_pcp_prepare", "free_unref_page",
+            "free_unref_page_prepare", "__free_pages_ok", "free_page_is_bad", "check_free_page",
+            "check_free_page_bad", "free_the_page", "__free_pages", "free_pages", "__put_page",
+            "put_page", "__folio_put", "folio_put", "release_pages", "free_pages_check",
+            "free_pages_check_bad", "__free_one_page", "prep_new_page", "get_page_from_freelist",
+            "kmemdup", "kstrdup", "kstrndup", "kmemdup_nul", "slab_post_alloc_hook", "slab_alloc",
+            "slab_alloc_node", "__kmem_cache_alloc_node", "__kmem_cache_alloc_lru",
+            // checkers that print the report
+            "check_preemption_disabled", "debug_smp_processor_id", "__this_cpu_preempt_check",
+            "__stack_chk_fail", "__list_add", "list_add", "list_add_tail", "list_del",
+            "__list_del_entry", "list_del_init", "list_del_rcu", "list_move", "list_move_tail",
+            "hlist_del", "__hlist_del", "hlist_del_init", "kref_put", "kref_get", "debug_print_object",
+            "print_lock", "print_held_locks_bug", "print_unlock_imbalance_bug",
+            "print_unlock_inbalance_bug", "lock_release_non_nested", "__lock_release",
+            "print_bad_irq_dependency", "print_irq_inversion_bug", "check_irq_usage", "check_usage",
+            "print_lock_nested_lock_not_held", "print_freed_lock_bug", "print_lockdep_off", "debug_check_no_locks_held", "kobject_put",
+            "kobject_release", "kobject_get", "handle_stack_overflow", "__stack_chk_fail_local",
+            "report_stack_overflow", "kernel_stack_overflow", "panic_bad_stack", "handle_bad_stack",
+            "mem_dump_obj",
+            // waiting, more of it
+            "schedule_timeout_uninterruptible", "schedule_timeout_interruptible",
+            "schedule_timeout_killable", "schedule_timeout_idle", "preempt_schedule",
+            "preempt_schedule_common", "preempt_schedule_irq", "preempt_schedule_thunk",
+            "___preempt_schedule", "_cond_resched", "__cond_resched", "context_switch",
+            "__switch_to", "__switch_to_asm", "finish_task_switch", "do_task_dead",
+            "__mutex_lock_killable_slowpath", "__mutex_lock_interruptible_slowpath",
+            "mutex_lock_io", "ww_mutex_lock", "__ww_mutex_lock", "down_killable", "__down_killable",
+            "__down_timeout", "__down_write", "__down_read", "__down_write_common",
+            "__down_read_common", "down_write_nested", "down_read_nested", "percpu_down_write",
+            "percpu_rwsem_wait", "__percpu_down_read", "percpu_down_read", "rwbase_write_lock",
+            "rt_spin_lock", "wait_for_completion_io", "wait_for_completion_io_timeout",
+            "wait_for_completion_state", "wait_for_completion_killable_timeout",
+            "wait_for_completion_interruptible_timeout", "__wait_rcu_gp", "flush_workqueue",
+            "__flush_workqueue", "drain_workqueue", "flush_delayed_work", "__cancel_work_timer",
+            "__cancel_work", "cancel_work_sync", "cancel_delayed_work_sync", "kthread_stop",
+            "kthread_park", "folio_wait_bit_common", "folio_wait_bit", "__folio_lock",
+            "__lock_page", "wait_on_page_bit_common", "wait_on_page_bit", "__lock_page_killable",
+            "io_schedule_prepare", "bit_wait_timeout", "__wait_on_buffer", "wait_on_buffer",
+            "__wait_var_event", "pipe_wait", "futex_wait_queue_me", "futex_wait_queue",
+            "do_wait", "kernel_wait4", "do_signal_stop", "get_signal", "do_signal",
+            "arch_do_signal_or_restart", "do_exit", "do_group_exit", "exit_to_user_mode_loop",
+            // idle CPUs in NMI backtraces
+            "do_idle", "cpu_startup_entry", "start_secondary", "secondary_startup_64",
+            "secondary_startup_64_no_verify", "x86_64_start_kernel", "x86_64_start_reservations",
+            "start_kernel", "rest_init", "arch_call_rest_init", "default_idle", "default_idle_call",
+            "arch_cpu_idle", "arch_cpu_idle_enter", "native_safe_halt", "safe_halt",
+            "pv_native_safe_halt", "mwait_idle", "intel_idle", "acpi_idle_enter",
+            "acpi_idle_do_entry", "acpi_safe_halt", "cpu_idle_poll", "cpu_idle", "secondary_start_kernel",
+            "cpu_do_idle", "__cpu_do_idle", "cpu_v7_do_idle",
+            // timers, softirq and workqueue plumbing
+            "hrtimer_wakeup", "irq_work_run", "irq_work_run_list", "irq_work_single",
+            "flush_smp_call_function_queue", "generic_smp_call_function_single_interrupt",
+            "__flush_smp_call_function_queue", "smp_call_function_single", "smp_call_function_many",
+            "smp_call_function_many_cond", "on_each_cpu_cond_mask", "queue_work_on", "__queue_work",
+            "delayed_work_timer_fn", "call_timer_fn", "rcu_do_batch", "rcu_core", "rcu_core_si",
+            "wq_watchdog_timer_fn", "kthread_worker_fn",
         };
         // clang-format on
         QSet<QString> set;
@@ -139,18 +199,41 @@ const QSet<QString> &exactNames()
 constexpr std::array prefixes{
     "warn_slowpath", "lockdep_", "kasan_", "__kasan_", "__asan_", "__sanitizer", "kfence_", "__kfence_",
     "kmsan_", "__msan_", "kcsan_", "__kcsan_", "__ubsan_handle_", "ubsan_", "__hwasan_",
-    "sysvec_", "asm_sysvec_", "entry_SYSCALL", "entry_SYSENTER", "entry_INT80", "__x64_sys_",
-    "__ia32_sys_", "__se_sys_", "__do_sys_", "__arm64_sys_", "__s390x_sys_", "__riscv_sys_",
+    "sysvec_", "asm_sysvec_", "asm_", "entry_SYSCALL", "entry_SYSENTER", "entry_INT80",
     "exit_to_user_mode", "syscall_exit_to_user_mode", "_raw_spin_lock", "_raw_spin_unlock",
     "_raw_read_lock", "_raw_read_unlock", "_raw_write_lock", "_raw_write_unlock",
     "__raw_spin_lock", "debug_object", "do_raw_spin", "stack_trace_",
     // allocators: a failing or warning allocation is its caller's request
     "__alloc_pages", "alloc_pages", "kmalloc_order", "__kmalloc", "kmalloc", "kmem_cache_alloc",
     "__get_free_pages", "__vmalloc", "vmalloc", "krealloc", "kzalloc", "kcalloc", "kvmalloc", "warn_alloc",
+    "kmemleak_", "kvzalloc", "vzalloc", "__kmalloc", "kmalloc_trace", "kmalloc_node", "__kmem_cache_alloc",
+    "kmem_cache_alloc", "refcount_", "__refcount_", "kcsan_", "rcu_", "__rcu_", "srcu_", "__srcu_",
+    "tick_", "hrtimer_", "__hrtimer_", "cpuidle_", "__cpuidle_", "dump_stack",
+    "debug_object", "check_stack_object", "__check_object_size", "check_object_size", "fortify_",
+    "__fortify_", "__write_overflow", "__read_overflow", "kfree_", "stack_depot_", "save_stack",
 };
 // clang-format on
 
 } // namespace
+
+QString GuiltyFrame::displayName(QStringView function)
+{
+    QStringView base = function;
+    const qsizetype dot = base.indexOf(u'.', 1);
+    if (dot > 0)
+        base = base.first(dot);
+    // System call wrappers across versions and architectures, outermost first.
+    static constexpr const char *wrappers[] = {
+        "__x64_sys_",  "__ia32_sys_",  "__x32_compat_sys_", "__arm64_sys_", "__arm_sys_", "__s390x_sys_",
+        "__s390_sys_", "__riscv_sys_", "__se_sys_",         "__do_sys_",    "SyS_",
+    };
+    for (const char *w : wrappers) {
+        const QLatin1StringView prefix(w);
+        if (base.startsWith(prefix) && base.size() > prefix.size())
+            return QStringLiteral("sys_") + base.sliced(prefix.size()).toString();
+    }
+    return base.toString();
+}
 
 bool GuiltyFrame::isInfrastructure(QStringView function)
 {
@@ -168,7 +251,7 @@ bool GuiltyFrame::isInfrastructure(QStringView function)
     return false;
 }
 
-int GuiltyFrame::find(const QList<Frame> &frames)
+int GuiltyFrame::find(const QList<Frame> &frames, const QStringList &preferredModules)
 {
     // Reliable frames first; a "? func" only when the unwinder was sure of nothing.
     for (const bool needReliable : {true, false}) {
@@ -176,8 +259,18 @@ int GuiltyFrame::find(const QList<Frame> &frames)
             const Frame &f = frames[i];
             if (f.function.isEmpty() || (needReliable && !f.reliable))
                 continue;
-            if (!isInfrastructure(f.function))
-                return i;
+            if (isInfrastructure(f.function))
+                continue;
+            if (f.module.isEmpty() && !preferredModules.isEmpty()) {
+                // Core code that the user's module called into with bad arguments.
+                for (int j = i + 1; j < frames.size(); ++j) {
+                    const Frame &m = frames[j];
+                    if (!m.module.isEmpty() && m.reliable && !m.function.isEmpty()
+                        && preferredModules.contains(m.module) && !isInfrastructure(m.function))
+                        return j;
+                }
+            }
+            return i;
         }
     }
     // Only reporting and entry code (a panic's own stack): naming one of them would mislead.

@@ -15,8 +15,14 @@ class GuiltyFrame
 public:
     // True for functions that never are the answer (printk, dump_stack, __warn, entry code ...).
     static bool isInfrastructure(QStringView function);
-    // Index into frames, or -1 when no frame qualifies.
-    static int find(const QList<Frame> &frames);
+    // Index into frames, or -1 when no frame qualifies. A frame of one of preferredModules (the
+    // out-of-tree, unsigned or otherwise tainting modules: the user's own code) is taken over a
+    // core kernel frame above it.
+    static int find(const QList<Frame> &frames, const QStringList &preferredModules = {});
+    // The name a maintainer writes: compiler clones' suffixes dropped ("f.isra.0", "f.cold" ->
+    // "f") and a system call's wrappers folded ("__x64_sys_futex", "__se_sys_futex",
+    // "__do_sys_futex", "SyS_futex" -> "sys_futex").
+    static QString displayName(QStringView function);
 };
 
 } // namespace kms

@@ -19,6 +19,13 @@ constexpr std::array kindNames{
     std::pair{ReportKind::Ubsan, "ubsan"},
     std::pair{ReportKind::Lockdep, "lockdep"},
     std::pair{ReportKind::Mce, "mce"},
+    std::pair{ReportKind::Kmemleak, "kmemleak"},
+    std::pair{ReportKind::Lockup, "lockup"},
+    std::pair{ReportKind::ListCorruption, "list_corruption"},
+    std::pair{ReportKind::Refcount, "refcount"},
+    std::pair{ReportKind::Kcsan, "kcsan"},
+    std::pair{ReportKind::Odebug, "odebug"},
+    std::pair{ReportKind::StackCorruption, "stack_corruption"},
     std::pair{ReportKind::Other, "other"},
 };
 

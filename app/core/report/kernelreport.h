@@ -28,6 +28,13 @@ enum class ReportKind {
     Ubsan,
     Lockdep,
     Mce,
+    Kmemleak, // "unreferenced object" (kmemleak)
+    Lockup, // workqueue lockups, spinlock lockups
+    ListCorruption, // lib/list_debug.c
+    Refcount, // refcount_t saturation/underflow warnings
+    Kcsan, // data races
+    Odebug, // lib/debugobjects.c
+    StackCorruption, // stack-protector, stack guard page, stack end corrupted
     Other,
 };
 
@@ -66,6 +73,9 @@ struct Frame {
     bool exactPc = false;
     FrameContext context = FrameContext::None;
     int inputLine = 0; // 1-based line of the input this frame was read from
+    // For a function printed as a register's value ("LR is at f+0x1/0x2", arm64 "lr : f+..."):
+    // the register's name ("lr"). Such rows live in KernelReport::registerFrames.
+    QString registerName;
 
     // --- filled by the symbolizer ---
     QString file; // innermost location, after path mapping
@@ -107,6 +117,7 @@ struct KernelReport {
     Arch arch = Arch::Unknown;
     bool panicked = false;
     bool corrupted = false; // truncated or interleaved
+    bool interleaved = false; // foreign lines came between the report's trace lines (kept out)
     int firstLine = 0; // 1-based, in the input
     int lastLine = 0;
     std::optional<double> timestamp; // kernel time of the first line (seconds), when printed
@@ -120,6 +131,11 @@ struct KernelReport {
     QList<Register> registers; // in print order
     std::optional<CodeBytes> code;
     QList<Frame> frames;
+    // Registers that hold code addresses, printed as functions (ARM "LR is at", arm64 "lr :"):
+    // return addresses shown with the frames but not part of the call trace.
+    QList<Frame> registerFrames;
+    // 6.x "Register rN information: ..." lines (what each register points to), as printed.
+    QStringList registerInfo;
     // What the bad access means (which pointer, which member, which kind of address); filled
     // after symbolization for reports with a trapping instruction or a fault address.
     std::optional<FaultExplanation> explanation;

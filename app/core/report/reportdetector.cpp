@@ -4,6 +4,7 @@
 #include "log/linesplitter.h"
 #include "report/bytes.h"
 #include "report/framelineparser.h"
+#include "report/reportlines.h"
 #include "report/reportmarkers.h"
 #include "report/reportparser.h"
 
@@ -12,6 +13,7 @@
 namespace kms {
 
 using namespace kms::bytes;
+using namespace kms::reportlines;
 
 namespace {
 
@@ -20,180 +22,16 @@ namespace {
 constexpr int maxHeaderLines = 200;
 constexpr int maxReportLines = 2000;
 constexpr int maxUnknownAfterTrace = 20;
+// Foreign lines (another driver, another CPU, a shell on the UART) a report without an end
+// marker may have inside it before it counts as over.
+constexpr int maxGapLines = 10;
 constexpr int maxLinesAwaitingLastPart = 300;
 constexpr int maxLinesWaitingForPanic = 8;
 constexpr int maxRegisterRepeatLines = 24;
 constexpr double maxSilenceSeconds = 10.0;
 constexpr std::size_t maxCallerStreams = 64;
 
-// "RIP: 0010:f+0x1/0x2 [m]", "Code: ...", "RAX: ... RBX: ...", "FS:  ...", "PKRU: 55555554":
-// the register dump x86 repeats after the end marker.
-bool isRegisterRepeatLine(QByteArrayView t)
-{
-    if (startsWith(t, "Code: "))
-        return true;
-    qsizetype i = 0;
-    while (i < t.size() && i < 6 && ((t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9')))
-        ++i;
-    return i >= 2 && i < t.size() && t[i] == ':' && (i + 1 == t.size() || t[i + 1] == ' ');
-}
-
 enum class Phase { Header, Trace, PostTrace, AfterEnd, AfterPanic };
-
-bool isContextMarker(QByteArrayView t)
-{
-    return t.startsWith('<')
-        && (startsWith(t, "<IRQ>") || startsWith(t, "</IRQ>") || startsWith(t, "<NMI>") || startsWith(t, "</NMI>")
-            || startsWith(t, "<TASK>") || startsWith(t, "</TASK>") || startsWith(t, "<SOFTIRQ>")
-            || startsWith(t, "</SOFTIRQ>") || startsWith(t, "<EOI>") || startsWith(t, "<<EOE>>")
-            || startsWith(t, "<#DF>") || startsWith(t, "<MCE>") || startsWith(t, "<DB>") || startsWith(t, "<#MC>"));
-}
-
-bool isTraceHeader(QByteArrayView t)
-{
-    return startsWith(t, "Call Trace") || startsWith(t, "Call trace:") || startsWith(t, "Backtrace:")
-        || startsWith(t, "stack backtrace:") || contains(t, "state was registered at:")
-        || startsWith(t, "Allocated by task") || startsWith(t, "Freed by task") || startsWith(t, "INFO: Allocated in ")
-        || startsWith(t, "INFO: Freed in ");
-}
-
-bool isHexDumpLine(QByteArrayView t)
-{
-    // "5d60: 60000093 1e467000 ...", "Instruction dump:" words, "Stack: ..." words.
-    qsizetype i = 0;
-    while (i < t.size() && isHex(t[i]))
-        ++i;
-    if (i == 0)
-        return false;
-    if (i < t.size() && t[i] == ':')
-        return true;
-    return i >= 8 && (i == t.size() || t[i] == ' ');
-}
-
-// Lines that belong to a report after its trace: register dumps of the interrupted or
-// user-space state, the code bytes, trailers printed by die()/panic(), further CPUs' traces.
-bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
-{
-    if (t.isEmpty() || raw.startsWith(' ') || raw.startsWith('\t'))
-        return true;
-    static constexpr const char *prefixes[] = {
-        "Code:",
-        "RIP",
-        "EIP",
-        "RSP",
-        "ESP",
-        "CR2:",
-        "Modules linked in",
-        "Last Breaking-Event-Address",
-        "Instruction dump",
-        "irq event stamp",
-        "hardirqs last",
-        "softirqs last",
-        "Kernel Offset",
-        "Dumping ftrace",
-        "(ftrace buffer empty)",
-        "note: ",
-        "Fixing recursive fault",
-        "Exception stack",
-        "Rebooting in",
-        "CPU: ",
-        "Hardware name",
-        "NMI backtrace",
-        "Sending NMI",
-        "Task dump for CPU",
-        "task:",
-        "Showing all locks",
-        "INFO: lockdep is turned off",
-        "Krnl",
-        "Process ",
-        "Stack:",
-        "Workqueue:",
-        "pc :",
-        "lr :",
-        "sp :",
-        "PC is at",
-        "LR is at",
-        "Disabling lock debugging",
-        "---",
-        "===",
-        "SMP: stopping",
-        "Flags:",
-        "Control:",
-        "rcu: ",
-        "Mem abort info",
-        "Data abort info",
-        "ESR =",
-        "EC =",
-        "SET =",
-        "FSC =",
-        "ISV =",
-        "CM =",
-        "user pgtable",
-        "[",
-        "(",
-        "?",
-        "#",
-        "<",
-        "Pid: ",
-        "pid: ",
-        "Backtrace",
-        "Call Trace",
-        "Call trace",
-        "other info",
-        "stack backtrace",
-        "Possible unsafe",
-        "*** DEADLOCK",
-        "lock(",
-        "  lock(",
-        "CPU0",
-        "CPU1",
-        "----",
-        "no locks held",
-        "1 lock held",
-        "locks held",
-        "The buggy address",
-        "Memory state around",
-        "page:",
-        "flags:",
-        "raw: ",
-        "page dumped because",
-        "Read of size",
-        "Write of size",
-        "NIP",
-        "LR ",
-        "REGS:",
-        "MSR:",
-        "SOFTE:",
-        "CFAR:",
-        "PACATMSCRATCH",
-        "GPR",
-        "TRAP:",
-        "Faulting instruction",
-        "Last sysfs file",
-        "Hardware Error",
-        "Uninit was",
-        "Local variable",
-        "Bytes ",
-        "INFO: ",
-        "Object ",
-        "Redzone ",
-        "Padding ",
-        "FIX ",
-        "Slab ",
-    };
-    for (const char *p : prefixes) {
-        if (t.startsWith(QByteArrayView(p)))
-            return true;
-    }
-    return ReportParser::isRegisterLine(t) || isHexDumpLine(t);
-}
-
-bool isMceLine(QByteArrayView t)
-{
-    return contains(t, "Hardware Error") || contains(t, "Machine Check") || contains(t, "Machine check")
-        || startsWith(t, "Bank ") || startsWith(t, "TSC ") || startsWith(t, "PROCESSOR ") || startsWith(t, "RIP")
-        || startsWith(t, "MCG") || startsWith(t, "ADDR ") || startsWith(t, "MISC ");
-}
 
 } // namespace
 
@@ -205,6 +43,10 @@ struct ReportDetector::Stream {
     Phase phase = Phase::Header;
     bool panicked = false;
     bool interleaved = false;
+    int gap = 0; // foreign lines skipped since the report's last line
+    // The trace reached its bottom ("</TASK>", ret_from_fork, the syscall entry): nothing of it
+    // can follow, so a foreign line ends the report at once.
+    bool traceClosed = false;
     int headerLines = 0;
     int unknownAfterTrace = 0;
     int linesSinceEnd = 0;
@@ -223,6 +65,8 @@ struct ReportDetector::Stream {
         lines.clear();
         phase = Phase::Header;
         panicked = interleaved = sawStackBacktrace = false;
+        gap = 0;
+        traceClosed = false;
         headerLines = unknownAfterTrace = linesSinceEnd = registerRepeatLines = 0;
         cpu.reset();
         lastTimestamp.reset();
@@ -239,13 +83,19 @@ struct ReportDetector::Stream {
         case Phase::PostTrace:
             return !start.expectsEndMarker;
         case Phase::Header:
-            return start.kind == ReportKind::Mce || start.kind == ReportKind::Panic;
+            return start.kind == ReportKind::Mce || start.panic
+                || (!start.expectsEndMarker
+                    && (start.message || start.kind == ReportKind::Kmemleak || start.kind == ReportKind::Lockup));
         }
         return false;
     }
 
     void append(QByteArrayView text, int number, std::optional<double> timestamp)
     {
+        // Lines were skipped as foreign since the last one of ours: the report was interleaved.
+        if (gap > 0)
+            interleaved = true;
+        gap = 0;
         lines.append(ReportParser::Line{text.toByteArray(), number});
         if (timestamp)
             lastTimestamp = timestamp;
@@ -311,7 +161,11 @@ void ReportDetector::feedLine(QByteArrayView rawLine)
     if (!m_host.isEmpty() && !cl.host.isEmpty() && !sameHost(cl.host))
         return;
     Stream &s = streamFor(cl.caller);
-    const QByteArrayView text = cl.text;
+    QByteArrayView text = cl.text;
+    // mm/kmemleak.c prints its reports through pr_warn() with its pr_fmt prefix: the report
+    // reads the same as in /sys/kernel/debug/kmemleak once that is gone.
+    if (text.size() > 10 && text[0] == 'k' && startsWith(text, "kmemleak: "))
+        text = text.sliced(10);
 
     if (s.open) {
         const Step step = continueReport(s, text, cl.timestamp);
@@ -348,7 +202,7 @@ void ReportDetector::startReport(Stream &s, QByteArrayView text, std::optional<d
     s.firstTimestamp = timestamp;
     // A panic without an oops before it prints its own backtrace (dump_stack() in panic()):
     // it goes through the phases of any report.
-    s.panicked = s.start.kind == ReportKind::Panic;
+    s.panicked = s.start.panic;
 }
 
 ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView text, std::optional<double> timestamp)
@@ -369,7 +223,7 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
     }
 
     if (auto start = matchReportStart(t)) {
-        if (start->kind == ReportKind::Panic && s.start.kind != ReportKind::Panic) {
+        if (start->panic && !s.start.panic) {
             // die() then panic(): "Fatal exception", "Fatal exception in interrupt".
             s.panicked = true;
             s.phase = Phase::AfterPanic;
@@ -382,13 +236,29 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
             // hard LOCKUP on cpu 0"): it comes within the first lines after "WARNING: at".
             const bool warnMessage = s.start.kind == ReportKind::Warning && s.headerLines < 4
                 && start->kind != ReportKind::Warning && !start->expectsEndMarker;
-            const bool continuation = start->secondary || warnMessage
+            // A WARN() message printed before its "WARNING: CPU:" line (4.15+) or a
+            // CHECK_DATA_CORRUPTION() one before "kernel BUG at": one report.
+            const bool messageThenWarning = s.start.message && s.headerLines < 4 && start->expectsEndMarker
+                && (start->kind == ReportKind::Warning || start->kind == ReportKind::Bug || start->secondary);
+            const bool continuation = start->secondary || warnMessage || messageThenWarning
                 || (s.start.prelude && start->kind == ReportKind::Oops)
                 || (s.start.kind == ReportKind::Kasan && start->kind == ReportKind::Gpf);
             if (continuation) {
                 if (s.start.prelude) {
                     s.start.what = start->what;
                     s.start.prelude = false;
+                }
+                if (messageThenWarning) {
+                    s.start.expectsEndMarker = true;
+                    s.start.message = false;
+                    if (s.start.headlineSymbol.isEmpty())
+                        s.start.headlineSymbol = start->headlineSymbol;
+                } else if (warnMessage && start->message) {
+                    // Before 4.15 the message came after "WARNING: CPU:": it names the kind.
+                    s.start.kind = start->kind;
+                    s.start.what = start->what;
+                    if (!start->headlineSymbol.isEmpty())
+                        s.start.headlineSymbol = start->headlineSymbol;
                 }
                 s.append(text, number, timestamp);
                 ++s.headerLines;
@@ -438,8 +308,7 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
         // header (lockdep frames its headline with rules) or where it closes a KASAN/UBSAN
         // report. Skipped lines stay available as the next report's preamble.
         const bool cutHere = t[0] == '-';
-        const bool closesSanitizer
-            = (s.start.kind == ReportKind::Kasan || s.start.kind == ReportKind::Ubsan) && s.phase != Phase::Header;
+        const bool closesSanitizer = endsAtRule(s.start.kind) && s.phase != Phase::Header;
         if (cutHere || (!closesSanitizer && s.phase != Phase::Header))
             return Step::Skipped;
     }
@@ -456,7 +325,7 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
         return Step::Consumed;
     }
 
-    const bool sanitizer = s.start.kind == ReportKind::Kasan || s.start.kind == ReportKind::Ubsan;
+    const bool sanitizer = endsAtRule(s.start.kind);
     if (sanitizer && s.phase != Phase::Header && startsWith(t, "==========")) {
         // KASAN and UBSAN close their reports with the rule they opened them with.
         s.append(text, number, timestamp);
@@ -465,12 +334,24 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
     }
 
     const bool header = isTraceHeader(t);
-    if (header || isContextMarker(t) || FrameLineParser::parse(t).has_value()) {
+    const bool marker = !header && isContextMarker(t);
+    const auto frame = header || marker ? std::nullopt : FrameLineParser::parse(t);
+    if (header || marker || frame) {
+        s.traceClosed = startsWith(t, "</TASK>") || (frame && isBottomFrame(frame->frame.function));
         if (startsWith(t, "stack backtrace:"))
             s.sawStackBacktrace = true;
         s.phase = Phase::Trace;
         s.append(text, number, timestamp);
         return Step::Consumed;
+    }
+
+    if (s.phase == Phase::Header && !belongsInHeader(s.start, text, t)) {
+        // A report that has printed only its headline so far: a foreign line is skipped, a
+        // run of them ends it.
+        if (++s.gap <= maxGapLines)
+            return Step::Skipped;
+        emitReport(s, false);
+        return Step::EndedBefore;
     }
 
     if (s.phase == Phase::Header) {
@@ -519,11 +400,16 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
     }
     if (s.start.expectsEndMarker) {
         // Another source's lines interleaved before the end marker: not ours, keep waiting.
+        ++s.gap;
         if (++s.unknownAfterTrace <= maxUnknownAfterTrace)
             return Step::Skipped;
         emitReport(s, true);
         return Step::EndedBefore;
     }
+    // No end marker: the report is over once foreign lines go on for longer than a burst
+    // of another CPU's or driver's messages; until then the trace may still continue.
+    if (!s.traceClosed && ++s.gap <= maxGapLines)
+        return Step::Skipped;
     emitReport(s, false);
     return Step::EndedBefore;
 }
@@ -536,6 +422,7 @@ void ReportDetector::emitReport(Stream &s, bool corrupted)
     r.kind = s.start.kind;
     r.panicked = s.panicked;
     r.corrupted = corrupted || s.interleaved;
+    r.interleaved = s.interleaved;
     r.firstLine = s.lines.isEmpty() ? 0 : s.lines.front().number;
     r.timestamp = s.firstTimestamp;
     r.lastLine = s.lines.isEmpty() ? 0 : s.lines.back().number;

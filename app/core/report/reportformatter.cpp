@@ -97,9 +97,20 @@ void writeFrames(QTextStream &out, const KernelReport &report)
     }
 }
 
+// LR printed as a function: shown with the frames, not numbered among them.
+void writeRegisterFrames(QTextStream &out, const KernelReport &report)
+{
+    for (const Frame &frame : report.registerFrames) {
+        out << "  " << frame.registerName.leftJustified(4) << "    " << formatFrameSymbol(frame) << "  {register}\n";
+        const QString location = formatFrameLocation(frame);
+        if (!location.isEmpty())
+            out << (frame.file.isEmpty() ? "        " : "        at ") << location << '\n';
+    }
+}
+
 void writeRegisters(QTextStream &out, const KernelReport &report)
 {
-    if (report.registers.isEmpty())
+    if (report.registers.isEmpty() && report.registerInfo.isEmpty())
         return;
     qsizetype nameWidth = 0;
     for (const Register &reg : report.registers)
@@ -118,6 +129,8 @@ void writeRegisters(QTextStream &out, const KernelReport &report)
     }
     if (!row.isEmpty())
         out << "    " << row.join(QStringLiteral("  ")) << '\n';
+    for (const QString &info : report.registerInfo)
+        out << "    " << info << '\n';
 }
 
 void writeCode(QTextStream &out, const CodeBytes &code)
@@ -159,6 +172,8 @@ QString formatReport(const KernelReport &report, const FormatOptions &options)
         out << "  [panicked]";
     if (report.corrupted)
         out << "  [corrupted]";
+    if (report.interleaved)
+        out << "  [interleaved]";
     out << '\n';
     if (report.explanation && !report.explanation->summary.isEmpty())
         writeExplanation(out, *report.explanation);
@@ -174,6 +189,7 @@ QString formatReport(const KernelReport &report, const FormatOptions &options)
     if (!report.modules.isEmpty())
         out << "  modules linked in: " << report.modules.join(QLatin1Char(' ')) << '\n';
     writeFrames(out, report);
+    writeRegisterFrames(out, report);
     if (options.registers)
         writeRegisters(out, report);
     if (options.disassembly && report.code)

@@ -172,7 +172,13 @@ QJsonObject toJson(const KernelReport &report)
     QJsonArray frames;
     for (const Frame &frame : report.frames)
         frames.append(toJson(frame));
-    return QJsonObject{
+    QJsonArray registerFrames;
+    for (const Frame &frame : report.registerFrames) {
+        QJsonObject o = toJson(frame);
+        o.insert(QStringLiteral("register"), frame.registerName);
+        registerFrames.append(o);
+    }
+    QJsonObject out{
         {QStringLiteral("kind"), toString(report.kind)},
         {QStringLiteral("title"), report.title},
         {QStringLiteral("guilty_function"), stringOrNull(report.guiltyFunction)},
@@ -195,6 +201,10 @@ QJsonObject toJson(const KernelReport &report)
         {QStringLiteral("source"), stringOrNull(report.source)},
         {QStringLiteral("explanation"), report.explanation ? QJsonValue(toJson(*report.explanation)) : QJsonValue()},
     };
+    out.insert(QStringLiteral("interleaved"), report.interleaved);
+    out.insert(QStringLiteral("register_frames"), registerFrames);
+    out.insert(QStringLiteral("register_info"), QJsonArray::fromStringList(report.registerInfo));
+    return out;
 }
 
 KernelReport reportFromJson(const QJsonObject &o)
@@ -224,6 +234,14 @@ KernelReport reportFromJson(const QJsonObject &o)
         r.code = codeFromJson(o.value(QStringLiteral("code")).toObject());
     for (const QJsonValue &f : o.value(QStringLiteral("frames")).toArray())
         r.frames.append(frameFromJson(f.toObject()));
+    r.interleaved = o.value(QStringLiteral("interleaved")).toBool();
+    for (const QJsonValue &f : o.value(QStringLiteral("register_frames")).toArray()) {
+        Frame frame = frameFromJson(f.toObject());
+        frame.registerName = f.toObject().value(QStringLiteral("register")).toString();
+        r.registerFrames.append(frame);
+    }
+    for (const QJsonValue &l : o.value(QStringLiteral("register_info")).toArray())
+        r.registerInfo.append(l.toString());
     r.source = o.value(QStringLiteral("source")).toString();
     if (o.value(QStringLiteral("explanation")).isObject())
         r.explanation = explanationFromJson(o.value(QStringLiteral("explanation")).toObject());

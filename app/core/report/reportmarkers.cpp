@@ -40,6 +40,59 @@ QByteArrayView sanitizerHead(QByteArrayView s)
     return trimmed(at > 0 ? s.first(at) : s);
 }
 
+// "foo+0x670/0x690 [mod]" after key; cut at ", " (6.x WARNING) and before a trailing "()"
+// (2.6 WARNING). Empty when there is none.
+QByteArray symbolText(QByteArrayView sym)
+{
+    sym = trimmed(sym);
+    const qsizetype comma = sym.indexOf(',');
+    if (comma >= 0)
+        sym = sym.first(comma);
+    if (sym.endsWith("()"))
+        sym.chop(2);
+    if (sym.isEmpty() || !(isAlpha(sym[0]) || sym[0] == '_' || sym[0] == '.'))
+        return {};
+    return trimmed(sym).toByteArray();
+}
+
+QByteArray symbolAfter(QByteArrayView s, QByteArrayView key)
+{
+    const qsizetype at = s.indexOf(key);
+    return at < 0 ? QByteArray() : symbolText(s.sliced(at + key.size()));
+}
+
+ReportStart sanitizer(ReportKind kind, QByteArrayView rest)
+{
+    ReportStart s = make(kind, sanitizerHead(rest));
+    s.headlineFirst = true;
+    QByteArray sym = symbolAfter(rest, " in ");
+    // KCSAN: "data-race in foo / bar", "data-race in foo+0x1/0x2 / bar+0x3/0x4".
+    const qsizetype slash = sym.indexOf(" / ");
+    if (slash > 0) {
+        s.secondSymbol = trimmed(QByteArrayView(sym).sliced(slash + 3)).toByteArray();
+        sym.truncate(slash);
+    }
+    s.headlineSymbol = sym;
+    return s;
+}
+
+ReportStart message(ReportKind kind, QByteArrayView what)
+{
+    ReportStart s = make(kind, what);
+    s.message = true;
+    return s;
+}
+
+std::optional<ReportStart> classifyLockdepPhrase(QByteArrayView phrase);
+
+std::optional<ReportStart> lockdepBug(QByteArrayView rest)
+{
+    // print_held_locks_bug(): "insmod/123 still has locks held!"
+    if (contains(rest, " still has locks held"))
+        return make(ReportKind::Lockdep, "still has locks held");
+    return classifyLockdepPhrase(rest);
+}
+
 std::optional<ReportStart> classifyBug(QByteArrayView rest)
 {
     if (startsWith(rest, "unable to handle kernel NULL pointer") || startsWith(rest, "kernel NULL pointer"))
@@ -48,13 +101,35 @@ std::optional<ReportStart> classifyBug(QByteArrayView rest)
         return make(ReportKind::Oops, "kernel paging request", true);
     if (startsWith(rest, "unable to handle kernel"))
         return make(ReportKind::Oops, "Oops", true);
-    if (startsWith(rest, "KASAN: ") || startsWith(rest, "KFENCE: "))
-        return make(ReportKind::Kasan, sanitizerHead(rest));
+    if (startsWith(rest, "KASAN: ") || startsWith(rest, "KFENCE: ") || startsWith(rest, "KMSAN: "))
+        return sanitizer(ReportKind::Kasan, rest);
+    if (startsWith(rest, "KCSAN: "))
+        return sanitizer(ReportKind::Kcsan, rest); // kernel/kcsan/report.c print_report()
     if (startsWith(rest, "soft lockup"))
         return make(ReportKind::SoftLockup, "soft lockup");
+    // kernel/workqueue.c wq_watchdog_timer_fn(): "BUG: workqueue lockup - pool cpus=0 ...".
+    if (startsWith(rest, "workqueue lockup"))
+        return make(ReportKind::Lockup, "BUG: workqueue lockup");
+    // lib/spinlock_debug.c spin_dump() (3.x/4.x): "BUG: spinlock lockup suspected on CPU#0, insmod/12",
+    // before 3.x "BUG: spinlock lockup on CPU#0, insmod/12, ffff88003e4f0000".
+    if (startsWith(rest, "spinlock lockup"))
+        return make(ReportKind::Lockup, QByteArray("BUG: ") + stableMessage(headOf(rest)));
+    // kernel/locking/lockdep.c before 4.x framed these as "[ BUG: ... ]" or printed "BUG: ...":
+    // "bad unlock balance detected!", "held lock freed!", "lock held when returning to user space!".
+    if (startsWith(rest, "bad unlock balance") || startsWith(rest, "held lock freed")
+        || startsWith(rest, "lock held when returning") || contains(rest, " still has locks held"))
+        return lockdepBug(rest);
+    // arch/x86 handle_stack_overflow(): "BUG: stack guard page was hit at ..." (4.x-5.x) and
+    // "BUG: TASK stack guard page was hit at ..." (6.x, the stack's name first).
+    if (contains(rest.first(qMin<qsizetype>(rest.size(), 24)), "stack guard page was hit"))
+        return make(ReportKind::StackCorruption, "BUG: stack guard page was hit", true);
+    // fs/dcache.c umount_check(): "BUG: Dentry 000000001f3a{i=0,n=/}  still in use (1) [unmount of ...]".
+    // A WARN() message since 3.x: the "WARNING:" line follows it.
+    if (startsWith(rest, "Dentry ") && contains(rest, "still in use"))
+        return message(ReportKind::Bug, "BUG: Dentry still in use");
     if (rest.isEmpty() || !isAlpha(rest[0]))
         return std::nullopt;
-    return make(ReportKind::Bug, QByteArray("BUG: ") + headOf(rest).toByteArray());
+    return make(ReportKind::Bug, QByteArray("BUG: ") + stableMessage(headOf(rest)));
 }
 
 // SLUB debugging: "BUG kmalloc-64 (Not tainted): Poison overwritten",
@@ -100,6 +175,7 @@ std::optional<ReportStart> classifyLockdepPhrase(QByteArrayView phrase)
         "circular locking",
         "trying to register non-static key",
         "lock held by",
+        "still has locks held",
         "lockdep bfs error",
         "possible irq lock inversion",
         "HARDIRQ-safe",
@@ -121,20 +197,104 @@ std::optional<ReportStart> classifyLockdepPhrase(QByteArrayView phrase)
 
 std::optional<ReportStart> classifyInfo(QByteArrayView rest)
 {
+    // kernel/hung_task.c check_hung_task(): "INFO: task insmod:123 blocked for more than 120 seconds."
     if (startsWith(rest, "task ") && contains(rest, "blocked for more than"))
         return make(ReportKind::HungTask, "task hung");
-    if (startsWith(rest, "rcu") && contains(rest, "stall"))
+    // The same check for killable sleeps (3.x): "INFO: task foo:12 can't die for more than 120 seconds."
+    if (startsWith(rest, "task ") && contains(rest, "can't die for more than"))
+        return make(ReportKind::HungTask, "task can't die");
+    // kernel/rcu/tree_stall.h print_cpu_stall()/print_other_cpu_stall(), rcutree.c before 4.x:
+    // "INFO: rcu_sched self-detected stall on CPU", "INFO: rcu_preempt detected stalls on
+    // CPUs/tasks:", "INFO: rcu_sched_state detected stall on CPU 0", "INFO: rcu_tasks detected stalls".
+    if ((startsWith(rest, "rcu") || startsWith(rest, "RCU")) && contains(rest, "stall"))
         return make(ReportKind::RcuStall, "RCU stall");
     return classifyLockdepPhrase(rest);
 }
 
+// "lib/foo.c:12 at ": the 6.x __warn() order (file first, then the function).
+bool startsWithFileLine(QByteArrayView rest)
+{
+    const qsizetype sp = rest.indexOf(' ');
+    if (sp < 4 || !startsWith(rest.sliced(sp), " at "))
+        return false;
+    const QByteArrayView loc = rest.first(sp);
+    const qsizetype colon = loc.lastIndexOf(':');
+    return colon > 0 && colon + 1 < loc.size() && isDigit(loc[colon + 1]) && loc.indexOf('.') > 0;
+}
+
 std::optional<ReportStart> classifyWarning(QByteArrayView rest)
 {
-    if (startsWith(rest, "CPU: "))
-        return make(ReportKind::Warning, "WARNING", true);
-    if (startsWith(rest, "at "))
-        return make(ReportKind::Warning, "WARNING");
+    // kernel/panic.c __warn(): "WARNING: CPU: 0 PID: 1 at lib/foo.c:12 foo+0x1/0x2 [mod]" (3.x-6.x),
+    // "WARNING: at lib/foo.c:12 foo+0x1/0x2()" (2.6/3.x, no end marker before 3.9's), and
+    // "WARNING: lib/foo.c:12 at foo+0x1/0x2, CPU#0: insmod/123" (6.x).
+    if (startsWith(rest, "CPU: ")) {
+        ReportStart s = make(ReportKind::Warning, "WARNING", true);
+        const qsizetype at = rest.indexOf(" at ");
+        if (at > 0) {
+            const QByteArrayView loc = rest.sliced(at + 4);
+            const qsizetype sp = loc.indexOf(' ');
+            if (sp > 0)
+                s.headlineSymbol = symbolText(loc.sliced(sp));
+        }
+        return s;
+    }
+    if (startsWith(rest, "at ")) {
+        ReportStart s = make(ReportKind::Warning, "WARNING");
+        const QByteArrayView loc = rest.sliced(3);
+        const qsizetype sp = loc.indexOf(' ');
+        if (sp > 0)
+            s.headlineSymbol = symbolText(loc.sliced(sp));
+        return s;
+    }
+    if (startsWithFileLine(rest)) {
+        ReportStart s = make(ReportKind::Warning, "WARNING", true);
+        s.headlineSymbol = symbolAfter(rest, " at ");
+        return s;
+    }
+    // The title line of ODEBUG reports as forwarded by syzbot and pasted into bug trackers:
+    // "WARNING: ODEBUG bug in free_kthread_struct".
+    if (startsWith(rest, "ODEBUG bug in ")) {
+        ReportStart s = make(ReportKind::Odebug, "ODEBUG bug");
+        s.headlineSymbol = symbolText(rest.sliced(14));
+        return s;
+    }
+    // kernel/locking/lockdep.c print_held_locks_bug(): "WARNING: insmod/123 still has locks held!"
+    if (contains(rest, " still has locks held"))
+        return make(ReportKind::Lockdep, "still has locks held");
+    // Unwinder complaints printed inside another report's trace ("WARNING: kernel stack
+    // frame pointer at ... has bad value"): not a report of their own, and no reason to cut one.
+    if (startsWith(rest, "kernel stack ") || startsWith(rest, "stack recursion") || startsWith(rest, "stack going"))
+        return std::nullopt;
     return classifyLockdepPhrase(rest);
+}
+
+// lib/debugobjects.c debug_print_object(): "ODEBUG: free active (active state 0) object type:
+// timer_list hint: foo+0x0/0x40 [mod]" (4.x), with "object: 0000000012345678 " before
+// "object type" since 5.x; debug_object_is_on_stack(): "ODEBUG: object 000000 is on stack
+// 0000000, but NOT annotated.". Not "ODEBUG: selftest passed" or "ODEBUG: 42 of 42 active
+// objects replaced".
+std::optional<ReportStart> classifyOdebug(QByteArrayView rest)
+{
+    const qsizetype state = rest.indexOf(" (active state ");
+    if (state > 0) {
+        QByteArray what = QByteArray("ODEBUG: ") + rest.first(state).toByteArray();
+        bool found = false;
+        QByteArrayView type = after(rest, "object type: ", &found);
+        if (found) {
+            const qsizetype sp = type.indexOf(' ');
+            what += ' ' + (sp < 0 ? type : type.first(sp)).toByteArray();
+        }
+        ReportStart s = message(ReportKind::Odebug, what);
+        s.headlineSymbol = symbolAfter(rest, "hint: ");
+        return s;
+    }
+    if (startsWith(rest, "object ") && contains(rest, "on stack")) {
+        const bool notOn = contains(rest, " is NOT on stack");
+        return message(ReportKind::Odebug,
+                       notOn ? "ODEBUG: object is NOT on stack, but annotated"
+                             : "ODEBUG: object is on stack, but NOT annotated");
+    }
+    return std::nullopt;
 }
 
 } // namespace
@@ -176,6 +336,9 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
             return classifyInfo(t.sliced(6));
         if (startsWith(t, "Internal error: "))
             return make(ReportKind::Oops, "Oops", true, true);
+        // arch/arm64/kernel/traps.c handle_bad_stack(), then panic("kernel stack overflow").
+        if (startsWith(t, "Insufficient stack space to handle exception"))
+            return make(ReportKind::StackCorruption, "kernel stack overflow");
         return std::nullopt;
     case 'W':
         if (startsWith(t, "WARNING: "))
@@ -188,7 +351,22 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
             QByteArrayView msg = trimmed(t.sliced(26));
             if (msg.startsWith(':'))
                 msg = trimmed(msg.sliced(1));
-            return make(ReportKind::Panic, QByteArray("kernel panic: ") + msg.toByteArray());
+            // kernel/panic.c __stack_chk_fail(): "stack-protector: Kernel stack is corrupted in:
+            // foo+0x1a/0x20 [mod]" (%pB since 4.x; a bare address before): the function whose
+            // canary was overwritten is the guilty one, not panic's own stack.
+            ReportStart s;
+            if (startsWith(msg, "stack-protector: ")) {
+                s = make(ReportKind::StackCorruption, "stack-protector: Kernel stack is corrupted");
+                s.headlineSymbol = symbolAfter(msg, "corrupted in: ");
+                s.headlineFirst = true;
+            } else if (startsWith(msg, "corrupted stack end detected")) {
+                // kernel/sched/core.c schedule_debug(): a task overran its stack's end.
+                s = make(ReportKind::StackCorruption, "corrupted stack end detected inside scheduler");
+            } else {
+                s = make(ReportKind::Panic, QByteArray("kernel panic: ") + stableMessage(msg));
+            }
+            s.panic = true;
+            return s;
         }
         if (startsWith(t, "Kernel BUG at"))
             return make(ReportKind::Bug, "kernel BUG", true);
@@ -196,6 +374,9 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
     case 'k':
         if (startsWith(t, "kernel BUG at "))
             return make(ReportKind::Bug, "kernel BUG", true);
+        // 4.x x86 stack overflow: die("kernel stack overflow (double-fault)") after the guard page BUG.
+        if (startsWith(t, "kernel stack overflow"))
+            return make(ReportKind::StackCorruption, "kernel stack overflow", true, true);
         if (startsWith(t, "kernel tried to execute NX-protected page")) {
             auto s = make(ReportKind::Oops, "NX-protected page execution", true);
             s.prelude = true;
@@ -211,6 +392,37 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
         // driver's "Oops: efitime: can't read time!".
         if ((startsWith(t, "Oops: ") || startsWith(t, "Oops#") || startsWith(t, "Oops [")) && contains(t, "[#"))
             return make(ReportKind::Oops, "Oops", true, true);
+        if (startsWith(t, "ODEBUG: "))
+            return classifyOdebug(t.sliced(8));
+        return std::nullopt;
+    case 'V':
+        // fs/super.c generic_shutdown_super(): "VFS: Busy inodes after unmount of sda1. Self-destruct
+        // in 5 seconds.  Have a nice day..." (to 6.5), then a CHECK_DATA_CORRUPTION() message;
+        // fs/open.c filp_close() (2.6-4.x): "VFS: Close: file count is 0".
+        if (startsWith(t, "VFS: Busy inodes after unmount"))
+            return message(ReportKind::Bug, "VFS: Busy inodes after unmount");
+        if (startsWith(t, "VFS: Close: file count is 0"))
+            return message(ReportKind::Bug, "VFS: Close: file count is 0");
+        return std::nullopt;
+    case 'l':
+        // lib/list_debug.c __list_add_valid()/__list_del_entry_valid() (CHECK_DATA_CORRUPTION):
+        // "list_add corruption. next->prev should be prev (...), but was (...). (next=...).",
+        // "list_del corruption, ffff888->next is LIST_POISON1 (dead000000000100)",
+        // "list_add double add: new=..., prev=..., next=...".
+        if (startsWith(t, "list_add corruption") || startsWith(t, "list_del corruption")
+            || startsWith(t, "list_add double add"))
+            return message(ReportKind::ListCorruption, t.first(19));
+        return std::nullopt;
+    case 'u':
+        // mm/kmemleak.c print_unreferenced(): "unreferenced object 0xffff888003c1e000 (size 64):",
+        // "unreferenced object (percpu) 0x..." (6.x); printed with "kmemleak: " in front on the
+        // console, which feedLine() removes.
+        if (startsWith(t, "unreferenced object ") && contains(t, " (size "))
+            return make(ReportKind::Kmemleak, "memory leak");
+        // net/core/dev.c netdev_wait_allrefs(): "unregister_netdevice: waiting for lo to become
+        // free. Usage count = 2", every 10 s; the device's name varies with namespaces.
+        if (startsWith(t, "unregister_netdevice: waiting for ") && contains(t, "to become free"))
+            return message(ReportKind::Other, "unregister_netdevice: waiting for DEV to become free");
         return std::nullopt;
     case 'i':
         if (startsWith(t, "invalid opcode: "))
@@ -221,7 +433,12 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
     case 'd':
         if (startsWith(t, "divide error: "))
             return make(ReportKind::Oops, "divide error", true);
+        // arch/x86/kernel/traps.c: die("double fault"), after "PANIC: double fault, error_code: 0x0".
         if (startsWith(t, "double fault: "))
+            return make(ReportKind::Oops, "double fault", true, true);
+        return std::nullopt;
+    case 'P':
+        if (startsWith(t, "PANIC: double fault"))
             return make(ReportKind::Oops, "double fault", true);
         return std::nullopt;
     case 'N':
@@ -245,6 +462,23 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
     case 'r':
         if (startsWith(t, "rcu: INFO: "))
             return classifyInfo(t.sliced(11));
+        // lib/refcount.c refcount_warn_saturate() (5.x-6.x) and refcount_*_checked() (4.11-5.4):
+        // "refcount_t: underflow; use-after-free.", "refcount_t: saturated; leaking memory.",
+        // "refcount_t: addition on 0; use-after-free.", "refcount_t: decrement hit 0; leaking memory.",
+        // "refcount_t: increment on 0; use-after-free."; x86's fast refcount (4.13-5.4):
+        // "refcount_t overflow at foo+0x1/0x2 in insmod[123], uid/euid: 0/0".
+        if (startsWith(t, "refcount_t: ")) {
+            QByteArrayView what = trimmed(t);
+            while (what.endsWith('.'))
+                what.chop(1);
+            return message(ReportKind::Refcount, stableMessage(what));
+        }
+        if (startsWith(t, "refcount_t overflow at ") || startsWith(t, "refcount_t underflow at ")) {
+            ReportStart s = message(ReportKind::Refcount, t.first(t.indexOf(" at ")));
+            const qsizetype in = t.indexOf(" in ", 20);
+            s.headlineSymbol = symbolAfter(in > 0 ? t.first(in) : t, " at ");
+            return s;
+        }
         return std::nullopt;
     case 'm':
         if (startsWith(t, "mce: [Hardware Error]: "))
@@ -259,7 +493,7 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
         if (startsWith(t, "[ INFO: "))
             return classifyInfo(t.sliced(8));
         if (startsWith(t, "[ BUG: "))
-            return classifyLockdepPhrase(t.sliced(7));
+            return lockdepBug(t.sliced(7));
         return std::nullopt;
     default:
         return std::nullopt;
@@ -295,6 +529,65 @@ bool isEndTraceMarker(QByteArrayView t)
 bool isPanicLine(QByteArrayView t)
 {
     return startsWith(t, "Kernel panic - not syncing");
+}
+
+bool endsAtRule(ReportKind kind)
+{
+    return kind == ReportKind::Kasan || kind == ReportKind::Ubsan || kind == ReportKind::Kcsan;
+}
+
+namespace {
+
+// A token that differs between runs: an address, a number, "pid=12", "mm:000000001a2b".
+bool isVariableToken(QByteArrayView tok)
+{
+    if (tok.isEmpty())
+        return false;
+    if (startsWith(tok, "0x") || isDigit(tok[0]))
+        return true;
+    for (qsizetype i = 0; i + 1 < tok.size(); ++i) {
+        if ((tok[i] == '=' || tok[i] == ':' || tok[i] == '#') && isDigit(tok[i + 1]))
+            return true;
+    }
+    // A hashed or raw pointer: eight or more hex digits with a digit among them.
+    if (tok.size() >= 8) {
+        bool digit = false;
+        for (char c : tok) {
+            if (!isHex(c))
+                return false;
+            digit = digit || isDigit(c);
+        }
+        return digit;
+    }
+    return false;
+}
+
+} // namespace
+
+QByteArray stableMessage(QByteArrayView message)
+{
+    qsizetype i = 0;
+    qsizetype keep = 0;
+    const qsizetype n = message.size();
+    while (i < n) {
+        while (i < n && message[i] == ' ')
+            ++i;
+        const qsizetype b = i;
+        while (i < n && message[i] != ' ')
+            ++i;
+        if (i == b)
+            break;
+        if (isVariableToken(message.sliced(b, i - b)))
+            break;
+        keep = i;
+    }
+    QByteArrayView kept = trimmed(message.first(keep));
+    // "... in" / "... at" / "... for" left dangling once its object was cut.
+    for (const char *tail : {" in", " at", " on", " for", " of", " by", ",", ":", " ="}) {
+        if (kept.endsWith(QByteArrayView(tail)))
+            kept = trimmed(kept.chopped(qstrlen(tail)));
+    }
+    return kept.isEmpty() ? trimmed(message).toByteArray() : kept.toByteArray();
 }
 
 bool isReportPreamble(QByteArrayView t)

@@ -3,245 +3,20 @@
 #include "report/bytes.h"
 #include "report/framelineparser.h"
 #include "report/guiltyframe.h"
+#include "report/reportfields.h"
 
 namespace kms {
 
 using namespace kms::bytes;
+using namespace kms::reportfields;
 
 namespace {
 
 enum class SectionKind { Primary, Auxiliary, Ignored };
 
-// Architecture evidence, strongest first: the release string, then formats only one
-// architecture prints.
-Arch archFromRelease(const QString &release)
-{
-    if (release.contains(QLatin1String("x86_64")) || release.endsWith(QLatin1String("amd64")))
-        return Arch::X86_64;
-    if (release.contains(QLatin1String("i686")) || release.contains(QLatin1String("i586"))
-        || release.contains(QLatin1String("i386")) || release.endsWith(QLatin1String("686-pae")))
-        return Arch::I386;
-    if (release.contains(QLatin1String("ppc64")))
-        return Arch::Ppc64;
-    if (release.contains(QLatin1String("s390x")))
-        return Arch::S390x;
-    if (release.contains(QLatin1String("aarch64")) || release.endsWith(QLatin1String("arm64")))
-        return Arch::Arm64;
-    if (release.contains(QLatin1String("armv7")) || release.endsWith(QLatin1String("armmp"))
-        || release.endsWith(QLatin1String("armmp-lpae")))
-        return Arch::Arm;
-    if (release.contains(QLatin1String("riscv64")))
-        return Arch::Riscv64;
-    return Arch::Unknown;
-}
-
 } // namespace
 
-// One "NAME: value" pair list such as "RAX: 000000000000002b RBX: 00000000000000b0",
-// "r10: bf19f45c  r9 : bf19f418", "pc : [<bf19b018>]    lr : [<bf19ca58>]    psr: 20000193",
-// "RSP: 0018:ffffbd14406cbed8", "FS: 00007f37d424a740(0000) GS:ffff94b8bda00000(0000)",
-// "GPR00: c000000008068df8 c000000010f930b0 ...". Returns false (and adds nothing) for any
-// other line.
-static bool parseRegisterLine(QByteArrayView s, QList<Register> &out)
-{
-    QList<Register> regs;
-    qsizetype i = 0;
-    const qsizetype n = s.size();
-    while (i < n) {
-        while (i < n && isSpace(s[i]))
-            ++i;
-        if (i >= n)
-            break;
-        const qsizetype nameStart = i;
-        if (!isAlpha(s[i]))
-            return false;
-        while (i < n && (isAlpha(s[i]) || isDigit(s[i]) || s[i] == '_'))
-            ++i;
-        const QByteArrayView name = s.sliced(nameStart, i - nameStart);
-        if (name.size() > 9)
-            return false;
-        // "fb00: 00000006 d9535b58 ..." is an ARM stack dump line, not a register.
-        if (name.size() == 4 && isHex(name[0]) && isHex(name[1]) && isHex(name[2]) && isHex(name[3]))
-            return false;
-        // ARM pads short names: "r9 :", "pc :".
-        qsizetype j = i;
-        while (j < n && s[j] == ' ' && j - i < 2)
-            ++j;
-        if (j >= n || s[j] != ':')
-            return false;
-        i = j + 1;
-        while (i < n && isSpace(s[i]))
-            ++i;
-        int index = 0;
-        bool any = false;
-        while (i < n) {
-            std::uint64_t value = 0;
-            qsizetype used = 0;
-            if (startsWith(s.sliced(i), "[<")) {
-                const qsizetype close = s.indexOf(">]", i);
-                if (close < 0)
-                    return false;
-                const auto v = parseHex(s.sliced(i + 2, close - i - 2));
-                if (!v)
-                    return false;
-                value = *v;
-                i = close + 2;
-            } else {
-                const auto v = parseHex(s.sliced(i), &used);
-                if (!v)
-                    break;
-                qsizetype k = i + used;
-                // Followed by ':' and more hex: a segment:offset pair ("0018:ffffbd14406cbed8"),
-                // or the next register name when the token was a name ("CR2:").
-                if (k < n && s[k] == ':') {
-                    const auto off = parseHex(s.sliced(k + 1), &used);
-                    if (!off || used < 4)
-                        break; // it was the next name, e.g. "CR0:" - handled by the outer loop
-                    value = *off;
-                    k = k + 1 + used;
-                } else {
-                    value = *v;
-                }
-                if (k < n && s[k] == '(') { // "(0000)" selector after FS/GS
-                    const qsizetype close = s.indexOf(')', k);
-                    if (close < 0)
-                        return false;
-                    k = close + 1;
-                }
-                if (k < n && !isSpace(s[k]))
-                    return false;
-                i = k;
-            }
-            QString regName = QString::fromLatin1(name);
-            if (index > 0) {
-                // ppc "GPR00: r0 r1 r2 r3" names its first register only.
-                qsizetype digits = 0;
-                while (digits < name.size() && isDigit(name[name.size() - 1 - digits]))
-                    ++digits;
-                if (digits > 0) {
-                    const int base = name.sliced(name.size() - digits).toInt();
-                    regName = QString::fromLatin1(name.first(name.size() - digits))
-                        + QStringLiteral("%1").arg(base + index, int(digits), 10, QLatin1Char('0'));
-                } else {
-                    regName += QStringLiteral("[%1]").arg(index);
-                }
-            }
-            regs.append(Register{regName, value});
-            ++index;
-            any = true;
-            while (i < n && isSpace(s[i]))
-                ++i;
-            // Another name follows when the next token is not pure hex.
-            qsizetype k = i;
-            while (k < n && isHex(s[k]))
-                ++k;
-            if (k < n && !isSpace(s[k]))
-                break;
-        }
-        if (!any)
-            return false;
-    }
-    if (regs.isEmpty())
-        return false;
-    out.append(regs);
-    return true;
-}
-
 namespace {
-
-std::optional<CodeBytes> parseCode(QByteArrayView s)
-{
-    CodeBytes code;
-    const QList<QByteArrayView> tokens = [&] {
-        QList<QByteArrayView> t;
-        qsizetype i = 0;
-        while (i < s.size()) {
-            while (i < s.size() && isSpace(s[i]))
-                ++i;
-            const qsizetype b = i;
-            while (i < s.size() && !isSpace(s[i]))
-                ++i;
-            if (i > b)
-                t.append(s.sliced(b, i - b));
-        }
-        return t;
-    }();
-    int unit = 0;
-    for (QByteArrayView tok : tokens) {
-        bool trap = false;
-        if (tok.size() >= 2
-            && ((tok.front() == '<' && tok.back() == '>') || (tok.front() == '(' && tok.back() == ')'))) {
-            trap = true;
-            tok = tok.sliced(1, tok.size() - 2);
-        }
-        if (tok.size() != 2 && tok.size() != 4 && tok.size() != 8)
-            return std::nullopt;
-        for (char c : tok) {
-            if (!isHex(c))
-                return std::nullopt;
-        }
-        if (unit == 0)
-            unit = int(tok.size());
-        if (tok.size() != unit)
-            return std::nullopt;
-        if (trap && code.trapIndex < 0)
-            code.trapIndex = int(code.bytes.size());
-        const std::uint64_t v = *parseHex(tok);
-        // Words and halfwords are printed as numbers; a little-endian CPU holds them low byte first.
-        for (int b = 0; b < unit / 2; ++b)
-            code.bytes.append(char((v >> (8 * b)) & 0xff));
-    }
-    if (code.bytes.isEmpty())
-        return std::nullopt;
-    code.thumb = unit == 4;
-    return code;
-}
-
-std::optional<std::uint64_t> hexAfter(QByteArrayView s, QByteArrayView key)
-{
-    bool found = false;
-    const QByteArrayView rest = trimmedLeft(after(s, key, &found));
-    if (!found)
-        return std::nullopt;
-    return parseHex(rest);
-}
-
-std::optional<std::uint64_t> faultAddressIn(QByteArrayView t)
-{
-    static constexpr const char *keys[] = {
-        "at virtual address ",
-        "dereference, address: ",
-        "for address: ",
-        "dereference at ",
-        "paging request at ",
-        "for data at address ",
-        "Read of size",
-        "Write of size",
-        "Failing address: ",
-        "non-canonical address ",
-        "kernel paging request at ",
-    };
-    if (t.startsWith(QByteArrayView("Unhandled fault: ")))
-        return hexAfter(t, ") at ");
-    for (const char *k : keys) {
-        const QByteArrayView key(k);
-        if (key.startsWith("Read") || key.startsWith("Write")) {
-            if (t.startsWith(key)) {
-                if (auto v = hexAfter(t, " at addr "))
-                    return v;
-            }
-            continue;
-        }
-        if (auto v = hexAfter(t, key))
-            return v;
-    }
-    return std::nullopt;
-}
-
-bool isReleaseToken(QByteArrayView tok)
-{
-    return !tok.isEmpty() && isDigit(tok[0]) && tok.indexOf('.') > 0;
-}
 
 class Parser
 {
@@ -250,6 +25,10 @@ public:
         : m_start(start)
         , m_r(r)
     {
+        // Lockdep prints the dependency chain's stacks ("-> #1 (&lock){+.+.}:") before the
+        // current task's ("stack backtrace:"): that last one is the report's trace.
+        if (start.kind == ReportKind::Lockdep)
+            m_section = SectionKind::Auxiliary;
     }
 
     void line(QByteArrayView raw, int number);
@@ -282,6 +61,11 @@ private:
     bool m_inRegsAfterTrace = false;
     bool m_modulesOpen = false; // the previous line was (part of) "Modules linked in:"
     std::optional<std::uint64_t> m_cr2Alone;
+    QStringList m_taintingModules; // "Modules linked in: foo(O) bar(E)": the user's own code
+    QString m_workFunction; // workqueue lockup: the first "in-flight: 123:func"
+    bool m_inRegisterInfo = false; // inside 6.x "Register rN information:" output
+    int m_accessSections = 0; // KCSAN: "read to 0x... of 8 bytes by task 1 on cpu 0:"
+    bool registerFrameLine(QByteArrayView t, int number);
     // Evidence: 0 for address widths in old x86 traces, 1 for register names and trace
     // styles, 2 and more for lines only one architecture prints.
     Arch m_arch = Arch::Unknown;
@@ -495,6 +279,31 @@ bool Parser::pcLine(QByteArrayView t, int number)
     return true;
 }
 
+// ARM "LR is at f+0x1c/0x60 [mod]", arm64 "lr : f+0x1c/0x60 [mod]": the link register printed
+// as a function. A return address (looked up at address-1), kept apart from the call trace.
+bool Parser::registerFrameLine(QByteArrayView t, int number)
+{
+    QByteArrayView rest;
+    if (startsWith(t, "LR is at "))
+        rest = t.sliced(9);
+    else if (startsWith(t, "lr : ") && !startsWith(t, "lr : [<"))
+        rest = t.sliced(5);
+    else
+        return false;
+    std::optional<Frame> f = FrameLineParser::parseSymbol(rest, true);
+    if (!f)
+        return true;
+    f->registerName = QStringLiteral("lr");
+    f->exactPc = false;
+    f->inputLine = number;
+    for (const Frame &old : std::as_const(m_r.registerFrames)) {
+        if (old.registerName == f->registerName)
+            return true; // a second CPU's or the user-space dump: the first is the fault's
+    }
+    m_r.registerFrames.append(*f);
+    return true;
+}
+
 void Parser::appendModules(QByteArrayView rest)
 {
     qsizetype i = 0;
@@ -510,10 +319,18 @@ void Parser::appendModules(QByteArrayView rest)
             ++i;
         QByteArrayView tok = rest.sliced(b, i - b);
         const qsizetype flags = tok.indexOf('(');
-        if (flags > 0)
+        bool tainting = false;
+        if (flags > 0) {
+            // print_modules(): "(O)" out-of-tree, "(E)" unsigned, "(P)" proprietary, "(C)" staging.
+            for (char c : tok.sliced(flags))
+                tainting = tainting || c == 'O' || c == 'E' || c == 'P' || c == 'C';
             tok = tok.first(flags);
-        if (!tok.isEmpty())
+        }
+        if (!tok.isEmpty()) {
             m_r.modules.append(QString::fromUtf8(tok));
+            if (tainting)
+                m_taintingModules.append(QString::fromUtf8(tok));
+        }
     }
 }
 
@@ -714,11 +531,58 @@ void Parser::line(QByteArrayView raw, int number)
         m_userRegs = false;
         return;
     }
+    if (startsWith(t, "backtrace:") || startsWith(t, "backtrace (crc ")) {
+        // kmemleak: where the leaked object was allocated.
+        beginSection(SectionKind::Primary);
+        m_sawTraceHeader = true;
+        return;
+    }
     if (startsWith(t, "Allocated by task") || startsWith(t, "Freed by task")
         || startsWith(t, "Last potentially related") || startsWith(t, "Second to last potentially")
-        || contains(t, "state was registered at:") || startsWith(t, "Uninit was ")
-        || startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ")) {
+        || contains(t, "state was registered at:") || startsWith(t, "Uninit was ")) {
         beginSection(SectionKind::Auxiliary);
+        return;
+    }
+    if (startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ")) {
+        // mm/slub.c print_track() before 4.x: "INFO: Allocated in f+0x2b/0x80 age=12 cpu=0 pid=1",
+        // the caller itself on the line, its stack (if any) below.
+        beginSection(SectionKind::Auxiliary);
+        if (auto f = FrameLineParser::parseSymbol(t.sliced(t[6] == 'A' ? 19 : 15), true))
+            addFrame(*f);
+        return;
+    }
+    if (m_r.kind == ReportKind::Kcsan && t.endsWith(':') && contains(t, " to 0x") && contains(t, " by ")) {
+        // kernel/kcsan/report.c: "write to 0xffff... of 8 bytes by task 12 on cpu 0:", then
+        // "read to ... by interrupt on cpu 1:": the second access's stack is the other side.
+        beginSection(m_accessSections++ == 0 ? SectionKind::Primary : SectionKind::Auxiliary);
+        m_sawTraceHeader = true;
+        return;
+    }
+    if (startsWith(t, "Register r") && contains(t.first(qMin<qsizetype>(t.size(), 24)), " information:")) {
+        // arch/arm/kernel/process.c __show_regs() (6.x): mem_dump_obj() of each register; the
+        // stack it may print under it is the object's, not the fault's.
+        m_r.registerInfo.append(QString::fromUtf8(t));
+        m_inRegisterInfo = true;
+        return;
+    }
+    if (m_inRegisterInfo) {
+        if (raw.startsWith(' ') || raw.startsWith('\t')) {
+            m_r.registerInfo.append(QString::fromUtf8(t));
+            return;
+        }
+        m_inRegisterInfo = false;
+    }
+    if (registerFrameLine(t, number))
+        return;
+    if (m_workFunction.isEmpty() && startsWith(t, "in-flight: ")) {
+        // show_pwq(): "in-flight: 5:prudaq_work_fn, 77:other_fn BAR(12)".
+        const QByteArrayView rest = t.sliced(11);
+        const qsizetype colon = rest.indexOf(':');
+        qsizetype e = colon + 1;
+        while (colon >= 0 && e < rest.size() && isSymbolChar(rest[e]))
+            ++e;
+        if (colon >= 0 && e > colon + 1)
+            m_workFunction = QString::fromLatin1(rest.sliced(colon + 1, e - colon - 1));
         return;
     }
     if (startsWith(t, "Last Breaking-Event-Address:")) {
@@ -774,6 +638,13 @@ void Parser::line(QByteArrayView raw, int number)
                     for (const Register &reg : regs) {
                         if (reg.name == QLatin1String("pc"))
                             m_pcFrame->address = reg.value;
+                    }
+                }
+                // ... and "lr : [<bf19ca58>]" that of the "LR is at" row.
+                for (Frame &rf : m_r.registerFrames) {
+                    for (const Register &reg : regs) {
+                        if (!rf.address && reg.name == rf.registerName)
+                            rf.address = reg.value;
                     }
                 }
             }
@@ -839,14 +710,35 @@ void Parser::finish()
     const Arch fromRelease = archFromRelease(r.kernelRelease);
     r.arch = fromRelease != Arch::Unknown ? fromRelease : m_arch;
 
-    const int g = GuiltyFrame::find(r.frames);
-    if (g >= 0) {
+    // The headline's own function ("KASAN: ... in f+0x1/0x2", "WARNING: ... at f.c:1 f+0x1/0x2"):
+    // first for the kinds where it is the culprit, else when the trace has none (a report cut
+    // short keeps its guilty function).
+    std::optional<Frame> headline;
+    if (!m_start.headlineSymbol.isEmpty()) {
+        headline = FrameLineParser::parseSymbol(m_start.headlineSymbol, false);
+        if (headline && GuiltyFrame::isInfrastructure(headline->function))
+            headline.reset();
+    }
+    const int g = GuiltyFrame::find(r.frames, m_start.headlineFirst ? QStringList() : m_taintingModules);
+    if (headline && (m_start.headlineFirst || g < 0)) {
+        r.guiltyFunction = headline->function;
+        r.guiltyModule = headline->module;
+    } else if (g >= 0) {
         r.guiltyFunction = r.frames[g].function;
         r.guiltyModule = r.frames[g].module;
+    } else if (!m_workFunction.isEmpty()) {
+        r.guiltyFunction = m_workFunction;
     }
+    r.guiltyFunction = GuiltyFrame::displayName(r.guiltyFunction);
     r.title = QString::fromUtf8(m_start.what);
-    if (!r.guiltyFunction.isEmpty())
+    if (!r.guiltyFunction.isEmpty()) {
         r.title += QLatin1String(" in ") + r.guiltyFunction;
+        // KCSAN names both sides of the race.
+        if (!m_start.secondSymbol.isEmpty()) {
+            if (auto other = FrameLineParser::parseSymbol(m_start.secondSymbol, false))
+                r.title += QLatin1String(" / ") + GuiltyFrame::displayName(other->function);
+        }
+    }
 }
 
 } // namespace

@@ -748,6 +748,8 @@ void Symbolizer::resolve(KernelReport &report)
 {
     for (Frame &frame : report.frames)
         d->resolve(frame);
+    for (Frame &frame : report.registerFrames)
+        d->resolve(frame);
     if (report.code && report.code->disassembly.isEmpty()) {
         std::optional<quint64> pc;
         for (const Register &reg : std::as_const(report.registers)) {
