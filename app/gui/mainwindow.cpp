@@ -2,7 +2,9 @@
 
 #include "consolemodel.h"
 #include "consoleview.h"
+#include "logopener.h"
 #include "report/reportformatter.h"
+#include "reportfollower.h"
 #include "reportsmodel.h"
 #include "reportsview.h"
 #include "sourceview.h"
@@ -10,6 +12,7 @@
 #include "telemetry/telemetryhub.h"
 #include "telemetry/telemetrystore.h"
 #include "telemetryview.h"
+#include "viewmenu.h"
 
 #include <QAction>
 #include <QApplication>
@@ -110,6 +113,9 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     m_reportsModel = new ReportsModel(this);
     m_reportsView = new ReportsView(m_reportsModel, this);
     m_sourceView = new SourceView(this);
+    m_follower = new ReportFollower(m_reportsModel, m_reportsView, this);
+    connect(m_follower, &ReportFollower::openFrame, this,
+            [this](int id, int frame) { onFrameActivated(id, frame, -1); });
     m_session = new NodeSession(NodeSession::defaultIdleFlushMs, this);
     m_login = new SshLogin(this);
     connect(m_login, &SshLogin::passwordReady, this, [this](const QString &password) {
@@ -154,6 +160,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
             [this](const telemetry::TelemetryGap &gap) { m_telemetryStore->addGap(gap); });
     connect(m_telemetryHub, &telemetry::TelemetryHub::alarm, m_telemetryView, &TelemetryView::addAlarm);
 
+    m_logOpener = new LogOpener(m_session, this);
+    connect(m_logOpener, &LogOpener::message, statusBar(), &QStatusBar::showMessage);
     buildActions();
 
     connectSession();
@@ -164,6 +172,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     connect(m_reportsView, &ReportsView::moduleFetchRequested, m_session, &NodeSession::fetchModules);
     // The console shows where the selected report is; the user came to read it, not the tail.
     connect(m_reportsView, &ReportsView::reportSelected, this, [this](int id) {
+        if (m_reportsView->selectingByApp())
+            return; // a new report followed: the console keeps following the tail
         const ReportsModel::Entry *e = m_reportsModel->entry(id);
         if (e && !e->rows.isEmpty())
             m_consoleView->revealLine(e->rows.first());
@@ -237,6 +247,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
         if (!m_profile.sshHost.isEmpty())
             connectSsh();
     }
+    for (const QString &log : options.logs)
+        m_logOpener->open(log);
     if (!options.screenshot.isEmpty())
         takeScreenshotWhenReady(options.screenshot);
 }
@@ -340,6 +352,7 @@ void MainWindow::buildActions()
     setSshState(SshLink::State::Disconnected, {});
 
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_logOpener->openAction());
     file->addAction(tr("Save console as…"), m_consoleView, &ConsoleView::saveAs);
     file->addAction(tr("Open session log folder"), this, [this] {
         if (!m_session->sessionLogPath().isEmpty())
@@ -373,11 +386,10 @@ void MainWindow::buildActions()
             QSettings().setValue(QStringLiteral("console/maxLines"), lines);
         }
     });
-    QMenu *view = menuBar()->addMenu(tr("&View"));
-    view->addAction(m_consoleDock->toggleViewAction());
-    view->addAction(m_reportsDock->toggleViewAction());
-    view->addAction(m_sourceDock->toggleViewAction());
-    view->addAction(m_telemetryDock->toggleViewAction());
+    m_viewMenu = new ViewMenu(this, {m_consoleDock, m_reportsDock, m_sourceDock, m_telemetryDock},
+                              menuBar()->addMenu(tr("&View")));
+    m_follower->setFollowNewest(m_viewMenu->followAction()->isChecked());
+    connect(m_viewMenu, &ViewMenu::followChanged, m_follower, &ReportFollower::setFollowNewest);
 }
 
 void MainWindow::reloadProfiles()
@@ -559,6 +571,7 @@ void MainWindow::updateFetchAvailable()
 void MainWindow::onReportResolved(int id, const KernelReport &report)
 {
     m_reportsModel->setResolved(id, report);
+    m_follower->reportResolved(id);
     if (m_reopenFrame.reportId == id) {
         const FrameRef ref = m_reopenFrame;
         m_reopenFrame = {};
@@ -577,6 +590,7 @@ void MainWindow::onReportDetected(int id, const KernelReport &report, const QLis
         const qint64 at = m_telemetryHub->nodeTimeOfPrintk(*report.timestamp).value_or(qint64(*report.timestamp * 1e9));
         m_telemetryView->addReportMarker(at, id, report.title);
     }
+    m_follower->reportDetected(id);
     statusBar()->showMessage(tr("New report: %1").arg(report.title), 8000);
 }
 
