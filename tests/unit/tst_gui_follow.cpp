@@ -25,6 +25,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolButton>
 #include <QTreeWidget>
 
 using namespace kms;
@@ -42,6 +43,7 @@ private Q_SLOTS:
     void journalExportAndSessionLogOpen();
     void viewMenuHidesShowsAndResetsEveryDock();
     void lineOnSerialAndSshIsOneRow();
+    void typedTextIsNotEchoedTwice();
 
 private:
     QByteArray oops(int frames);
@@ -394,6 +396,34 @@ void TestGuiFollow::lineOnSerialAndSshIsOneRow()
     view->showSource({});
     QApplication::processEvents();
     QCOMPARE(view->textAtRow(view->listView()->rowAt(0)), top);
+}
+
+void TestGuiFollow::typedTextIsNotEchoedTwice()
+{
+    // The serial link puts what we send into the stream (Sent), and the node's tty echoes it.
+    ConsoleModel m;
+    ConsoleView view(&m);
+    QVERIFY(!m.localEcho()); // off by default, as tio and picocom
+    const auto typed = [&m](const QByteArray &cmd) {
+        m.appendLines({{hostTimeNowNs(), QStringLiteral("serial"), cmd, LogLine::Sent},
+                       {hostTimeNowNs(), QStringLiteral("serial"), "root@node:~# " + cmd, 0},
+                       {hostTimeNowNs(), QStringLiteral("serial"), "output of " + cmd, 0}});
+        m.flushPending();
+    };
+    typed("uname -r");
+    QCOMPARE(view.shownRowCount(), 2);
+    QCOMPARE(view.textAtRow(0), QStringLiteral("root@node:~# uname -r"));
+    view.showSource(QStringLiteral("serial"));
+    QCOMPARE(view.shownRowCount(), 2);
+    // With local echo on (a node that does not echo), what is typed from now on is a line too.
+    auto *echo = view.findChild<QToolButton *>(QStringLiteral("localEcho"));
+    QVERIFY(echo);
+    echo->click();
+    QVERIFY(m.localEcho());
+    typed("ls");
+    QCOMPARE(view.shownRowCount(), 5);
+    QCOMPARE(view.textAtRow(2), QStringLiteral("ls"));
+    echo->click();
 }
 
 QTEST_MAIN(TestGuiFollow)

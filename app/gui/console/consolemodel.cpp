@@ -87,15 +87,20 @@ int ConsoleModel::appendLines(const QList<LogLine> &lines)
         chunk.ends.push_back(quint32(chunk.blob.size()));
         chunk.meta.push_back(m);
         const quint32 number = quint32(m_first + m_count);
-        m_bySource[m.source].lines.push_back(number);
+        // Typed text without local echo: stored (line numbers stay contiguous), shown nowhere.
+        const bool hidden = (line.flags & LogLine::Sent) && !(line.flags & LogLine::Event) && !m_localEcho;
+        if (!hidden)
+            m_bySource[m.source].lines.push_back(number);
         ++m_count;
-        int changed = -1;
-        if (timestamp && takeDuplicate(int(m_count - 1), *timestamp, message, &changed)) {
-            ++m_duplicates;
-            if (changed >= 0 && changed < m_published)
-                Q_EMIT dataChanged(index(changed), index(changed), {AlsoSourcesRole});
-        } else {
-            m_merged.lines.push_back(number);
+        if (!hidden) {
+            int changed = -1;
+            if (timestamp && takeDuplicate(int(m_count - 1), *timestamp, message, &changed)) {
+                ++m_duplicates;
+                if (changed >= 0 && changed < m_published)
+                    Q_EMIT dataChanged(index(changed), index(changed), {AlsoSourcesRole});
+            } else {
+                m_merged.lines.push_back(number);
+            }
         }
         if ((m_count & (chunkSize - 1)) == 0)
             chunk.blob.squeeze();

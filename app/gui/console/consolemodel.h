@@ -96,6 +96,11 @@ public:
     // The ConsoleSourceModel source that stands for all sources merged.
     static constexpr int allSources = -1;
     qint64 duplicateCount() const { return m_duplicates; }
+    // What we typed (LogLine::Sent) shown as a line of its own. Off by default, as in tio and
+    // picocom: the node's tty echoes it already. Lines stored while off stay hidden (they are in
+    // the session log either way).
+    void setLocalEcho(bool on) { m_localEcho = on; }
+    bool localEcho() const { return m_localEcho; }
     // The row of the same kernel line as delivered by another source (a duplicate's original, an
     // original's first duplicate), -1 when none is stored.
     int twinRow(int row) const;
@@ -173,6 +178,7 @@ private:
     std::vector<std::pair<quint64, quint32>> m_recentOrder; // ring of duplicateWindow (key, line)
     size_t m_recentNext = 0;
     qint64 m_duplicates = 0;
+    bool m_localEcho = false;
     QByteArray m_scratch2;
     QByteArray m_scratch;
     QTimer m_timer;

@@ -21,6 +21,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScrollBar>
+#include <QSettings>
 #include <QShortcut>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -236,7 +237,19 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
     m_input->installEventFilter(this);
     auto *breakButton = new QToolButton(this);
     breakButton->setText(tr("Send break"));
+    auto *echoButton = new QToolButton(this);
+    echoButton->setObjectName(QStringLiteral("localEcho"));
+    echoButton->setText(tr("Local echo"));
+    echoButton->setCheckable(true);
+    echoButton->setToolTip(tr("Show what you type as a line of its own (off: the node's echo shows it)"));
+    echoButton->setChecked(QSettings().value(QStringLiteral("console/localEcho"), false).toBool());
+    m_model->setLocalEcho(echoButton->isChecked());
+    connect(echoButton, &QToolButton::toggled, this, [this](bool on) {
+        m_model->setLocalEcho(on);
+        QSettings().setValue(QStringLiteral("console/localEcho"), on);
+    });
     inputBar->addWidget(m_input, 1);
+    inputBar->addWidget(echoButton);
     inputBar->addWidget(breakButton);
     layout->addLayout(inputBar);
     setInputEnabled(false);
