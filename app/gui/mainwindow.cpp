@@ -31,6 +31,8 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QPlainTextEdit>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
@@ -643,12 +645,32 @@ void MainWindow::onPathMapRequested(const QString &missing)
 
 void MainWindow::takeScreenshotWhenReady(const QString &file)
 {
-    // Waits for a resolved report with a frame whose source exists, opens it, then grabs.
+    // Waits for a resolved report whose source the app opened by itself (ReportFollower), else
+    // after 20 s opens the first frame with a source as a click would; then grabs the window,
+    // the docks, and the reports dock on its Code tab.
     auto *poll = new QTimer(this);
     auto *elapsed = new int(0);
-    connect(poll, &QTimer::timeout, this, [this, poll, elapsed, file] {
+    const QString base = file.endsWith(QLatin1String(".png")) ? file.chopped(4) : file;
+    const auto grabAll = [this, file, base, elapsed] {
+        const bool ok = grab().save(file);
+        m_sourceDock->grab().save(base + QStringLiteral("-source.png"));
+        m_reportsDock->grab().save(base + QStringLiteral("-reports.png"));
+        if (auto *tabs = m_reportsView->findChild<QTabWidget *>()) {
+            tabs->setCurrentWidget(m_reportsView->disassemblyView());
+            QApplication::processEvents();
+            m_reportsDock->grab().save(base + QStringLiteral("-code.png"));
+        }
+        delete elapsed;
+        QApplication::exit(ok ? 0 : 1);
+    };
+    connect(poll, &QTimer::timeout, this, [this, poll, elapsed, grabAll] {
         *elapsed += 250;
-        for (int row = 0; row < m_reportsModel->rowCount(); ++row) {
+        if (m_logOpener->reading() == 0 && m_sourceView->currentLine() > 0) {
+            poll->stop();
+            QTimer::singleShot(1000, this, grabAll);
+            return;
+        }
+        for (int row = 0; row < m_reportsModel->rowCount() && *elapsed > 20000; ++row) {
             const ReportsModel::Entry *e = m_reportsModel->entryAt(row);
             if (!e->resolved)
                 continue;
@@ -660,20 +682,13 @@ void MainWindow::takeScreenshotWhenReady(const QString &file)
                 if (QTreeWidgetItem *item = m_reportsView->frameItem(int(i)))
                     m_reportsView->frameTree()->setCurrentItem(item);
                 onFrameActivated(e->id, int(i), -1);
-                QTimer::singleShot(1000, this, [this, file, elapsed] {
-                    const bool ok = grab().save(file);
-                    const QString base = file.endsWith(QLatin1String(".png")) ? file.chopped(4) : file;
-                    m_sourceDock->grab().save(base + QStringLiteral("-source.png"));
-                    m_reportsDock->grab().save(base + QStringLiteral("-reports.png"));
-                    delete elapsed;
-                    QApplication::exit(ok ? 0 : 1);
-                });
+                QTimer::singleShot(1000, this, grabAll);
                 return;
             }
         }
         if (*elapsed > 60000) {
             poll->stop();
-            grab().save(file);
+            grab().save(m_options.screenshot);
             delete elapsed;
             QApplication::exit(3);
         }
