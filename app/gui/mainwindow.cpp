@@ -27,11 +27,11 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
-#include <QPlainTextEdit>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
