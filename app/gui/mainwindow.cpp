@@ -392,6 +392,10 @@ void MainWindow::buildActions()
                               menuBar()->addMenu(tr("&View")));
     m_follower->setFollowNewest(m_viewMenu->followAction()->isChecked());
     connect(m_viewMenu, &ViewMenu::followChanged, m_follower, &ReportFollower::setFollowNewest);
+    connect(m_viewMenu, &ViewMenu::layoutReset, this, [this] {
+        resizeDocks({m_consoleDock, m_reportsDock}, {width() * 55 / 100, width() * 45 / 100}, Qt::Horizontal);
+        resizeDocks({m_reportsDock, m_sourceDock}, {50, 50}, Qt::Vertical);
+    });
 }
 
 void MainWindow::reloadProfiles()

@@ -47,6 +47,7 @@ void ViewMenu::resetLayout()
     m_window->restoreState(m_defaultState);
     for (QDockWidget *dock : m_docks)
         dock->show();
+    Q_EMIT layoutReset();
 }
 
 } // namespace kms::gui

@@ -27,6 +27,9 @@ public:
 
 Q_SIGNALS:
     void followChanged(bool on);
+    // After Reset layout put the docks back: the window sizes them for its current size (the
+    // default state was saved before the window had its size, so its pixel sizes do not fit).
+    void layoutReset();
 
 private:
     QMainWindow *m_window;
