@@ -153,7 +153,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     m_telemetryDock->hide(); // until samples arrive
     connect(m_telemetryView, &TelemetryView::firstData, m_telemetryDock, &QDockWidget::show);
     // A click on a report's marker opens the report, which scrolls the console to its lines.
-    connect(m_telemetryView, &TelemetryView::reportActivated, m_reportsView, &ReportsView::selectReport);
+    connect(m_telemetryView, &TelemetryView::reportActivated, m_reportsView,
+            [this](int id) { m_reportsView->selectReport(id); });
     // The profile's telemetry sources, run over the session's SSH link, feed the store.
     m_telemetryHub = new telemetry::TelemetryHub(this);
     connect(m_telemetryHub, &telemetry::TelemetryHub::samples, this,

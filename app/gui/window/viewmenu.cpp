@@ -40,13 +40,11 @@ ViewMenu::ViewMenu(QMainWindow *window, const QList<QDockWidget *> &docks, QMenu
 
 void ViewMenu::resetLayout()
 {
-    for (QDockWidget *dock : m_docks) {
-        dock->setFloating(false);
-        dock->show();
-    }
-    m_window->restoreState(m_defaultState);
+    // The default state has each dock's visibility too (a dock that waits for its data, as the
+    // Telemetry dock, stays hidden); floating ones come back first.
     for (QDockWidget *dock : m_docks)
-        dock->show();
+        dock->setFloating(false);
+    m_window->restoreState(m_defaultState);
     Q_EMIT layoutReset();
 }
 
