@@ -3,6 +3,7 @@
 // another report, or always with "Follow newest report"); a console capture, a journal export and
 // a session log opened from a file list and decode their reports; a line that arrives on serial
 // and again over SSH is one row of "All sources"; every dock can be hidden, shown and put back.
+#include "bugreport.h"
 #include "consolemodel.h"
 #include "consoleview.h"
 #include "logfilereader.h"
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void viewMenuHidesShowsAndResetsEveryDock();
     void lineOnSerialAndSshIsOneRow();
     void typedTextIsNotEchoedTwice();
+    void unreliableFrameHasNoExcerptInBugReport();
 
 private:
     QByteArray oops(int frames);
@@ -426,6 +428,32 @@ void TestGuiFollow::typedTextIsNotEchoedTwice()
     QCOMPARE(view.shownRowCount(), 5);
     QCOMPARE(view.textAtRow(2), QStringLiteral("ls"));
     echo->click();
+}
+
+void TestGuiFollow::unreliableFrameHasNoExcerptInBugReport()
+{
+    SYMTEST_REQUIRE_FIXTURE(m_ko);
+    StartOptions options;
+    options.connect = false;
+    options.koPaths = {m_ko};
+    MainWindow w(options);
+    w.feedLines(guitest::asLines(oops(8), QStringLiteral("serial")));
+    const int id = resolvedReport(w, QStringLiteral("kmsfix_receive"));
+    KernelReport r = w.reportsModel()->entry(id)->report;
+    // kmsfix_exit's frame, as the unwinder would print a stale one: "? kmsfix_exit+0x61/0x71".
+    qsizetype exit = -1;
+    for (qsizetype i = 0; i < r.frames.size(); ++i) {
+        if (r.frames[i].function == QLatin1String("kmsfix_exit"))
+            exit = i;
+    }
+    QVERIFY(exit >= 0);
+    const QString key = QStringLiteral("%1:%2").arg(r.frames[exit].file).arg(r.frames[exit].line);
+    QVERIFY(bugReportMarkdown(r, 3).contains(key + QStringLiteral(":\n\n```c")));
+    r.frames[exit].reliable = false;
+    const QString md = bugReportMarkdown(r, 3);
+    QVERIFY(md.contains(QStringLiteral("? kmsfix_exit+0x61/0x71")));
+    QVERIFY2(!md.contains(key + QStringLiteral(":\n\n```c")), qPrintable(md));
+    QVERIFY(md.contains(QStringLiteral("### Source"))); // the reliable frames keep theirs
 }
 
 QTEST_MAIN(TestGuiFollow)
