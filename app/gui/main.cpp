@@ -54,6 +54,11 @@ int main(int argc, char *argv[])
                           knownHostsOption, saveProfileOption, koOption, mapOption, sessionLogDirOption,
                           noSessionLogOption, noConnectOption, screenshotOption})
         parser.addOption(o);
+    parser.addPositionalArgument(
+        QStringLiteral("log"),
+        QStringLiteral("log files to open: a console capture, dmesg output, journal export (journalctl -o export) "
+                       "or kmodscope session log; their reports are listed and decoded as if live"),
+        QStringLiteral("[log...]"));
     parser.process(app);
 
     kms::gui::StartOptions options;
@@ -68,7 +73,9 @@ int main(int argc, char *argv[])
     options.koPaths = parser.values(koOption);
     options.pathMaps = parser.values(mapOption);
     options.screenshot = parser.value(screenshotOption);
-    options.connect = !parser.isSet(noConnectOption);
+    options.logs = parser.positionalArguments();
+    // Opening a capture is reading it, not connecting to the last profile's node.
+    options.connect = !parser.isSet(noConnectOption) && options.logs.isEmpty();
     options.sessionLogDir = parser.value(sessionLogDirOption);
     options.sessionLog = !parser.isSet(noSessionLogOption);
     for (const QString &m : options.pathMaps) {

@@ -2,7 +2,9 @@
 
 #include "consolemodel.h"
 #include "consoleview.h"
+#include "logopener.h"
 #include "report/reportformatter.h"
+#include "reportfollower.h"
 #include "reportsmodel.h"
 #include "reportsview.h"
 #include "sourceview.h"
@@ -10,6 +12,7 @@
 #include "telemetry/telemetryhub.h"
 #include "telemetry/telemetrystore.h"
 #include "telemetryview.h"
+#include "viewmenu.h"
 
 #include <QAction>
 #include <QApplication>
@@ -24,10 +27,12 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPlainTextEdit>
 #include <QRegularExpression>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 #include <QToolBar>
@@ -110,6 +115,9 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     m_reportsModel = new ReportsModel(this);
     m_reportsView = new ReportsView(m_reportsModel, this);
     m_sourceView = new SourceView(this);
+    m_follower = new ReportFollower(m_reportsModel, m_reportsView, this);
+    connect(m_follower, &ReportFollower::openFrame, this,
+            [this](int id, int frame) { onFrameActivated(id, frame, -1); });
     m_session = new NodeSession(NodeSession::defaultIdleFlushMs, this);
     m_login = new SshLogin(this);
     connect(m_login, &SshLogin::passwordReady, this, [this](const QString &password) {
@@ -145,7 +153,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     m_telemetryDock->hide(); // until samples arrive
     connect(m_telemetryView, &TelemetryView::firstData, m_telemetryDock, &QDockWidget::show);
     // A click on a report's marker opens the report, which scrolls the console to its lines.
-    connect(m_telemetryView, &TelemetryView::reportActivated, m_reportsView, &ReportsView::selectReport);
+    connect(m_telemetryView, &TelemetryView::reportActivated, m_reportsView,
+            [this](int id) { m_reportsView->selectReport(id); });
     // The profile's telemetry sources, run over the session's SSH link, feed the store.
     m_telemetryHub = new telemetry::TelemetryHub(this);
     connect(m_telemetryHub, &telemetry::TelemetryHub::samples, this,
@@ -154,6 +163,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
             [this](const telemetry::TelemetryGap &gap) { m_telemetryStore->addGap(gap); });
     connect(m_telemetryHub, &telemetry::TelemetryHub::alarm, m_telemetryView, &TelemetryView::addAlarm);
 
+    m_logOpener = new LogOpener(m_session, this);
+    connect(m_logOpener, &LogOpener::message, statusBar(), &QStatusBar::showMessage);
     buildActions();
 
     connectSession();
@@ -164,6 +175,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     connect(m_reportsView, &ReportsView::moduleFetchRequested, m_session, &NodeSession::fetchModules);
     // The console shows where the selected report is; the user came to read it, not the tail.
     connect(m_reportsView, &ReportsView::reportSelected, this, [this](int id) {
+        if (m_reportsView->selectingByApp())
+            return; // a new report followed: the console keeps following the tail
         const ReportsModel::Entry *e = m_reportsModel->entry(id);
         if (e && !e->rows.isEmpty())
             m_consoleView->revealLine(e->rows.first());
@@ -237,6 +250,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
         if (!m_profile.sshHost.isEmpty())
             connectSsh();
     }
+    for (const QString &log : options.logs)
+        m_logOpener->open(log);
     if (!options.screenshot.isEmpty())
         takeScreenshotWhenReady(options.screenshot);
 }
@@ -340,6 +355,7 @@ void MainWindow::buildActions()
     setSshState(SshLink::State::Disconnected, {});
 
     QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_logOpener->openAction());
     file->addAction(tr("Save console as…"), m_consoleView, &ConsoleView::saveAs);
     file->addAction(tr("Open session log folder"), this, [this] {
         if (!m_session->sessionLogPath().isEmpty())
@@ -373,11 +389,14 @@ void MainWindow::buildActions()
             QSettings().setValue(QStringLiteral("console/maxLines"), lines);
         }
     });
-    QMenu *view = menuBar()->addMenu(tr("&View"));
-    view->addAction(m_consoleDock->toggleViewAction());
-    view->addAction(m_reportsDock->toggleViewAction());
-    view->addAction(m_sourceDock->toggleViewAction());
-    view->addAction(m_telemetryDock->toggleViewAction());
+    m_viewMenu = new ViewMenu(this, {m_consoleDock, m_reportsDock, m_sourceDock, m_telemetryDock},
+                              menuBar()->addMenu(tr("&View")));
+    m_follower->setFollowNewest(m_viewMenu->followAction()->isChecked());
+    connect(m_viewMenu, &ViewMenu::followChanged, m_follower, &ReportFollower::setFollowNewest);
+    connect(m_viewMenu, &ViewMenu::layoutReset, this, [this] {
+        resizeDocks({m_consoleDock, m_reportsDock}, {width() * 55 / 100, width() * 45 / 100}, Qt::Horizontal);
+        resizeDocks({m_reportsDock, m_sourceDock}, {50, 50}, Qt::Vertical);
+    });
 }
 
 void MainWindow::reloadProfiles()
@@ -559,6 +578,7 @@ void MainWindow::updateFetchAvailable()
 void MainWindow::onReportResolved(int id, const KernelReport &report)
 {
     m_reportsModel->setResolved(id, report);
+    m_follower->reportResolved(id);
     if (m_reopenFrame.reportId == id) {
         const FrameRef ref = m_reopenFrame;
         m_reopenFrame = {};
@@ -577,6 +597,7 @@ void MainWindow::onReportDetected(int id, const KernelReport &report, const QLis
         const qint64 at = m_telemetryHub->nodeTimeOfPrintk(*report.timestamp).value_or(qint64(*report.timestamp * 1e9));
         m_telemetryView->addReportMarker(at, id, report.title);
     }
+    m_follower->reportDetected(id);
     statusBar()->showMessage(tr("New report: %1").arg(report.title), 8000);
 }
 
@@ -629,12 +650,32 @@ void MainWindow::onPathMapRequested(const QString &missing)
 
 void MainWindow::takeScreenshotWhenReady(const QString &file)
 {
-    // Waits for a resolved report with a frame whose source exists, opens it, then grabs.
+    // Waits for a resolved report whose source the app opened by itself (ReportFollower), else
+    // after 20 s opens the first frame with a source as a click would; then grabs the window,
+    // the docks, and the reports dock on its Code tab.
     auto *poll = new QTimer(this);
     auto *elapsed = new int(0);
-    connect(poll, &QTimer::timeout, this, [this, poll, elapsed, file] {
+    const QString base = file.endsWith(QLatin1String(".png")) ? file.chopped(4) : file;
+    const auto grabAll = [this, file, base, elapsed] {
+        const bool ok = grab().save(file);
+        m_sourceDock->grab().save(base + QStringLiteral("-source.png"));
+        m_reportsDock->grab().save(base + QStringLiteral("-reports.png"));
+        if (auto *tabs = m_reportsView->findChild<QTabWidget *>()) {
+            tabs->setCurrentWidget(m_reportsView->disassemblyView());
+            QApplication::processEvents();
+            m_reportsDock->grab().save(base + QStringLiteral("-code.png"));
+        }
+        delete elapsed;
+        QApplication::exit(ok ? 0 : 1);
+    };
+    connect(poll, &QTimer::timeout, this, [this, poll, elapsed, grabAll] {
         *elapsed += 250;
-        for (int row = 0; row < m_reportsModel->rowCount(); ++row) {
+        if (m_logOpener->reading() == 0 && m_sourceView->currentLine() > 0) {
+            poll->stop();
+            QTimer::singleShot(1000, this, grabAll);
+            return;
+        }
+        for (int row = 0; row < m_reportsModel->rowCount() && *elapsed > 20000; ++row) {
             const ReportsModel::Entry *e = m_reportsModel->entryAt(row);
             if (!e->resolved)
                 continue;
@@ -646,20 +687,13 @@ void MainWindow::takeScreenshotWhenReady(const QString &file)
                 if (QTreeWidgetItem *item = m_reportsView->frameItem(int(i)))
                     m_reportsView->frameTree()->setCurrentItem(item);
                 onFrameActivated(e->id, int(i), -1);
-                QTimer::singleShot(1000, this, [this, file, elapsed] {
-                    const bool ok = grab().save(file);
-                    const QString base = file.endsWith(QLatin1String(".png")) ? file.chopped(4) : file;
-                    m_sourceDock->grab().save(base + QStringLiteral("-source.png"));
-                    m_reportsDock->grab().save(base + QStringLiteral("-reports.png"));
-                    delete elapsed;
-                    QApplication::exit(ok ? 0 : 1);
-                });
+                QTimer::singleShot(1000, this, grabAll);
                 return;
             }
         }
         if (*elapsed > 60000) {
             poll->stop();
-            grab().save(file);
+            grab().save(m_options.screenshot);
             delete elapsed;
             QApplication::exit(3);
         }

@@ -24,7 +24,10 @@ class TelemetryStore;
 namespace kms::gui {
 
 class ConsoleModel;
+class LogOpener;
+class ViewMenu;
 class ConsoleView;
+class ReportFollower;
 class ReportsModel;
 class ReportsView;
 class SourceView;
@@ -46,6 +49,7 @@ struct StartOptions {
     QString sessionLogDir; // --session-log-dir DIR (default: the app's data dir, "sessions")
     bool sessionLog = true; // --no-session-log
     bool connect = true; // connect the profile's links at start
+    QStringList logs; // log files to open (kmodscope FILE...)
 };
 
 class MainWindow : public QMainWindow
@@ -60,6 +64,9 @@ public:
     ReportsModel *reportsModel() const { return m_reportsModel; }
     ReportsView *reportsView() const { return m_reportsView; }
     SourceView *sourceView() const { return m_sourceView; }
+    ReportFollower *reportFollower() const { return m_follower; }
+    LogOpener *logOpener() const { return m_logOpener; }
+    ViewMenu *viewMenu() const { return m_viewMenu; }
     QDockWidget *reportsDock() const { return m_reportsDock; }
     QDockWidget *sourceDock() const { return m_sourceDock; }
     QDockWidget *consoleDock() const { return m_consoleDock; }
@@ -118,6 +125,9 @@ private:
     ReportsModel *m_reportsModel;
     ReportsView *m_reportsView;
     SourceView *m_sourceView;
+    ReportFollower *m_follower;
+    LogOpener *m_logOpener = nullptr;
+    ViewMenu *m_viewMenu = nullptr;
     NodeSession *m_session;
     ConsoleLineMap m_consoleLines; // session line numbers -> console line numbers
     QDockWidget *m_consoleDock;

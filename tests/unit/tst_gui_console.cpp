@@ -146,7 +146,8 @@ void TestGuiConsole::holdsOneMillionLines()
     QScrollBar *sb = view.listView()->verticalScrollBar();
     QTRY_VERIFY(sb->maximum() > total - 100);
     QTRY_COMPARE(sb->value(), sb->maximum());
-    QVERIFY(view.listView()->viewport()->rect().intersects(view.listView()->visualRect(m.index(total - 1))));
+    QVERIFY(view.listView()->viewport()->rect().intersects(
+        view.listView()->visualRect(view.listView()->model()->index(total - 1, 0))));
     // Search all of it, sliced.
     QSignalSpy done(&view, &ConsoleView::searchFinished);
     view.startSearch(QStringLiteral("line 99999"), false); // 99999, 999990..999999
@@ -594,7 +595,7 @@ void TestGuiConsole::oneSourceShownAlone()
     view.setFollowTail(true);
     view.showSource({});
     QCOMPARE(view.shownSource(), QString());
-    QCOMPARE(view.listView()->model(), &m);
+    QCOMPARE(view.shownRowCount(), m.rowCount()); // distinct lines: none merged away
     QCOMPARE(view.shownRowCount(), 3300);
     QTRY_VERIFY(tailVisible(view));
     QCOMPARE(view.lineAtRow(view.shownRowCount() - 1), 3299);

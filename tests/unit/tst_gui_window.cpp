@@ -9,6 +9,7 @@
 #include "reportsview.h"
 #include "sourceview.h"
 
+#include "gui_oracle.h"
 #include "gui_test_support.h"
 #include "log/sessionlogreader.h"
 #include "ptypeer.h"
@@ -49,41 +50,7 @@ private:
 namespace {
 
 using guitest::findReport;
-
-// addr2line's innermost location for frame `f` of `ko` (the return-address rule applied).
-bool oracle(const QString &ko, const Frame &f, QString *file, int *line, QString *error)
-{
-    const symtest::RunResult sections = symtest::run(QStringLiteral("readelf"), {QStringLiteral("-SW"), ko});
-    const symtest::RunResult symbols = symtest::run(QStringLiteral("readelf"), {QStringLiteral("-sW"), ko});
-    if (!sections.ok || !symbols.ok) {
-        *error = sections.error + symbols.error;
-        return false;
-    }
-    for (const symtest::ElfSymbol &s : symtest::parseSymbols(symbols.out, symtest::parseSections(sections.out))) {
-        if (!s.function || s.name != f.function)
-            continue;
-        const quint64 offset = f.offset.value_or(0);
-        const quint64 address = s.value + offset - (!f.exactPc && offset > 0 ? 1 : 0);
-        const symtest::RunResult r
-            = symtest::run(QStringLiteral("addr2line"),
-                           {QStringLiteral("-a"), QStringLiteral("-f"), QStringLiteral("-i"), QStringLiteral("-j"),
-                            s.section, QStringLiteral("-e"), ko, QStringLiteral("0x%1").arg(address, 0, 16)});
-        if (!r.ok) {
-            *error = r.error;
-            return false;
-        }
-        const auto chains = symtest::parseAddr2line(r.out);
-        if (!chains.contains(address) || chains[address].isEmpty()) {
-            *error = QStringLiteral("addr2line gave nothing: ") + QString::fromUtf8(r.out);
-            return false;
-        }
-        *file = chains[address].first().file;
-        *line = chains[address].first().line;
-        return true;
-    }
-    *error = QStringLiteral("symbol %1 not in %2").arg(f.function, ko);
-    return false;
-}
+using guitest::oracle;
 
 // Opens the source of `function`'s frame as a click in the frame table would.
 void onFrameOf(MainWindow &w, int reportId, const QString &function)
@@ -266,19 +233,19 @@ void TestGuiWindow::fixtureOopsFrameClickOpensOracleLine()
     QVERIFY(row >= 0);
     QCOMPARE(cm->reportId(row), id);
     QTableView *lv = w.consoleView()->listView();
-    lv->scrollTo(cm->index(row), QAbstractItemView::PositionAtCenter);
+    lv->scrollTo(lv->model()->index(row, 0), QAbstractItemView::PositionAtCenter);
     QApplication::processEvents();
     const QString text = cm->text(row);
     const QFontMetrics fm(lv->font());
     for (bool showTime : {false, true}) {
         w.consoleView()->setShowTime(showTime);
-        lv->scrollTo(cm->index(row), QAbstractItemView::PositionAtCenter);
+        lv->scrollTo(lv->model()->index(row, 0), QAbstractItemView::PositionAtCenter);
         QApplication::processEvents();
         // Another frame first, so that the click below is what moves the source view.
         onFrameOf(w, id, QStringLiteral("kmsfix_receive"));
         QVERIFY(w.sourceView()->currentLine() != exitFrame->line);
-        const QRect rowRect = lv->visualRect(cm->index(row));
-        const int x = rowRect.left() + w.consoleView()->delegate()->textLeft(fm, cm->index(row))
+        const QRect rowRect = lv->visualRect(lv->model()->index(row, 0));
+        const int x = rowRect.left() + w.consoleView()->delegate()->textLeft(fm, lv->model()->index(row, 0))
             + fm.horizontalAdvance(text.left(text.indexOf(QStringLiteral("kmsfix_exit+")))) + 4;
         QTest::mouseClick(lv->viewport(), Qt::LeftButton, {}, QPoint(x, rowRect.center().y()));
         QCOMPARE(w.sourceView()->currentLine(), exitFrame->line);

@@ -5,6 +5,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <optional>
 
 namespace kms::gui {
 
@@ -72,23 +73,85 @@ int ConsoleModel::appendLines(const QList<LogLine> &lines)
         m.hostNs = line.timeNs;
         m.source = sourceIndex(line.source);
         m.flags = line.flags;
+        std::optional<double> timestamp;
+        QByteArrayView message;
         if (!(line.flags & (LogLine::Sent | LogLine::Event))) {
             const ConsoleLine parsed = parseConsoleLine(line.text, m_scratch);
             m.level = qint8(parsed.level);
+            timestamp = parsed.timestamp;
+            message = parsed.text;
             if (parsed.timestamp)
                 m.kernelTs = float(*parsed.timestamp);
         }
         chunk.blob.append(line.text);
         chunk.ends.push_back(quint32(chunk.blob.size()));
         chunk.meta.push_back(m);
-        m_bySource[m.source].lines.push_back(quint32(m_first + m_count));
+        const quint32 number = quint32(m_first + m_count);
+        // Typed text without local echo: stored (line numbers stay contiguous), shown nowhere.
+        const bool hidden = (line.flags & LogLine::Sent) && !(line.flags & LogLine::Event) && !m_localEcho;
+        if (!hidden)
+            m_bySource[m.source].lines.push_back(number);
         ++m_count;
+        if (!hidden) {
+            int changed = -1;
+            if (timestamp && takeDuplicate(int(m_count - 1), *timestamp, message, &changed)) {
+                ++m_duplicates;
+                if (changed >= 0 && changed < m_published)
+                    Q_EMIT dataChanged(index(changed), index(changed), {AlsoSourcesRole});
+            } else {
+                m_merged.lines.push_back(number);
+            }
+        }
         if ((m_count & (chunkSize - 1)) == 0)
             chunk.blob.squeeze();
     }
     if (m_count > m_maxLines)
         dropOldest();
     return first;
+}
+
+bool ConsoleModel::takeDuplicate(int row, double timestamp, QByteArrayView text, int *changedRow)
+{
+    // To the microsecond, as both the console and dmesg print it.
+    const qint64 us = qRound64(timestamp * 1e6);
+    const quint64 key = quint64(qHash(text, size_t(us))) ^ (quint64(us) << 20);
+    const quint32 number = quint32(m_first + row);
+    Meta &mine = meta(row);
+    const auto it = m_recent.constFind(key);
+    if (it != m_recent.cend()) {
+        const int other = rowForLine(int(it.value()));
+        if (other >= 0 && other != row) {
+            Meta &first = meta(other);
+            const quint8 bit = mine.source < 8 ? quint8(1u << mine.source) : 0;
+            // Another source's line, not yet matched by this source (a source that prints the same
+            // line twice shows it twice), and truly the same text (the key is a hash).
+            if (first.source != mine.source && first.kernelTs >= 0 && !(first.also & bit)) {
+                const ConsoleLine parsed = parseConsoleLine(rawText(other), m_scratch2);
+                if (parsed.timestamp && qRound64(*parsed.timestamp * 1e6) == us && parsed.text == text) {
+                    first.also |= bit;
+                    mine.duplicate = true;
+                    mine.twin = qint32(other - row);
+                    if (first.twin == 0)
+                        first.twin = qint32(row - other);
+                    *changedRow = other;
+                    return true;
+                }
+            }
+        }
+    }
+    if (m_recentOrder.size() < size_t(duplicateWindow)) {
+        m_recentOrder.push_back({key, number});
+    } else {
+        // The slot's old key leaves the window unless a newer line took it over.
+        const auto [oldKey, oldNumber] = m_recentOrder[m_recentNext];
+        const auto o = m_recent.find(oldKey);
+        if (o != m_recent.end() && o.value() == oldNumber)
+            m_recent.erase(o);
+        m_recentOrder[m_recentNext] = {key, number};
+        m_recentNext = (m_recentNext + 1) % size_t(duplicateWindow);
+    }
+    m_recent.insert(key, number);
+    return false;
 }
 
 void ConsoleModel::dropOldest()
@@ -105,11 +168,11 @@ void ConsoleModel::dropOldest()
     if (published > 0)
         beginRemoveRows({}, 0, int(published - 1));
     m_chunks.erase(m_chunks.begin(), m_chunks.begin() + qsizetype(chunks));
-    for (LineIndex &index : m_bySource) {
+    for (LineIndex *index : allIndexes()) {
         size_t n = 0;
-        while (n < size_t(index.size()) && index.at(qsizetype(n)) - quint32(m_first) < quint32(lines))
+        while (n < size_t(index->size()) && index->at(qsizetype(n)) - quint32(m_first) < quint32(lines))
             ++n;
-        index.popFront(n);
+        index->popFront(n);
     }
     m_first += lines;
     m_count -= lines;
@@ -163,6 +226,14 @@ QByteArray ConsoleModel::rawText(int row) const
     return QByteArray(chunk.blob.constData() + begin, qsizetype(chunk.ends[i] - begin));
 }
 
+int ConsoleModel::twinRow(int row) const
+{
+    if (row < 0 || row >= m_count || meta(row).twin == 0)
+        return -1;
+    const qint64 twin = qint64(row) + meta(row).twin;
+    return twin >= 0 && twin < m_count ? int(twin) : -1;
+}
+
 int ConsoleModel::reportId(int row) const
 {
     return row >= 0 && row < m_count ? meta(row).reportId : -1;
@@ -177,8 +248,11 @@ void ConsoleModel::clear()
     m_first = (m_first + m_count + chunkSize - 1) & ~qint64(chunkSize - 1);
     m_count = 0;
     m_published = 0;
-    for (LineIndex &index : m_bySource)
-        index = {};
+    for (LineIndex *index : allIndexes())
+        *index = {};
+    m_recent.clear();
+    m_recentOrder.clear();
+    m_recentNext = 0;
     endResetModel();
 }
 
@@ -215,6 +289,16 @@ QVariant ConsoleModel::data(const QModelIndex &index, int role) const
         return int(m.flags);
     case LineRole:
         return lineAt(row);
+    case AlsoSourcesRole: {
+        QStringList also;
+        for (int i = 0; i < 8 && m.also; ++i) {
+            if (m.also & (1u << i))
+                also.append(m_sources.value(i));
+        }
+        return also;
+    }
+    case DuplicateRole:
+        return m.duplicate;
     default:
         return {};
     }
@@ -227,6 +311,9 @@ qint64 ConsoleModel::storeBytes() const
         total += c->blob.capacity() + qint64(c->ends.capacity() * sizeof(quint32) + c->meta.capacity() * sizeof(Meta));
     for (const LineIndex &index : m_bySource)
         total += qint64(index.lines.capacity() * sizeof(quint32));
+    total += qint64(m_merged.lines.capacity() * sizeof(quint32)
+                    + m_recentOrder.capacity() * sizeof(std::pair<quint64, quint32>))
+        + m_recent.capacity() * qint64(sizeof(quint64) + sizeof(quint32));
     return total;
 }
 
@@ -235,7 +322,7 @@ ConsoleSourceModel::ConsoleSourceModel(ConsoleModel *model, int source, QObject 
     , m_model(model)
     , m_source(source)
 {
-    Q_ASSERT(source >= 0 && source < qsizetype(model->m_bySource.size()));
+    Q_ASSERT(source == ConsoleModel::allSources || (source >= 0 && source < qsizetype(model->m_bySource.size())));
     m_rows = int(lowerBound(int(model->m_published)));
     connect(model, &QAbstractItemModel::rowsInserted, this, &ConsoleSourceModel::onPublished);
     connect(model, &QAbstractItemModel::rowsAboutToBeRemoved, this,

@@ -12,12 +12,18 @@
 //
 // Every line also goes into its source's line index as it is stored, so a view of one source
 // (ConsoleSourceModel) is there at once and grows with O(new lines) work.
+//
+// "All sources" is the merged index: every line except the kernel lines that another source
+// already delivered (serial and SSH `dmesg -w` print the same message: same kernel timestamp,
+// same text). The first copy stays and lists the other sources (AlsoSourcesRole); a line
+// without kernel timestamp (boot loader, user space on the UART, our events) is never merged.
 #pragma once
 
 #include "log/logline.h"
 
 #include <QAbstractListModel>
 #include <QByteArray>
+#include <QHash>
 #include <QStringList>
 #include <QTimer>
 
@@ -41,7 +47,11 @@ public:
         FlagsRole, // LogLine flags
         RawTextRole, // QByteArray
         LineRole, // int line number
+        AlsoSourcesRole, // QStringList: further sources that printed this same kernel line
+        DuplicateRole, // bool: this line repeats another source's (hidden from "All sources")
     };
+    // How far back a line's twin from another source is looked for (lines of all sources).
+    static constexpr int duplicateWindow = 16384;
     // About 190 MB of RSS at typical console line lengths (bench_gui_console); the session log
     // keeps everything on disk.
     static constexpr int defaultMaxLines = 1000000;
@@ -83,6 +93,17 @@ public:
 
     // Sources in the order they first appeared; a line's SourceRole is one of these.
     QStringList sources() const { return m_sources; }
+    // The ConsoleSourceModel source that stands for all sources merged.
+    static constexpr int allSources = -1;
+    qint64 duplicateCount() const { return m_duplicates; }
+    // What we typed (LogLine::Sent) shown as a line of its own. Off by default, as in tio and
+    // picocom: the node's tty echoes it already. Lines stored while off stay hidden (they are in
+    // the session log either way).
+    void setLocalEcho(bool on) { m_localEcho = on; }
+    bool localEcho() const { return m_localEcho; }
+    // The row of the same kernel line as delivered by another source (a duplicate's original, an
+    // original's first duplicate), -1 when none is stored.
+    int twinRow(int row) const;
 
     int rowCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -107,6 +128,9 @@ private:
         quint8 source = 0;
         quint8 flags = 0;
         quint8 edge = 0;
+        quint8 also = 0; // bit i: source i printed this line too (i < 8)
+        bool duplicate = false; // a later copy of another source's line
+        qint32 twin = 0; // line number difference to the same line of another source, 0: none
     };
     static constexpr int chunkShift = 12;
     static constexpr int chunkSize = 1 << chunkShift;
@@ -130,6 +154,15 @@ private:
     int rowOfStoredLine(quint32 line) const { return int(line - quint32(m_first)); }
     quint8 sourceIndex(const QString &source);
     void dropOldest();
+    std::vector<LineIndex *> allIndexes()
+    {
+        std::vector<LineIndex *> all{&m_merged};
+        for (LineIndex &index : m_bySource)
+            all.push_back(&index);
+        return all;
+    }
+    // Whether the line just stored at `row` repeats a recent line of another source; marks that one.
+    bool takeDuplicate(int row, double timestamp, QByteArrayView text, int *changedRow);
 
     std::vector<std::unique_ptr<Chunk>> m_chunks;
     qint64 m_first = 0; // line number of row 0, not wrapped
@@ -139,6 +172,14 @@ private:
     int m_maxLines = defaultMaxLines;
     QStringList m_sources;
     std::vector<LineIndex> m_bySource;
+    LineIndex m_merged; // "All sources": the lines that are not duplicates
+    // Recent kernel lines by hash of (timestamp, text) -> line number, oldest evicted first.
+    QHash<quint64, quint32> m_recent;
+    std::vector<std::pair<quint64, quint32>> m_recentOrder; // ring of duplicateWindow (key, line)
+    size_t m_recentNext = 0;
+    qint64 m_duplicates = 0;
+    bool m_localEcho = false;
+    QByteArray m_scratch2;
     QByteArray m_scratch;
     QTimer m_timer;
 };
@@ -164,7 +205,10 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
 
 private:
-    const ConsoleModel::LineIndex &lines() const { return m_model->m_bySource[size_t(m_source)]; }
+    const ConsoleModel::LineIndex &lines() const
+    {
+        return m_source == ConsoleModel::allSources ? m_model->m_merged : m_model->m_bySource[size_t(m_source)];
+    }
     // First index entry whose model row is >= modelRow.
     qsizetype lowerBound(int modelRow) const;
     void onPublished();

@@ -21,6 +21,7 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScrollBar>
+#include <QSettings>
 #include <QShortcut>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -64,7 +65,15 @@ QString ConsoleDelegate::timePrefix(const QModelIndex &index)
 {
     const qint64 ns = index.data(ConsoleModel::HostTimeRole).toLongLong();
     return QDateTime::fromMSecsSinceEpoch(ns / 1000000).toString(QStringLiteral("HH:mm:ss.zzz "))
-        + index.data(ConsoleModel::SourceRole).toString().leftJustified(10, QLatin1Char(' '), true) + QLatin1Char(' ');
+        + sourceMark(index).leftJustified(10, QLatin1Char(' '), false) + QLatin1Char(' ');
+}
+
+QString ConsoleDelegate::sourceMark(const QModelIndex &index)
+{
+    // A kernel line that several sources delivered is one row with each source's mark.
+    QStringList marks{index.data(ConsoleModel::SourceRole).toString()};
+    marks += index.data(ConsoleModel::AlsoSourcesRole).toStringList();
+    return marks.join(QLatin1Char('+'));
 }
 
 int ConsoleDelegate::textLeft(const QFontMetrics &fm, const QModelIndex &index) const
@@ -192,9 +201,12 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
     m_view = new QTableView(this);
     // Before setModel: our handlers must run before the selection model's, which would otherwise
     // move a dropped current index to the next row and scroll the view there.
-    watchShownModel(model);
+    // "All sources": each kernel line once (ConsoleModel's merged index).
+    m_allModel = new ConsoleSourceModel(model, ConsoleModel::allSources, this);
+    m_sourceModel = m_allModel;
+    watchShownModel(m_allModel);
     connect(model, &ConsoleModel::linesDropped, this, &ConsoleView::onLinesDropped);
-    m_view->setModel(model);
+    m_view->setModel(m_allModel);
     m_view->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_view->setShowGrid(false);
     m_view->setWordWrap(false);
@@ -225,7 +237,19 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
     m_input->installEventFilter(this);
     auto *breakButton = new QToolButton(this);
     breakButton->setText(tr("Send break"));
+    auto *echoButton = new QToolButton(this);
+    echoButton->setObjectName(QStringLiteral("localEcho"));
+    echoButton->setText(tr("Local echo"));
+    echoButton->setCheckable(true);
+    echoButton->setToolTip(tr("Show what you type as a line of its own (off: the node's echo shows it)"));
+    echoButton->setChecked(QSettings().value(QStringLiteral("console/localEcho"), false).toBool());
+    m_model->setLocalEcho(echoButton->isChecked());
+    connect(echoButton, &QToolButton::toggled, this, [this](bool on) {
+        m_model->setLocalEcho(on);
+        QSettings().setValue(QStringLiteral("console/localEcho"), on);
+    });
     inputBar->addWidget(m_input, 1);
+    inputBar->addWidget(echoButton);
     inputBar->addWidget(breakButton);
     layout->addLayout(inputBar);
     setInputEnabled(false);
@@ -393,16 +417,16 @@ void ConsoleView::showSource(const QString &source)
 
 QString ConsoleView::shownSource() const
 {
-    return m_sourceModel ? m_model->sources().value(m_sourceModel->source()) : QString();
+    return m_sourceModel != m_allModel ? m_model->sources().value(m_sourceModel->source()) : QString();
 }
 
 void ConsoleView::onSourceSelected(int comboIndex)
 {
     const int source = int(m_model->sources().indexOf(m_sourceBox->itemData(comboIndex).toString()));
     if (comboIndex <= 0 || source < 0) {
-        if (m_sourceModel)
-            setShownModel(nullptr);
-    } else if (!m_sourceModel || m_sourceModel->source() != source) {
+        if (m_sourceModel != m_allModel)
+            setShownModel(m_allModel);
+    } else if (m_sourceModel->source() != source) {
         auto *sourceModel = new ConsoleSourceModel(m_model, source, this);
         watchShownModel(sourceModel);
         setShownModel(sourceModel);
@@ -414,28 +438,37 @@ void ConsoleView::setShownModel(ConsoleSourceModel *sourceModel)
     // Not following, the line the user was at (the current one, else the top one) stays in view when it is shown in
     // both, else the nearest one after it.
     const QModelIndex current = m_view->currentIndex();
-    const int atRow = current.isValid() ? current.row() : m_view->rowAt(0);
+    // A current line scrolled out of sight is not what the user looks at: the top line is.
+    const bool currentSeen = current.isValid() && m_view->viewport()->rect().intersects(m_view->visualRect(current));
+    const int atRow = currentSeen ? current.row() : m_view->rowAt(0);
     const int atModelRow = atRow >= 0 ? modelRow(atRow) : -1;
 
     ConsoleSourceModel *old = m_sourceModel;
     m_sourceModel = sourceModel;
-    QAbstractItemModel *model = sourceModel ? static_cast<QAbstractItemModel *>(sourceModel) : m_model;
+    QAbstractItemModel *model = sourceModel;
     // The view makes a new selection model and leaves the old one connected to its model: delete it.
     QItemSelectionModel *oldSelection = m_view->selectionModel();
     m_view->setModel(model);
     delete oldSelection;
-    delete old;
+    if (old != m_allModel)
+        delete old;
     m_keepTop = false;
     if (m_follow) {
         keepTail();
     } else if (atModelRow >= 0 && model->rowCount() > 0) {
-        const int row = sourceModel ? sourceModel->firstRowAtOrAfter(atModelRow) : atModelRow;
+        // The same kernel line as the other source delivered it, else the nearest line after it.
+        int row = sourceModel->rowForModelRow(atModelRow);
+        if (row < 0)
+            row = sourceModel->rowForModelRow(m_model->twinRow(atModelRow));
+        if (row < 0)
+            row = sourceModel->firstRowAtOrAfter(atModelRow);
         const QModelIndex idx = model->index(std::min(row, model->rowCount() - 1), 0);
-        if (current.isValid())
+        // The new model's rows are not laid out yet: scrolling now would be clamped to the top.
+        m_view->doItemsLayout();
+        if (currentSeen)
             m_view->selectionModel()->setCurrentIndex(idx,
                                                       QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-        m_view->scrollTo(idx,
-                         current.isValid() ? QAbstractItemView::PositionAtCenter : QAbstractItemView::PositionAtTop);
+        m_view->scrollTo(idx, currentSeen ? QAbstractItemView::PositionAtCenter : QAbstractItemView::PositionAtTop);
     }
     // What is searched is what is shown.
     if (!m_searchText.isEmpty())

@@ -42,6 +42,8 @@ public:
     void setShowTime(bool on) { m_showTime = on; }
     bool showTime() const { return m_showTime; }
     static QString timePrefix(const QModelIndex &index);
+    // "serial", or "serial+ssh-dmesg" for a line both delivered.
+    static QString sourceMark(const QModelIndex &index);
     // Where the line's text starts, relative to the row's left edge.
     int textLeft(const QFontMetrics &fm, const QModelIndex &index) const;
 
@@ -102,7 +104,7 @@ private:
     void onClicked(const QModelIndex &index, const QPoint &pos);
     bool eventFilter(QObject *watched, QEvent *event) override;
     int modelRow(int row) const;
-    void setShownModel(ConsoleSourceModel *sourceModel); // nullptr: all sources
+    void setShownModel(ConsoleSourceModel *sourceModel); // m_allModel: all sources
     void watchShownModel(QAbstractItemModel *model);
     void onSourceSelected(int comboIndex);
     void onRowsAboutToBeRemoved(int last);
@@ -112,7 +114,8 @@ private:
     void restoreView();
 
     ConsoleModel *m_model;
-    ConsoleSourceModel *m_sourceModel = nullptr; // shown when one source is selected
+    ConsoleSourceModel *m_allModel = nullptr; // every line once, all sources merged
+    ConsoleSourceModel *m_sourceModel = nullptr; // shown: m_allModel or one source's
     QTableView *m_view;
     QLineEdit *m_searchEdit;
     QCheckBox *m_regex;

@@ -68,7 +68,9 @@ QString bugReportMarkdown(const KernelReport &report, int excerptContext)
     QSet<QString> done;
     bool header = false;
     for (const Frame &f : report.frames) {
-        if (f.module.isEmpty() || f.file.isEmpty() || f.line <= 0)
+        // A "?" frame is a stale address the unwinder found on the stack: listed (marked) in the
+        // trace, but no excerpt of its own that would present it as part of the path.
+        if (!f.reliable || f.module.isEmpty() || f.file.isEmpty() || f.line <= 0)
             continue;
         const QString key = QStringLiteral("%1:%2").arg(f.file).arg(f.line);
         if (done.contains(key))

@@ -3,4 +3,5 @@ list(APPEND KMS_GUI_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/reportsmodel.cpp ${CMAKE_CURRENT_LIST_DIR}/reportsmodel.h
     ${CMAKE_CURRENT_LIST_DIR}/reportsview.cpp ${CMAKE_CURRENT_LIST_DIR}/reportsview.h
     ${CMAKE_CURRENT_LIST_DIR}/bugreport.cpp ${CMAKE_CURRENT_LIST_DIR}/bugreport.h
+    ${CMAKE_CURRENT_LIST_DIR}/reportfollower.cpp ${CMAKE_CURRENT_LIST_DIR}/reportfollower.h
 )

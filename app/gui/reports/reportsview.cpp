@@ -146,15 +146,27 @@ ReportsView::ReportsView(ReportsModel *model, QWidget *parent)
                               item->data(0, CallerIndexRole).toInt());
     };
     connect(m_frames, &QTreeWidget::itemClicked, this, activate);
+    // A report shown by itself (ReportFollower) counts as read once the user touches it.
+    connect(m_list, &QAbstractItemView::pressed, this,
+            [this](const QModelIndex &index) { m_model->markRead(index.data(ReportsModel::ReportIdRole).toInt()); });
+    connect(m_frames, &QTreeWidget::itemPressed, this, [this] { m_model->markRead(m_reportId); });
     connect(m_frames, &QTreeWidget::itemActivated, this, activate);
     connect(m_copy, &QPushButton::clicked, this, &ReportsView::copyBugReport);
 }
 
-void ReportsView::selectReport(int id)
+void ReportsView::selectReport(int id, bool markRead)
 {
     const int row = m_model->rowOf(id);
+    const bool again = id == m_reportId;
+    m_keepUnread = !markRead;
     if (row >= 0)
         m_list->selectRow(row);
+    m_keepUnread = false;
+    if (markRead && row >= 0 && again) {
+        // Already current, so selectRow changed nothing: selecting it by hand still shows it.
+        m_model->markRead(id);
+        Q_EMIT reportSelected(id);
+    }
 }
 
 QTreeWidgetItem *ReportsView::frameItem(int frameIndex) const
@@ -171,7 +183,8 @@ void ReportsView::showReport(int id)
     const int currentFrame
         = sameReport && m_frames->currentItem() ? m_frames->indexOfTopLevelItem(m_frames->currentItem()) : -1;
     m_reportId = id;
-    m_model->markRead(id);
+    if (!m_keepUnread && !sameReport)
+        m_model->markRead(id);
     const KernelReport &r = e->report;
     QString summary = QStringLiteral("<b>%1</b>").arg(r.title.toHtmlEscaped());
     QStringList facts;

@@ -31,7 +31,10 @@ public:
     QPlainTextEdit *registersView() const { return m_registers; }
     QPlainTextEdit *disassemblyView() const { return m_code; }
     int currentReportId() const { return m_reportId; }
-    void selectReport(int id);
+    // markRead false: shown by the app itself (a new report followed), still counted as new.
+    void selectReport(int id, bool markRead = true);
+    // Inside selectReport(id, false): the selection is the app's, not the user's.
+    bool selectingByApp() const { return m_keepUnread; }
     // The top-level frame row of frame i (nullptr when out of range).
     QTreeWidgetItem *frameItem(int frameIndex) const;
     QString bugReport() const;
@@ -72,6 +75,7 @@ private:
     QWidget *m_noticeBox;
     QPushButton *m_copy;
     int m_reportId = -1;
+    bool m_keepUnread = false;
 };
 
 } // namespace kms::gui
