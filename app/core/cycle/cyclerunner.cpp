@@ -17,7 +17,7 @@ constexpr int probeTimeoutMs = 30000; // reaching the node at the start of a run
 
 QString settleArg(int ms)
 {
-    return QStringLiteral("settle=%1").arg(ms / 1000.0, 0, 'f', 3);
+    return ms == 0 ? QStringLiteral("settle=0") : QStringLiteral("settle=%1").arg(ms / 1000.0, 0, 'f', 3);
 }
 
 } // namespace

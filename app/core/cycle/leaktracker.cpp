@@ -97,7 +97,12 @@ QList<LeakSite> LeakTracker::scan(const QList<CycleScriptOutput::Trace> &traces,
         if (!found)
             continue;
         leak.count = added;
+        // "waste=TOTAL/EACH": the object size less what was asked for (6.1 tracks it for
+        // kmalloc caches with slub_debug).
         leak.size = trace.objectSize;
+        static const QRegularExpression wasteRe(QStringLiteral(" waste=\\d+/(\\d+)"));
+        if (const auto m = wasteRe.match(trace.lines.first()); m.hasMatch() && m.captured(1).toInt() < trace.objectSize)
+            leak.size = trace.objectSize - m.captured(1).toInt();
         leak.cache = trace.cache;
         leak.stack = stack.isEmpty() ? QStringList{caller} : stack;
         leak.source = QStringLiteral("slab");
