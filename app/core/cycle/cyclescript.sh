@@ -102,7 +102,14 @@ sections() {
     d="$R/sys/module/$module/sections"
     awk '{ n = FILENAME; sub(/.*\//, "", n); print "@kms sec " n " " $1 }' "$d"/.[!.]* "$d"/* 2>/dev/null
     f="$R/sys/module/$module/notes/.note.gnu.build-id"
-    [ -r "$f" ] && echo "@kms note .note.gnu.build-id $(od -An -v -tx1 "$f" | tr -d ' \n')"
+    if [ -r "$f" ]; then
+        # shellcheck disable=SC2046 # split on purpose: the bytes, without od's spacing
+        set -- $(od -An -v -tx1 "$f")
+        o_ifs=$IFS
+        IFS=''
+        echo "@kms note .note.gnu.build-id $*"
+        IFS=$o_ifs
+    fi
 }
 
 load() {
