@@ -54,7 +54,9 @@ QString stepsText(const CycleResult &c)
             parts << QStringLiteral("%1 %2 ms").arg(QLatin1String(step)).arg(*it, 0, 'f', 1);
     }
     if (c.slabDeltaKb)
-        parts << QStringLiteral("slab %1%2 kB").arg(*c.slabDeltaKb >= 0 ? QStringLiteral("+") : QString()).arg(*c.slabDeltaKb);
+        parts << QStringLiteral("slab %1%2 kB")
+                     .arg(*c.slabDeltaKb >= 0 ? QStringLiteral("+") : QString())
+                     .arg(*c.slabDeltaKb);
     return parts.join(QStringLiteral(", "));
 }
 
@@ -251,7 +253,8 @@ int runCycle(const QStringList &arguments)
             human << formatReport(r);
         }
         for (const LeakSite &l : c.leaks) {
-            human << "\n== cycle " << c.n << ": leak: " << l.count << " x " << l.size << " bytes (" << l.cache << ") at "
+            human << "\n== cycle " << c.n << ": leak: " << l.count << " x " << l.size << " bytes (" << l.cache
+                  << ") at "
                   << (l.function.isEmpty() ? QStringLiteral("%1+0x%2").arg(l.section).arg(l.offset, 0, 16) : l.function)
                   << (l.line > 0 ? QStringLiteral(" %1:%2").arg(l.file).arg(l.line) : QString()) << '\n';
         }

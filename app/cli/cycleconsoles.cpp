@@ -40,8 +40,9 @@ void CycleConsoles::addSerial(const SerialSettings &settings)
     Source &source = addSource(settings.source);
     connect(m_serial.get(), &SerialLink::linesReceived, this,
             [this, &source](const QList<LogLine> &lines) { feed(source, lines, false); });
-    connect(m_serial.get(), &SerialLink::stateChanged, this,
-            [this](SerialLink::State state, const QString &) { m_runner->onSerialState(state == SerialLink::State::Open); });
+    connect(m_serial.get(), &SerialLink::stateChanged, this, [this](SerialLink::State state, const QString &) {
+        m_runner->onSerialState(state == SerialLink::State::Open);
+    });
     m_serial->start();
 }
 

@@ -44,18 +44,20 @@ bool applyCycleOutput(const CycleScriptOutput &out, const CycleRunConfig &config
                       QStringLiteral("pre"), pre->output});
     }
     if (out.end == QLatin1String("stuck_at_start")) {
-        r.addFinding({Verdict::Stuck, QStringLiteral("stuck_at_start"),
+        r.addFinding({Verdict::Stuck,
+                      QStringLiteral("stuck_at_start"),
                       QStringLiteral("%1 was loaded when the run started and could not be unloaded (state %2)")
                           .arg(config.module, out.states.value(QStringLiteral("unloaded"))),
-                      QStringLiteral("unload"), {}});
+                      QStringLiteral("unload"),
+                      {}});
         return false;
     }
     const ScriptStep *load = out.step(QStringLiteral("load"));
     const QString loadedState = out.states.value(QStringLiteral("loaded"));
     if (load && load->exitStatus != 0) {
         r.addFinding({Verdict::Fail, QStringLiteral("load_failed"),
-                      QStringLiteral("%1 %2 failed (%3)%4").arg(loader, config.module, exitText(load->exitStatus),
-                                                                 outputTail(*load)),
+                      QStringLiteral("%1 %2 failed (%3)%4")
+                          .arg(loader, config.module, exitText(load->exitStatus), outputTail(*load)),
                       QStringLiteral("load"), load->output});
     } else if (load && loadedState != QLatin1String("live")) {
         r.addFinding({Verdict::Fail, QStringLiteral("not_live"),
@@ -104,11 +106,12 @@ bool applyCycleOutput(const CycleScriptOutput &out, const CycleRunConfig &config
                       QStringLiteral("post"), post->output});
     }
     if (out.end.isEmpty()) {
-        r.addFinding({Verdict::Fail, QStringLiteral("script_failed"),
-                      QStringLiteral("the cycle script ended early%1")
-                          .arg(out.otherLines.isEmpty() ? QString()
-                                                        : QStringLiteral(": ") + out.otherLines.join(QStringLiteral(" / "))),
-                      QString(), out.otherLines});
+        r.addFinding(
+            {Verdict::Fail, QStringLiteral("script_failed"),
+             QStringLiteral("the cycle script ended early%1")
+                 .arg(out.otherLines.isEmpty() ? QString()
+                                               : QStringLiteral(": ") + out.otherLines.join(QStringLiteral(" / "))),
+             QString(), out.otherLines});
     }
     return unloadable;
 }
@@ -129,7 +132,8 @@ std::optional<Finding> TaintWatch::check(quint64 mask, const QString &step)
     *m_baseline |= mask;
     if (added == 0)
         return std::nullopt;
-    return Finding{Verdict::Warning, QStringLiteral("taint"),
+    return Finding{Verdict::Warning,
+                   QStringLiteral("taint"),
                    QStringLiteral("kernel taint changed: +%1 (now %2)").arg(taintLetters(added), taintLetters(mask)),
                    step,
                    {QStringLiteral("/proc/sys/kernel/tainted: %1").arg(mask)}};
@@ -158,7 +162,8 @@ std::optional<Finding> slabTrend(const QList<CycleResult> &cycles, double warnKb
     const double slope = (n * sxy - sx * sy) / denominator;
     if (slope < warnKbPerCycle)
         return std::nullopt;
-    return Finding{Verdict::Warning, QStringLiteral("memory_growth"),
+    return Finding{Verdict::Warning,
+                   QStringLiteral("memory_growth"),
                    QStringLiteral("Slab grew steadily after each unload: %1 kB per cycle over %2 cycles (%3 -> %4 kB)")
                        .arg(slope, 0, 'f', 1)
                        .arg(points.size())

@@ -32,29 +32,29 @@ QString CycleRunConfig::validate() const
 
 QJsonObject CycleRunConfig::toJson() const
 {
-    return {{QStringLiteral("module"), module},
-            {QStringLiteral("params"), QJsonArray::fromStringList(params)},
-            {QStringLiteral("insmod"), insmodPath},
-            {QStringLiteral("dependents"), QJsonArray::fromStringList(dependents)},
-            {QStringLiteral("count"), count},
-            {QStringLiteral("until_failure"), untilFailure},
-            {QStringLiteral("stop_on_crash"), stopOnCrash},
-            {QStringLiteral("settle_ms"), settleMs},
-            {QStringLiteral("delay_ms"), delayMs},
-            {QStringLiteral("return_timeout_s"), returnTimeoutS},
-            {QStringLiteral("command_timeout_ms"), commandTimeoutMs},
-            {QStringLiteral("sudo"), useSudo},
-            {QStringLiteral("pre"), preCommand},
-            {QStringLiteral("post"), postCommand},
-            {QStringLiteral("error_pattern"), errorPattern},
-            {QStringLiteral("leak_check"),
-             leakCheck == LeakCheck::Off ? QStringLiteral("off") : QStringLiteral("auto")},
-            {QStringLiteral("kmemleak"), kmemleakScan},
-            {QStringLiteral("mark_kernel_log"), markKernelLog},
-            {QStringLiteral("final_state"),
-             finalState == FinalState::Loaded ? QStringLiteral("loaded") : QStringLiteral("unloaded")},
-            {QStringLiteral("slab_growth_warn_kb_per_cycle"), slabGrowthWarnKbPerCycle},
-            {QStringLiteral("marker_wait_ms"), markerWaitMs}};
+    return {
+        {QStringLiteral("module"), module},
+        {QStringLiteral("params"), QJsonArray::fromStringList(params)},
+        {QStringLiteral("insmod"), insmodPath},
+        {QStringLiteral("dependents"), QJsonArray::fromStringList(dependents)},
+        {QStringLiteral("count"), count},
+        {QStringLiteral("until_failure"), untilFailure},
+        {QStringLiteral("stop_on_crash"), stopOnCrash},
+        {QStringLiteral("settle_ms"), settleMs},
+        {QStringLiteral("delay_ms"), delayMs},
+        {QStringLiteral("return_timeout_s"), returnTimeoutS},
+        {QStringLiteral("command_timeout_ms"), commandTimeoutMs},
+        {QStringLiteral("sudo"), useSudo},
+        {QStringLiteral("pre"), preCommand},
+        {QStringLiteral("post"), postCommand},
+        {QStringLiteral("error_pattern"), errorPattern},
+        {QStringLiteral("leak_check"), leakCheck == LeakCheck::Off ? QStringLiteral("off") : QStringLiteral("auto")},
+        {QStringLiteral("kmemleak"), kmemleakScan},
+        {QStringLiteral("mark_kernel_log"), markKernelLog},
+        {QStringLiteral("final_state"),
+         finalState == FinalState::Loaded ? QStringLiteral("loaded") : QStringLiteral("unloaded")},
+        {QStringLiteral("slab_growth_warn_kb_per_cycle"), slabGrowthWarnKbPerCycle},
+        {QStringLiteral("marker_wait_ms"), markerWaitMs}};
 }
 
 CycleRunConfig CycleRunConfig::fromJson(const QJsonObject &o)
@@ -81,13 +81,12 @@ CycleRunConfig CycleRunConfig::fromJson(const QJsonObject &o)
     c.preCommand = o.value(QLatin1String("pre")).toString();
     c.postCommand = o.value(QLatin1String("post")).toString();
     c.errorPattern = o.value(QLatin1String("error_pattern")).toString();
-    c.leakCheck = o.value(QLatin1String("leak_check")).toString() == QLatin1String("off") ? LeakCheck::Off
-                                                                                           : LeakCheck::Auto;
+    c.leakCheck
+        = o.value(QLatin1String("leak_check")).toString() == QLatin1String("off") ? LeakCheck::Off : LeakCheck::Auto;
     c.kmemleakScan = o.value(QLatin1String("kmemleak")).toBool(c.kmemleakScan);
     c.markKernelLog = o.value(QLatin1String("mark_kernel_log")).toBool(c.markKernelLog);
-    c.finalState = o.value(QLatin1String("final_state")).toString() == QLatin1String("loaded")
-        ? FinalState::Loaded
-        : FinalState::Unloaded;
+    c.finalState = o.value(QLatin1String("final_state")).toString() == QLatin1String("loaded") ? FinalState::Loaded
+                                                                                               : FinalState::Unloaded;
     c.slabGrowthWarnKbPerCycle
         = o.value(QLatin1String("slab_growth_warn_kb_per_cycle")).toDouble(c.slabGrowthWarnKbPerCycle);
     c.markerWaitMs = o.value(QLatin1String("marker_wait_ms")).toInt(c.markerWaitMs);

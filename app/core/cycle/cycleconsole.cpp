@@ -78,13 +78,13 @@ QList<CycleConsole::Event> CycleConsole::feed(const QString &source, const QList
         while (!trimmed.isEmpty() && trimmed.front() == ' ')
             trimmed = trimmed.sliced(1);
         if (isPanicLine(trimmed)) {
-            events.append({Event::Kind::Panic, cycle, source, ReportKind::Panic, QString::fromUtf8(trimmed),
-                           line.timeNs});
+            events.append(
+                {Event::Kind::Panic, cycle, source, ReportKind::Panic, QString::fromUtf8(trimmed), line.timeNs});
             continue;
         }
         if (const auto start = matchReportStart(trimmed)) {
-            events.append({Event::Kind::ReportStart, cycle, source, start->kind, QString::fromUtf8(trimmed),
-                           line.timeNs});
+            events.append(
+                {Event::Kind::ReportStart, cycle, source, start->kind, QString::fromUtf8(trimmed), line.timeNs});
             continue;
         }
         if (m_errorPattern.isValid() && !m_errorPattern.pattern().isEmpty()) {

@@ -169,10 +169,10 @@ QJsonObject toJson(const CycleResult &cycle)
     QJsonObject steps;
     for (auto it = cycle.stepMs.cbegin(); it != cycle.stepMs.cend(); ++it)
         steps.insert(it.key(), qRound(it.value() * 1000.0) / 1000.0);
-    QJsonObject memory{{QStringLiteral("loaded"), toJson(cycle.loaded)},
-                       {QStringLiteral("unloaded"), toJson(cycle.unloaded)},
-                       {QStringLiteral("slab_delta_kb"),
-                        cycle.slabDeltaKb ? QJsonValue(*cycle.slabDeltaKb) : QJsonValue()}};
+    QJsonObject memory{
+        {QStringLiteral("loaded"), toJson(cycle.loaded)},
+        {QStringLiteral("unloaded"), toJson(cycle.unloaded)},
+        {QStringLiteral("slab_delta_kb"), cycle.slabDeltaKb ? QJsonValue(*cycle.slabDeltaKb) : QJsonValue()}};
     QJsonArray reports;
     for (const KernelReport &r : cycle.reports)
         reports.append(toJson(r));
@@ -185,21 +185,20 @@ QJsonObject toJson(const CycleResult &cycle)
     QJsonObject sections;
     for (const auto &s : cycle.load.sections)
         sections.insert(s.first, hexString(s.second));
-    return {{QStringLiteral("n"), cycle.n},
-            {QStringLiteral("verdict"), toString(cycle.verdict)},
-            {QStringLiteral("findings"), findings},
-            {QStringLiteral("steps"), steps},
-            {QStringLiteral("memory"), memory},
-            {QStringLiteral("taint"),
-             QJsonObject{{QStringLiteral("loaded"), cycle.taintLoaded},
-                         {QStringLiteral("unloaded"), cycle.taintUnloaded}}},
-            {QStringLiteral("load"),
-             QJsonObject{{QStringLiteral("build_id"), orNull(cycle.load.buildId)},
-                         {QStringLiteral("sections"), sections}}},
-            {QStringLiteral("boot_id"), orNull(cycle.bootId)},
-            {QStringLiteral("reports"), reports},
-            {QStringLiteral("addresses"), addresses},
-            {QStringLiteral("leaks"), leaks}};
+    return {
+        {QStringLiteral("n"), cycle.n},
+        {QStringLiteral("verdict"), toString(cycle.verdict)},
+        {QStringLiteral("findings"), findings},
+        {QStringLiteral("steps"), steps},
+        {QStringLiteral("memory"), memory},
+        {QStringLiteral("taint"),
+         QJsonObject{{QStringLiteral("loaded"), cycle.taintLoaded}, {QStringLiteral("unloaded"), cycle.taintUnloaded}}},
+        {QStringLiteral("load"),
+         QJsonObject{{QStringLiteral("build_id"), orNull(cycle.load.buildId)}, {QStringLiteral("sections"), sections}}},
+        {QStringLiteral("boot_id"), orNull(cycle.bootId)},
+        {QStringLiteral("reports"), reports},
+        {QStringLiteral("addresses"), addresses},
+        {QStringLiteral("leaks"), leaks}};
 }
 
 QJsonObject toJson(const RunTotals &totals)

@@ -120,14 +120,19 @@ void CycleRunner::onCommandFinished(quint64 id, const SshCommandResult &result)
             const QString hung = out.facts.value(QStringLiteral("hung"));
             const QString state = out.states.value(QStringLiteral("now"));
             if (!hung.isEmpty() || !state.isEmpty()) {
-                m_current->addFinding({Verdict::Fail, QStringLiteral("timeout_detail"),
+                m_current->addFinding({Verdict::Fail,
+                                       QStringLiteral("timeout_detail"),
                                        QStringLiteral("the script was in step '%1'; %2 is %3")
                                            .arg(hung.isEmpty() ? QStringLiteral("?") : hung, m_config.module, state),
-                                       hung, {}});
+                                       hung,
+                                       {}});
             }
             if (state == QLatin1String("going"))
-                m_current->addFinding({Verdict::Stuck, QStringLiteral("stuck_going"),
-                                       QStringLiteral("%1 stuck in 'going'").arg(m_config.module), hung, {}});
+                m_current->addFinding({Verdict::Stuck,
+                                       QStringLiteral("stuck_going"),
+                                       QStringLiteral("%1 stuck in 'going'").arg(m_config.module),
+                                       hung,
+                                       {}});
         }
         setState(State::Collecting);
         m_collectDeadlineMs = m_clock.elapsed() + m_config.markerWaitMs;
@@ -168,9 +173,11 @@ void CycleRunner::onCommandFinished(quint64 id, const SshCommandResult &result)
                     }
                 }
             }
-            m_kmemleakNote = QStringLiteral("kmemleak scanned: %1 object(s) from %2").arg(m_kmemleak.size()).arg(m_config.module);
+            m_kmemleakNote
+                = QStringLiteral("kmemleak scanned: %1 object(s) from %2").arg(m_kmemleak.size()).arg(m_config.module);
         } else {
-            m_kmemleakNote = QStringLiteral("kmemleak scan failed: %1").arg(result.error.isEmpty() ? out.end : result.error);
+            m_kmemleakNote
+                = QStringLiteral("kmemleak scan failed: %1").arg(result.error.isEmpty() ? out.end : result.error);
         }
         finalState();
         break;
@@ -180,7 +187,9 @@ void CycleRunner::onCommandFinished(quint64 id, const SshCommandResult &result)
         const CycleScriptOutput out = parseCycleScriptOutput(result.standardOutput);
         const QString state = out.states.value(QStringLiteral("final"));
         if (!state.isEmpty())
-            m_endMessage += QStringLiteral("; %1 left %2").arg(m_config.module, state == QLatin1String("absent") ? QStringLiteral("unloaded") : state);
+            m_endMessage
+                += QStringLiteral("; %1 left %2")
+                       .arg(m_config.module, state == QLatin1String("absent") ? QStringLiteral("unloaded") : state);
         else if (!result.error.isEmpty())
             m_endMessage += QStringLiteral("; the module's final state could not be set (%1)").arg(result.error);
         if (const QString busy = out.facts.value(QStringLiteral("busy")); !busy.isEmpty())
@@ -201,9 +210,10 @@ void CycleRunner::onProbeFinished(const SshCommandResult &result)
         if (!result.error.isEmpty())
             return finishRun(RunEnd::Unreachable, QStringLiteral("cannot reach the node: %1").arg(result.error));
         if (m_config.useSudo)
-            return finishRun(RunEnd::Refused, QStringLiteral("sudo -n refused to run the cycle script (%1): allow "
-                                                             "passwordless sudo for sh on the node, or log in as root")
-                                                  .arg(err));
+            return finishRun(RunEnd::Refused,
+                             QStringLiteral("sudo -n refused to run the cycle script (%1): allow "
+                                            "passwordless sudo for sh on the node, or log in as root")
+                                 .arg(err));
         return finishRun(RunEnd::Refused, QStringLiteral("the node's sh did not run the cycle script: %1").arg(err));
     }
     if (out.facts.value(QStringLiteral("uid")) != QLatin1String("0"))
@@ -215,16 +225,18 @@ void CycleRunner::onProbeFinished(const SshCommandResult &result)
     if (startState == QLatin1String("builtin"))
         return finishRun(RunEnd::Refused, QStringLiteral("%1 is built into the node's kernel").arg(module));
     if (!out.facts.contains(QStringLiteral("have"))) {
-        return finishRun(RunEnd::Refused,
-                         m_config.insmodPath.isEmpty()
-                             ? QStringLiteral("the node has no module %1 (modinfo and /lib/modules/%2 do not know it)")
-                                   .arg(module, out.facts.value(QStringLiteral("uname")).section(QLatin1Char(' '), 0, 0))
-                             : QStringLiteral("the node has no file %1").arg(m_config.insmodPath));
+        return finishRun(
+            RunEnd::Refused,
+            m_config.insmodPath.isEmpty()
+                ? QStringLiteral("the node has no module %1 (modinfo and /lib/modules/%2 do not know it)")
+                      .arg(module, out.facts.value(QStringLiteral("uname")).section(QLatin1Char(' '), 0, 0))
+                : QStringLiteral("the node has no file %1").arg(m_config.insmodPath));
     }
     if (startState == QLatin1String("going"))
-        return finishRun(RunEnd::Refused,
-                         QStringLiteral("%1 is stuck in 'going' on the node (an oops in its exit path?): reboot it first")
-                             .arg(module));
+        return finishRun(
+            RunEnd::Refused,
+            QStringLiteral("%1 is stuck in 'going' on the node (an oops in its exit path?): reboot it first")
+                .arg(module));
     const QStringList uname = out.facts.value(QStringLiteral("uname")).split(QLatin1Char(' '));
     m_bootId = out.facts.value(QStringLiteral("boot"));
     m_unloadFirst = startState != QLatin1String("absent");
@@ -235,8 +247,8 @@ void CycleRunner::onProbeFinished(const SshCommandResult &result)
         && out.facts.value(QStringLiteral("alloc_traces")).toInt() > 0;
     if (m_leakCheck)
         m_leaks.setBaseline(out.traces);
-    const QString leakNote = m_leakCheck ? QStringLiteral("slab allocation traces in %1 caches")
-                                               .arg(out.facts.value(QStringLiteral("alloc_traces")))
+    const QString leakNote = m_leakCheck
+        ? QStringLiteral("slab allocation traces in %1 caches").arg(out.facts.value(QStringLiteral("alloc_traces")))
         : m_config.leakCheck == CycleRunConfig::LeakCheck::Off
         ? QStringLiteral("off")
         : QStringLiteral("no slab allocation traces (boot the node with slub_debug=U,kmalloc-*)");
@@ -249,7 +261,8 @@ void CycleRunner::onProbeFinished(const SshCommandResult &result)
                {QStringLiteral("leak_check_note"), leakNote},
                {QStringLiteral("kmemleak"), m_kmemleakAvailable},
                {QStringLiteral("pstore"), QJsonArray::fromStringList(m_pstoreBaseline)}};
-    Q_EMIT message(QStringLiteral("node %1 (%2), %3: leak check %4").arg(uname.value(0), uname.value(1), module, leakNote));
+    Q_EMIT message(
+        QStringLiteral("node %1 (%2), %3: leak check %4").arg(uname.value(0), uname.value(1), module, leakNote));
     startCycle();
 }
 
@@ -287,14 +300,17 @@ void CycleRunner::onCycleFinished(const SshCommandResult &result)
     CycleResult &c = *m_current;
     c.stepMs[QStringLiteral("round_trip")] = double(m_clock.elapsed() - m_cycleStartMs);
     if (!result.error.isEmpty())
-        return nodeDown(QStringLiteral("the SSH connection dropped during cycle %1 (%2)").arg(c.n).arg(result.error), 0);
+        return nodeDown(QStringLiteral("the SSH connection dropped during cycle %1 (%2)").arg(c.n).arg(result.error),
+                        0);
     const CycleScriptOutput out = parseCycleScriptOutput(result.standardOutput);
     if (!out.started) {
-        c.addFinding({Verdict::Fail, QStringLiteral("script_failed"),
+        c.addFinding({Verdict::Fail,
+                      QStringLiteral("script_failed"),
                       QStringLiteral("the cycle script did not run (rc %1): %2")
                           .arg(result.exitStatus)
                           .arg(QString::fromUtf8(result.standardError).trimmed()),
-                      QString(), {}});
+                      QString(),
+                      {}});
     }
     const bool unloadable = applyCycleOutput(out, m_config, c);
     for (const ScriptStep &s : out.steps)
@@ -312,8 +328,8 @@ void CycleRunner::onCycleFinished(const SshCommandResult &result)
         resolveLeaks(sites, c.load);
         for (const LeakSite &l : std::as_const(sites)) {
             const QString where = l.function.isEmpty() ? QStringLiteral("%1+0x%2").arg(l.section).arg(l.offset, 0, 16)
-                                                       : l.line > 0 ? QStringLiteral("%1 (%2:%3)").arg(l.function, l.file).arg(l.line)
-                                                                    : l.function;
+                : l.line > 0 ? QStringLiteral("%1 (%2:%3)").arg(l.function, l.file).arg(l.line)
+                             : l.function;
             c.addFinding({Verdict::Leak, QStringLiteral("leak"),
                           QStringLiteral("%1 object(s) of %2 bytes (%3) allocated in %4 still live after the unload")
                               .arg(l.count)
@@ -350,9 +366,11 @@ void CycleRunner::onCycleTimeout()
         for (auto it = m_pending.begin(); it != m_pending.end();)
             it = *it == Purpose::Cycle ? m_pending.erase(it) : std::next(it);
         const int seconds = (m_config.commandTimeoutMs + m_config.settleMs) / 1000;
-        m_current->addFinding({Verdict::Fail, QStringLiteral("timeout"),
+        m_current->addFinding({Verdict::Fail,
+                               QStringLiteral("timeout"),
                                QStringLiteral("cycle %1 did not finish within %2 s").arg(m_current->n).arg(seconds),
-                               QString(), {}});
+                               QString(),
+                               {}});
         m_stopAfterCycle = true;
         m_stopReason = RunEnd::Error;
         m_stopMessage = QStringLiteral("cycle %1 timed out: the node is in an unknown state").arg(m_current->n);
@@ -421,8 +439,9 @@ void CycleRunner::continueOrEnd()
     if (m_stopAfterCycle)
         return finishRun(m_stopReason, m_stopMessage);
     if (m_config.untilFailure && last.verdict != Verdict::Pass)
-        return finishRun(RunEnd::StoppedOnFailure,
-                         QStringLiteral("cycle %1: %2: %3").arg(last.n).arg(toString(last.verdict), firstOf(last.verdict)));
+        return finishRun(
+            RunEnd::StoppedOnFailure,
+            QStringLiteral("cycle %1: %2: %3").arg(last.n).arg(toString(last.verdict), firstOf(last.verdict)));
     if (m_config.count > 0 && m_cycles.size() >= m_config.count)
         return finishRun(RunEnd::Completed, QStringLiteral("%1 cycles").arg(m_cycles.size()));
     setState(State::Delaying);

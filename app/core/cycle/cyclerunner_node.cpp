@@ -19,8 +19,8 @@ QString provisionalKind()
 
 bool isRefusal(SshLink::State s)
 {
-    return s == SshLink::State::AuthFailed || s == SshLink::State::HostKeyChanged
-        || s == SshLink::State::HostKeyUnknown || s == SshLink::State::Error;
+    return s == SshLink::State::AuthFailed || s == SshLink::State::HostKeyChanged || s == SshLink::State::HostKeyUnknown
+        || s == SshLink::State::Error;
 }
 
 } // namespace
@@ -54,8 +54,9 @@ void CycleRunner::onSshState(SshLink::State state, const QString &detail)
     if (m_state == State::Probing && isRefusal(state)) {
         m_pending.clear();
         m_commandTimer.stop();
-        finishRun(RunEnd::Unreachable,
-                  QStringLiteral("SSH refused: %1").arg(detail.isEmpty() ? QStringLiteral("login or host key") : detail));
+        finishRun(
+            RunEnd::Unreachable,
+            QStringLiteral("SSH refused: %1").arg(detail.isEmpty() ? QStringLiteral("login or host key") : detail));
     }
 }
 
@@ -202,9 +203,8 @@ void CycleRunner::resolveLeaks(QList<LeakSite> &leaks, const LoadRecord &load)
 {
     for (LeakSite &leak : leaks) {
         if (!m_symbolizer) {
-            leak.error = QStringLiteral("no module file given to resolve %1+0x%2")
-                             .arg(leak.section)
-                             .arg(leak.offset, 0, 16);
+            leak.error
+                = QStringLiteral("no module file given to resolve %1+0x%2").arg(leak.section).arg(leak.offset, 0, 16);
             continue;
         }
         m_symbolizer->setSectionAddresses(m_config.module, load.sections);
@@ -249,9 +249,11 @@ void CycleRunner::pollNode()
         for (auto it = m_pending.begin(); it != m_pending.end();)
             it = *it == Purpose::NodeProbe ? m_pending.erase(it) : std::next(it);
         if (CycleResult *c = cycle(m_waitingFor)) {
-            c->addFinding({Verdict::Crash, QStringLiteral("node_lost"),
+            c->addFinding({Verdict::Crash,
+                           QStringLiteral("node_lost"),
                            QStringLiteral("the node did not come back within %1 s").arg(m_config.returnTimeoutS),
-                           QString(), {}});
+                           QString(),
+                           {}});
             publish(*c);
         }
         if (m_current)
@@ -304,14 +306,18 @@ void CycleRunner::afterNodeBack()
         for (const Finding &f : c->findings)
             crash = crash || f.verdict == Verdict::Crash;
         if (m_rebooted && !crash) {
-            c->addFinding({Verdict::Crash, QStringLiteral("node_lost"),
+            c->addFinding({Verdict::Crash,
+                           QStringLiteral("node_lost"),
                            m_serialOpen ? QStringLiteral("node lost (it rebooted); nothing on the serial console")
                                         : QStringLiteral("node lost, no report captured (add a serial console)"),
-                           QString(), {}});
+                           QString(),
+                           {}});
         } else if (!m_rebooted && !crash) {
-            c->addFinding({Verdict::Fail, QStringLiteral("link_lost"),
+            c->addFinding({Verdict::Fail,
+                           QStringLiteral("link_lost"),
                            QStringLiteral("the SSH connection dropped during the cycle (the node did not reboot)"),
-                           QString(), {}});
+                           QString(),
+                           {}});
         }
         publish(*c);
     }
@@ -368,7 +374,7 @@ void CycleRunner::finalState()
 {
     QStringList args = cycleScriptBaseArgs(m_config, m_runDir);
     args << (m_config.finalState == CycleRunConfig::FinalState::Loaded ? QStringLiteral("want=loaded")
-                                                                        : QStringLiteral("want=unloaded"));
+                                                                       : QStringLiteral("want=unloaded"));
     m_pending.insert(runScript(QStringLiteral("ensure"), args, true), Purpose::Final);
     m_commandTimer.start(m_config.commandTimeoutMs);
 }

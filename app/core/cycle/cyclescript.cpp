@@ -116,8 +116,8 @@ CycleScriptOutput parseCycleScriptOutput(const QByteArray &standardOutput)
         } else if (key == "end") {
             out.end = QString::fromUtf8(rest.trimmed());
         } else if (key == "step" && words.size() >= 4) {
-            out.steps.append(ScriptStep{QString::fromUtf8(words[0]), parseSeconds(words[1]), parseSeconds(words[2]),
-                                        words[3].toInt(), {}});
+            out.steps.append(ScriptStep{
+                QString::fromUtf8(words[0]), parseSeconds(words[1]), parseSeconds(words[2]), words[3].toInt(), {}});
         } else if (key == "out" && !words.isEmpty()) {
             const QString step = QString::fromUtf8(words[0]);
             const QString text = QString::fromUtf8(rest.mid(words[0].size() + 1));

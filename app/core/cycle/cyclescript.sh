@@ -329,7 +329,8 @@ inspect)
 kmemleak)
     k="$R/sys/kernel/debug/kmemleak"
     if [ -e "$k" ]; then
-        echo scan >"$k" 2>/dev/null
+        # (>> rather than >: the kernel ignores the offset, and a stand-in file keeps its text)
+        echo scan >>"$k" 2>/dev/null
         while IFS= read -r l; do echo "@kms kl $l"; done <"$k"
         echo "@kms end ok"
     else
