@@ -8,6 +8,7 @@
 #include "cycle/cyclescript.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -368,6 +369,67 @@ private Q_SLOTS:
         QCOMPARE(crash.first().at(0).toInt(), 1);
         QCOMPARE(toString(runner.cycles().at(0).verdict), toString(Verdict::Crash));
         QCOMPARE(toString(runner.cycles().at(1).verdict), toString(Verdict::Pass));
+    }
+
+    // --- kmodscope-cli cycle: the exit status contract (0, 1, 2, 3) and the JSON run report.
+    void cli_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("control");
+        QTest::addColumn<bool>("trustHostKey");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("says");
+        const QStringList base{QStringLiteral("--count"), QStringLiteral("2")};
+        QTest::newRow("pass") << base << QString() << true << 0 << QStringLiteral("2 cycles: 2 pass");
+        QTest::newRow("load fails") << base << QStringLiteral("load_rc") << true << 1 << QStringLiteral("2 fail");
+        QTest::newRow("not a module name") << (base + QStringList{QStringLiteral("--module"), QStringLiteral("a;b")})
+                                           << QString() << true << 2 << QStringLiteral("not a module name");
+        QTest::newRow("no such module") << (base + QStringList{QStringLiteral("--module"), QStringLiteral("nosuchmod")})
+                                        << QString() << true << 2 << QStringLiteral("no module nosuchmod");
+        QTest::newRow("not root") << base << QStringLiteral("uid") << true << 2 << QStringLiteral("not root");
+        QTest::newRow("unknown host key") << base << QString() << false << 3 << QStringLiteral("SSH refused");
+    }
+
+    void cli()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, control);
+        QFETCH(bool, trustHostKey);
+        QFETCH(int, exitCode);
+        QFETCH(QString, says);
+        if (control == QLatin1String("load_rc"))
+            this->control(control, "1");
+        else if (control == QLatin1String("uid"))
+            this->control(control, "1000");
+        const QString knownHosts
+            = m_sshd.path(trustHostKey ? QStringLiteral("known_hosts") : QStringLiteral("empty_known_hosts"));
+        const QString config = m_sshd.writeClientConfig(QStringLiteral("cli_config"),
+                                                        m_sshd.path(QStringLiteral("id_client")), knownHosts);
+        const QString json = m_sshd.path(QStringLiteral("run.json"));
+        QFile::remove(json);
+        QStringList argv{QStringLiteral("cycle"),
+                         QStringLiteral("--ssh"),
+                         QStringLiteral("node"),
+                         QStringLiteral("--ssh-config"),
+                         config,
+                         QStringLiteral("--json"),
+                         json};
+        if (!args.contains(QStringLiteral("--module")))
+            argv << QStringLiteral("--module") << QStringLiteral("fakemod");
+        argv += args;
+        QProcess p;
+        p.start(QStringLiteral(KMS_BINARY_DIR "/app/cli/kmodscope-cli"), argv);
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray out = p.readAllStandardOutput() + p.readAllStandardError();
+        QVERIFY2(p.exitCode() == exitCode, out.constData());
+        QVERIFY2(out.contains(says.toUtf8()), out.constData());
+        if (exitCode <= 1) {
+            const QJsonObject report = QJsonDocument::fromJson(readFile(json)).object();
+            QCOMPARE(report.value(QStringLiteral("cycles")).toArray().size(), 2);
+            QCOMPARE(report.value(QStringLiteral("totals")).toObject().value(QStringLiteral("cycles")).toInt(), 2);
+        }
+        if (exitCode >= 2)
+            QVERIFY(readFile(root(QStringLiteral("calls"))).isEmpty()); // nothing done on the node
     }
 
     // --- stop() in every state: the run ends promptly and the module is left as chosen.
