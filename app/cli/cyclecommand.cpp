@@ -217,8 +217,11 @@ int runCycle(const QStringList &arguments)
         }
         human.flush();
     });
-    QObject::connect(&runner, &CycleRunner::crashDetected, &runner, [&err](int n, const QString &what, qint64) {
-        err << "kmodscope-cli cycle: cycle " << n << " crashed: " << what << Qt::endl;
+    QObject::connect(&runner, &CycleRunner::crashDetected, &runner, [&err](int n, const QString &what, qint64 lineNs) {
+        err << "kmodscope-cli cycle: cycle " << n << " crashed";
+        if (lineNs > 0)
+            err << " (" << QString::number((hostTimeNowNs() - lineNs) / 1e6, 'f', 2) << " ms after its line arrived)";
+        err << ": " << what << Qt::endl;
     });
     QObject::connect(&runner, &CycleRunner::runFinished, &runner, [] { QCoreApplication::exit(0); });
 

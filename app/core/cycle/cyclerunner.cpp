@@ -25,7 +25,6 @@ QString settleArg(int ms)
 CycleRunner::CycleRunner(SshLink *ssh, QObject *parent)
     : QObject(parent)
     , m_ssh(ssh)
-    , m_script(cycleScriptText())
 {
     connect(m_ssh, &SshLink::commandFinished, this, &CycleRunner::onCommandFinished);
     m_sshState = m_ssh->state();
@@ -97,7 +96,10 @@ bool CycleRunner::start(const CycleRunConfig &config, QString *error)
 
 quint64 CycleRunner::runScript(const QString &mode, QStringList keyValues, bool withParams)
 {
-    return m_ssh->runShell(cycleScriptCommand(m_config, {mode, keyValues, withParams}), m_script);
+    auto script = m_scripts.constFind(mode);
+    if (script == m_scripts.cend())
+        script = m_scripts.insert(mode, cycleScriptText(mode));
+    return m_ssh->runShell(cycleScriptCommand(m_config, {mode, keyValues, withParams}), *script);
 }
 
 void CycleRunner::onCommandFinished(quint64 id, const SshCommandResult &result)
@@ -239,6 +241,7 @@ void CycleRunner::onProbeFinished(const SshCommandResult &result)
                 .arg(module));
     const QStringList uname = out.facts.value(QStringLiteral("uname")).split(QLatin1Char(' '));
     m_bootId = out.facts.value(QStringLiteral("boot"));
+    m_moduleFile = out.facts.value(QStringLiteral("have"));
     m_unloadFirst = startState != QLatin1String("absent");
     m_pstoreBaseline = out.pstoreFiles;
     m_taint.setInitial(out.taint.value(QStringLiteral("probe")));
@@ -280,6 +283,8 @@ void CycleRunner::startCycle()
     args << QStringLiteral("n=%1").arg(c.n) << QStringLiteral("token=") + m_token << settleArg(m_config.settleMs)
          << QStringLiteral("leaks=") + (m_leakCheck ? QLatin1Char('1') : QLatin1Char('0'))
          << QStringLiteral("unload_first=") + (m_unloadFirst ? QLatin1Char('1') : QLatin1Char('0'));
+    if (!m_moduleFile.isEmpty())
+        args << QStringLiteral("kofile=") + m_moduleFile;
     if (!m_config.preCommand.isEmpty())
         args << QStringLiteral("pre=") + m_config.preCommand;
     if (!m_config.postCommand.isEmpty())

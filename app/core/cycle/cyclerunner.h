@@ -130,7 +130,8 @@ private:
     State m_state = State::Idle;
     QString m_token;
     QString m_runDir;
-    QByteArray m_script;
+    QHash<QString, QByteArray> m_scripts; // by mode
+    QString m_moduleFile; // the module's file on the node (the build id is read again when it changes)
 
     // Commands in flight by purpose; a command whose id is no longer here was abandoned.
     enum class Purpose { Probe, Cycle, Inspect, NodeProbe, Pstore, Kmemleak, Final };

@@ -187,7 +187,7 @@ void CycleRunner::attachReport(CycleResult &c, KernelReport report)
     c.reports.append(std::move(report));
     publish(c);
     if (c.verdict == Verdict::Crash && !crashedBefore)
-        Q_EMIT crashDetected(c.n, c.findings.last().message, hostTimeNowNs());
+        Q_EMIT crashDetected(c.n, c.findings.last().message, 0);
 }
 
 void CycleRunner::resolve(KernelReport &report, const LoadRecord &load)
@@ -225,7 +225,6 @@ void CycleRunner::resolveLeaks(QList<LeakSite> &leaks, const LoadRecord &load)
 
 void CycleRunner::nodeDown(const QString &why, qint64 lineTimeNs)
 {
-    Q_UNUSED(lineTimeNs)
     for (auto it = m_pending.begin(); it != m_pending.end();)
         it = *it == Purpose::Cycle || *it == Purpose::Inspect ? m_pending.erase(it) : std::next(it);
     m_commandTimer.stop();
@@ -236,7 +235,10 @@ void CycleRunner::nodeDown(const QString &why, qint64 lineTimeNs)
     m_waitDeadlineMs = m_clock.elapsed() + qint64(m_config.returnTimeoutS) * 1000;
     m_downSinceMs = m_clock.elapsed();
     setState(State::WaitingForNode);
-    Q_EMIT message(QStringLiteral("%1; waiting up to %2 s for the node").arg(why).arg(m_config.returnTimeoutS));
+    const QString seen = lineTimeNs > 0
+        ? QStringLiteral(" (%1 ms after its line arrived)").arg((hostTimeNowNs() - lineTimeNs) / 1e6, 0, 'f', 2)
+        : QString();
+    Q_EMIT message(QStringLiteral("%1%2; waiting up to %3 s for the node").arg(why, seen).arg(m_config.returnTimeoutS));
     m_pollTimer.start();
 }
 

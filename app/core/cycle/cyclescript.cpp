@@ -13,6 +13,32 @@ QByteArray cycleScriptText()
     return QByteArray(kmsCycleScriptText);
 }
 
+QByteArray cycleScriptText(const QString &mode)
+{
+    // Lines of "# @mode A B" ... "# @end" blocks only for those modes; comments and indentation
+    // dropped (the script has no here-documents and no multi-line strings whose leading blanks
+    // matter: the awk programs do not care).
+    QByteArray out;
+    bool keep = true;
+    const QByteArray wanted = mode.toUtf8();
+    for (const QByteArray &raw : QByteArray(kmsCycleScriptText).split('\n')) {
+        const QByteArray line = raw.trimmed();
+        if (line.startsWith("# @mode ")) {
+            keep = line.mid(8).split(' ').contains(wanted);
+            continue;
+        }
+        if (line == "# @end") {
+            keep = true;
+            continue;
+        }
+        if (!keep || line.isEmpty() || line.startsWith('#'))
+            continue;
+        out += line;
+        out += '\n';
+    }
+    return out;
+}
+
 QStringList cycleScriptBaseArgs(const CycleRunConfig &config, const QString &runDir)
 {
     QStringList args{QStringLiteral("module=") + config.module, QStringLiteral("rundir=") + runDir,

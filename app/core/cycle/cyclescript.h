@@ -14,7 +14,9 @@
 
 namespace kms {
 
-QByteArray cycleScriptText();
+QByteArray cycleScriptText(); // the whole script, as written
+// What is sent for one mode: its blocks only, without comments and indentation.
+QByteArray cycleScriptText(const QString &mode);
 
 struct CycleScriptCall {
     QString mode; // probe, cycle, unload, ensure, inspect, kmemleak, pstore

@@ -9,12 +9,16 @@
 # KMS_SYSROOT (environment) prefixes /sys and /proc: only the integration tests' fake node sets it.
 #
 # Nothing here reads stdin (the script itself arrives on it): every command gets </dev/null.
+# The host sends only the lines a mode needs ("# @mode M..." to "# @end" blocks are kept for
+# those modes) without comments and indentation: the node's sh parses less per cycle. Forks are
+# what a cycle costs on a small node: the steady state has four (modprobe, modprobe -r, two awk).
 
 R=${KMS_SYSROOT:-}
 mode=$1
 shift
 module='' insmod='' rundir=/tmp n=0 token=x settle=0 pre='' post='' deps='' mark=1 leaks=0
-unload_first=0
+unload_first=0 kofile=''
+
 want=unloaded
 while [ $# -gt 0 ]; do
     case $1 in
@@ -32,6 +36,7 @@ while [ $# -gt 0 ]; do
     leaks=*) leaks=${1#*=} ;;
     unload_first=*) unload_first=${1#*=} ;;
     want=*) want=${1#*=} ;;
+    kofile=*) kofile=${1#*=} ;;
     esac
     shift
 done
@@ -92,25 +97,37 @@ state() {
 
 # snapshot TAG: the taint mask and the memory counters. awk, not `read`: busybox reads byte by
 # byte, and /proc/sys (like the module's section files) answers only a read at offset 0.
+# snapshot TAG [FILE...]: FILEs are the module's section files (their addresses), read by the
+# same awk.
 snapshot() {
-    awk -v tag="$1" 'FILENAME ~ /tainted$/ { print "@kms taint " tag " " $1; next }
-/^(MemAvailable|Slab|SUnreclaim|MemFree):/ { sub(/:$/, "", $1); print "@kms mem " tag " " $1 " " $2 }' \
-        "$R/proc/sys/kernel/tainted" "$R/proc/meminfo"
+    s_tag=$1
+    shift
+    awk -v tag="$s_tag" 'FILENAME ~ /tainted$/ { print "@kms taint " tag " " $1; next }
+FILENAME ~ /meminfo$/ { if ($1 ~ /^(MemAvailable|Slab|SUnreclaim|MemFree):$/) { sub(/:$/, "", $1); print "@kms mem " tag " " $1 " " $2 }; next }
+{ n = FILENAME; sub(/.*\//, "", n); print "@kms sec " n " " $1 }' \
+        "$R/proc/sys/kernel/tainted" "$R/proc/meminfo" "$@" 2>/dev/null
 }
 
-sections() {
-    d="$R/sys/module/$module/sections"
-    awk '{ n = FILENAME; sub(/.*\//, "", n); print "@kms sec " n " " $1 }' "$d"/.[!.]* "$d"/* 2>/dev/null
+# @mode cycle
+# The build id, read again only when the module file changed since it was last read (the
+# same file gives the same id; od is a fork).
+buildid() {
     f="$R/sys/module/$module/notes/.note.gnu.build-id"
-    if [ -r "$f" ]; then
+    [ -r "$f" ] || return 0
+    c="$rundir/buildid"
+    # shellcheck disable=SC3013 # -nt: busybox, dash and bash all have it
+    if [ -z "$kofile" ] || [ ! -s "$c" ] || [ "$kofile" -nt "$c" ]; then
         # shellcheck disable=SC2046 # split on purpose: the bytes, without od's spacing
         set -- $(od -An -v -tx1 "$f")
         o_ifs=$IFS
         IFS=''
-        echo "@kms note .note.gnu.build-id $*"
+        echo "$*" >"$c"
         IFS=$o_ifs
     fi
+    read -r b <"$c"
+    echo "@kms note .note.gnu.build-id $b"
 }
+# @end
 
 load() {
     if [ -n "$insmod" ]; then
@@ -142,6 +159,7 @@ verify_gone() {
     echo "@kms state unloaded $S"
 }
 
+# @mode probe cycle
 # Live allocations whose stack has a frame printed as a bare address: after an unload, the
 # frames in the unloaded module's text (kallsyms no longer names them). Slab caches with
 # store-user (slub_debug=U) only; the host attributes them with the load's sections.
@@ -170,15 +188,18 @@ FNR == 1 { flush(); cache = FILENAME; sub(/\/alloc_traces$/, "", cache); sub(/.*
 /^ *0x[0-9a-f]+ *$/ || /^ *[0-9]+ 0x[0-9a-f]+( |$)/ { raw = 1 }
 END { flush() }' "$@" 2>/dev/null
 }
+# @end
 
-# A cycle started by the host: refuses to start while another one of the same run is alive.
+# @mode cycle
+# The cycle's own files in the run's directory (truncated, not removed: no fork).
 begin() {
-    mkdir -p "$rundir" 2>/dev/null
+    [ -d "$rundir" ] || mkdir -p "$rundir" 2>/dev/null
     echo $$ >"$rundir/pid"
-    rm -f "$rundir/step"
+    : >"$rundir/step"
 }
 end() {
-    rm -f "$rundir/pid" "$rundir/sleep"
+    : >"$rundir/pid"
+    : >"$rundir/sleep"
     echo "@kms end $1"
     exit 0
 }
@@ -195,7 +216,9 @@ settle() {
     now
     echo "@kms step settle $s_t0 $T 0"
 }
+# @end
 
+# @mode unload ensure
 # A stop: the cycle in flight (if any) ends at its next step; wait for it (a kernel operation in
 # progress cannot be cut short).
 stop_cycle() {
@@ -209,8 +232,10 @@ stop_cycle() {
     done
     [ $i -lt 300 ] || echo "@kms busy $(cat "$rundir/step" 2>/dev/null)"
 }
+# @end
 
 case $mode in
+# @mode probe
 probe)
     echo "@kms uid $(id -u)"
     echo "@kms boot $(cat "$R/proc/sys/kernel/random/boot_id")"
@@ -240,6 +265,8 @@ probe)
     rm -rf "$rundir" 2>/dev/null
     echo "@kms end ok"
     ;;
+# @end
+# @mode cycle
 cycle)
     begin
     kmsg "cycle $n begin run=$token"
@@ -269,26 +296,35 @@ cycle)
     now
     echo "@kms step verify $v_t0 $T 0"
     echo "@kms state loaded $s"
+    d="$R/sys/module/$module/sections"
     if [ "$s" = live ]; then
         now
         s_t0=$T
-        sections
+        if [ "$settle" = 0 ]; then
+            # No settle time: the checks and the sections in one read.
+            snapshot loaded "$d"/.[!.]* "$d"/*
+        else
+            snapshot sections "$d"/.[!.]* "$d"/*
+        fi
+        buildid
         now
         echo "@kms step sections $s_t0 $T 0"
     fi
     if [ "$lrc" != 0 ] || [ "$s" != live ]; then
-        snapshot loaded
+        [ "$s" = live ] || snapshot loaded
         [ "$s" = absent ] || { unload; verify_gone; }
         kmsg "cycle $n end run=$token"
         end load_failed
     fi
     stopped && { kmsg "cycle $n end run=$token"; end stopped; }
-    settle "$settle"
-    now
-    c_t0=$T
-    snapshot loaded
-    now
-    echo "@kms step checks $c_t0 $T 0"
+    if [ "$settle" != 0 ]; then
+        settle "$settle"
+        now
+        c_t0=$T
+        snapshot loaded
+        now
+        echo "@kms step checks $c_t0 $T 0"
+    fi
     stopped && { kmsg "cycle $n end run=$token"; end stopped; }
     unload
     verify_gone
@@ -304,6 +340,8 @@ cycle)
     kmsg "cycle $n end run=$token"
     end ok
     ;;
+# @end
+# @mode unload ensure
 unload | ensure)
     # A stop (or the end of a run): the module left as the user chose.
     stop_cycle
@@ -319,6 +357,8 @@ unload | ensure)
     rm -rf "$rundir" 2>/dev/null
     echo "@kms end ok"
     ;;
+# @end
+# @mode inspect
 inspect)
     # After a cycle timed out on the host: where it hangs, and the module's state.
     [ -r "$rundir/step" ] && echo "@kms hung $(cat "$rundir/step")"
@@ -326,6 +366,8 @@ inspect)
     echo "@kms state now $S"
     echo "@kms end ok"
     ;;
+# @end
+# @mode kmemleak
 kmemleak)
     k="$R/sys/kernel/debug/kmemleak"
     if [ -e "$k" ]; then
@@ -337,6 +379,8 @@ kmemleak)
         echo "@kms end unavailable"
     fi
     ;;
+# @end
+# @mode pstore
 pstore)
     for f in "$R/sys/fs/pstore/"*; do
         [ -f "$f" ] || continue
@@ -345,6 +389,7 @@ pstore)
     done
     echo "@kms end ok"
     ;;
+# @end
 *)
     echo "@kms end bad_mode"
     ;;
