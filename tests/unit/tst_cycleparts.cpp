@@ -233,6 +233,15 @@ private Q_SLOTS:
         QCOMPARE(console.cycleOf(report), 2);
         report.timestamp.reset();
         QCOMPARE(console.cycleOf(report), 2); // its console's current cycle
+        // The code sections of a load, from its "loaded" marker.
+        events = console.feed(QStringLiteral("serial"),
+                              {line("[   20.1] kmodscope: cycle 2 loaded run=ab12 .text=0xffffffffc0a00000 "
+                                    ".exit.text=0xffffffffc0a03a0c")});
+        QCOMPARE(events.size(), 1);
+        QVERIFY(events[0].kind == CycleConsole::Event::Kind::Loaded);
+        QCOMPARE(events[0].cycle, 2);
+        QCOMPARE(events[0].sections.size(), 2);
+        QCOMPARE(events[0].sections[1].second, quint64(0xffffffffc0a03a0c));
         // A WARNING is a warning, not a crash.
         events = console.feed(QStringLiteral("serial"),
                               {line("[   21.0] WARNING: CPU: 0 PID: 1 at kernel/foo.c:12 f+0x1/0x2")});

@@ -17,6 +17,7 @@ void CycleConsole::reset(const QString &token)
     m_token = token;
     m_beginTail = " begin run=" + token.toUtf8();
     m_endTail = " end run=" + token.toUtf8();
+    m_loadedInfix = " loaded run=" + token.toUtf8() + ' ';
     m_current.clear();
     m_beginTime.clear();
     m_began.clear();
@@ -29,6 +30,31 @@ void CycleConsole::setErrorPattern(const QString &pattern)
 }
 
 namespace {
+
+// "kmodscope: cycle 3 loaded run=ab12cd .text=0xffffffffc0a00000 .exit.text=0x...": the cycle
+// and the sections, when the infix matches.
+std::optional<int> loadedMarker(QByteArrayView text, const QByteArray &infix, QList<QPair<QString, quint64>> *sections)
+{
+    static constexpr QByteArrayView head("kmodscope: cycle ");
+    const qsizetype at = text.indexOf(infix);
+    if (!text.startsWith(head) || at < 0)
+        return std::nullopt;
+    bool ok = false;
+    const int n = QByteArray(text.sliced(head.size(), at - head.size()).data(), at - head.size()).toInt(&ok);
+    if (!ok)
+        return std::nullopt;
+    for (const QByteArray &pair :
+         QByteArray(text.sliced(at + infix.size()).data(), text.size() - at - infix.size()).split(' ')) {
+        const qsizetype eq = pair.indexOf('=');
+        if (eq <= 0)
+            continue;
+        bool valid = false;
+        const quint64 address = pair.mid(eq + 1).toULongLong(&valid, 16);
+        if (valid)
+            sections->append({QString::fromUtf8(pair.left(eq)), address});
+    }
+    return n;
+}
 
 // "kmodscope: cycle 12 begin run=ab12cd": the cycle number, when the line ends with `tail`.
 std::optional<int> markerCycle(QByteArrayView text, const QByteArray &tail)
@@ -61,13 +87,20 @@ QList<CycleConsole::Event> CycleConsole::feed(const QString &source, const QList
                     m_beginTime.insert(*n, *parsed.timestamp);
                 if (!m_began[*n].contains(source))
                     m_began[*n].append(source);
-                events.append({Event::Kind::Begin, *n, source, ReportKind::Other, {}, line.timeNs});
+                events.append({Event::Kind::Begin, *n, source, ReportKind::Other, {}, line.timeNs, {}});
+                continue;
+            }
+            QList<QPair<QString, quint64>> sections;
+            if (const auto n = loadedMarker(text, m_loadedInfix, &sections)) {
+                Event e{Event::Kind::Loaded, *n, source, ReportKind::Other, {}, line.timeNs, {}};
+                e.sections = sections;
+                events.append(e);
                 continue;
             }
             if (const auto n = markerCycle(text, m_endTail)) {
                 if (!m_ended[*n].contains(source))
                     m_ended[*n].append(source);
-                events.append({Event::Kind::End, *n, source, ReportKind::Other, {}, line.timeNs});
+                events.append({Event::Kind::End, *n, source, ReportKind::Other, {}, line.timeNs, {}});
                 continue;
             }
         }
@@ -79,18 +112,18 @@ QList<CycleConsole::Event> CycleConsole::feed(const QString &source, const QList
             trimmed = trimmed.sliced(1);
         if (isPanicLine(trimmed)) {
             events.append(
-                {Event::Kind::Panic, cycle, source, ReportKind::Panic, QString::fromUtf8(trimmed), line.timeNs});
+                {Event::Kind::Panic, cycle, source, ReportKind::Panic, QString::fromUtf8(trimmed), line.timeNs, {}});
             continue;
         }
         if (const auto start = matchReportStart(trimmed)) {
             events.append(
-                {Event::Kind::ReportStart, cycle, source, start->kind, QString::fromUtf8(trimmed), line.timeNs});
+                {Event::Kind::ReportStart, cycle, source, start->kind, QString::fromUtf8(trimmed), line.timeNs, {}});
             continue;
         }
         if (m_errorPattern.isValid() && !m_errorPattern.pattern().isEmpty()) {
             const QString s = QString::fromUtf8(trimmed);
             if (m_errorPattern.match(s).hasMatch())
-                events.append({Event::Kind::ErrorLine, cycle, source, ReportKind::Other, s, line.timeNs});
+                events.append({Event::Kind::ErrorLine, cycle, source, ReportKind::Other, s, line.timeNs, {}});
         }
     }
     return events;

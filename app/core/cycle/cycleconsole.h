@@ -14,6 +14,7 @@
 #include <QHash>
 #include <QList>
 #include <QMap>
+#include <QPair>
 #include <QRegularExpression>
 #include <QString>
 
@@ -25,13 +26,14 @@ class CycleConsole
 {
 public:
     struct Event {
-        enum class Kind { Begin, End, ReportStart, Panic, ErrorLine };
+        enum class Kind { Begin, Loaded, End, ReportStart, Panic, ErrorLine };
         Kind kind;
         int cycle = -1; // -1: this console has shown no marker yet
         QString source;
         ReportKind reportKind = ReportKind::Other; // ReportStart
         QString text; // the line, prefixes removed
         qint64 hostTimeNs = 0; // when the line arrived
+        QList<QPair<QString, quint64>> sections; // Loaded: the load's code sections
     };
 
     void reset(const QString &token);
@@ -53,6 +55,7 @@ private:
     QString m_token;
     QByteArray m_beginTail; // " begin run=TOKEN"
     QByteArray m_endTail;
+    QByteArray m_loadedInfix; // " loaded run=TOKEN "
     QRegularExpression m_errorPattern;
     QHash<QString, int> m_current; // source -> cycle
     QMap<int, double> m_beginTime; // cycle -> kernel time of its begin marker

@@ -77,6 +77,13 @@ void CycleRunner::consoleEvent(const CycleConsole::Event &e)
     }
     if (e.kind == CycleConsole::Event::Kind::Begin)
         return;
+    if (e.kind == CycleConsole::Event::Kind::Loaded) {
+        // The load's code sections from the console, before the script's own output: what a
+        // crash in this cycle's unload is resolved with if the script never returns.
+        if (CycleResult *c = cycle(e.cycle); c && !c->load.valid())
+            c->load.sections = e.sections;
+        return;
+    }
     int n = e.cycle;
     if (n < 0)
         n = m_current ? m_current->n : (m_cycles.isEmpty() ? -1 : m_cycles.last().n);

@@ -98,13 +98,19 @@ state() {
 # snapshot TAG: the taint mask and the memory counters. awk, not `read`: busybox reads byte by
 # byte, and /proc/sys (like the module's section files) answers only a read at offset 0.
 # snapshot TAG [FILE...]: FILEs are the module's section files (their addresses), read by the
-# same awk.
+# same awk, which also writes the code sections into the kernel log ("kmodscope: cycle N
+# loaded run=TOKEN .text=0x..."): when the unload panics the node, this script's own output
+# never arrives, but the serial console has carried that line before the crash.
 snapshot() {
     s_tag=$1
     shift
-    awk -v tag="$s_tag" 'FILENAME ~ /tainted$/ { print "@kms taint " tag " " $1; next }
+    s_mark=
+    [ "$mark" = 1 ] && [ $# -gt 0 ] && s_mark="kmodscope: cycle $n loaded run=$token"
+    awk -v tag="$s_tag" -v marker="$s_mark" -v kmsg="$R/dev/kmsg" '
+FILENAME ~ /tainted$/ { print "@kms taint " tag " " $1; next }
 FILENAME ~ /meminfo$/ { if ($1 ~ /^(MemAvailable|Slab|SUnreclaim|MemFree):$/) { sub(/:$/, "", $1); print "@kms mem " tag " " $1 " " $2 }; next }
-{ n = FILENAME; sub(/.*\//, "", n); print "@kms sec " n " " $1 }' \
+{ n = FILENAME; sub(/.*\//, "", n); print "@kms sec " n " " $1; if (n ~ /text/) code = code " " n "=" $1 }
+END { if (marker != "" && code != "") { print "<5>" marker code > kmsg; close(kmsg) } }' \
         "$R/proc/sys/kernel/tainted" "$R/proc/meminfo" "$@" 2>/dev/null
 }
 
