@@ -431,12 +431,18 @@ void CycleRunner::continueOrEnd()
     if (m_state == State::Stopping || m_endAfterFinal)
         return;
     const CycleResult &last = m_cycles.last();
+    // The decoded report says more than the panic line or a report's first line.
     const auto firstOf = [&last](Verdict v) {
+        QString first;
         for (const Finding &f : last.findings) {
-            if (f.verdict == v)
+            if (f.verdict != v)
+                continue;
+            if (f.kind != QLatin1String("panic") && f.kind != QLatin1String("report_line"))
                 return f.message;
+            if (first.isEmpty())
+                first = f.message;
         }
-        return QString();
+        return first;
     };
     if (last.verdict == Verdict::Crash && m_config.stopOnCrash)
         return finishRun(RunEnd::StoppedOnCrash,
