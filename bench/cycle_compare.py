@@ -62,6 +62,9 @@ def cli_run(args, st, extra, work, serial=True):
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.monotonic() - t0
+    with open(os.path.join(work, 'output.txt'), 'w') as f:
+        f.write(p.stdout + p.stderr)
+    print('(output in %s)' % os.path.join(work, 'output.txt'))
     with open(out) as f:
         return json.load(f), wall, p.stdout + p.stderr, p.returncode
 

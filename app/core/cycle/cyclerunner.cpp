@@ -24,10 +24,8 @@ QString settleArg(int ms)
 
 CycleRunner::CycleRunner(SshLink *ssh, QObject *parent)
     : QObject(parent)
-    , m_ssh(ssh)
 {
-    connect(m_ssh, &SshLink::commandFinished, this, &CycleRunner::onCommandFinished);
-    m_sshState = m_ssh->state();
+    setSshLink(ssh);
     m_commandTimer.setSingleShot(true);
     connect(&m_commandTimer, &QTimer::timeout, this, &CycleRunner::onCycleTimeout);
     m_collectTimer.setInterval(collectPollMs);
@@ -39,6 +37,19 @@ CycleRunner::CycleRunner(SshLink *ssh, QObject *parent)
 }
 
 CycleRunner::~CycleRunner() = default;
+
+void CycleRunner::setSshLink(SshLink *ssh)
+{
+    if (m_ssh == ssh)
+        return;
+    if (m_ssh)
+        disconnect(m_ssh, nullptr, this, nullptr);
+    m_ssh = ssh;
+    m_pending.clear();
+    m_sshState = m_ssh ? m_ssh->state() : SshLink::State::Disconnected;
+    if (m_ssh)
+        connect(m_ssh, &SshLink::commandFinished, this, &CycleRunner::onCommandFinished);
+}
 
 void CycleRunner::setState(State state)
 {
@@ -53,6 +64,8 @@ bool CycleRunner::start(const CycleRunConfig &config, QString *error)
     QString why;
     if (running())
         why = QStringLiteral("a run is in progress");
+    else if (!m_ssh)
+        why = QStringLiteral("no SSH link to the node");
     else
         why = config.validate();
     if (!why.isEmpty()) {
@@ -96,6 +109,17 @@ bool CycleRunner::start(const CycleRunConfig &config, QString *error)
 
 quint64 CycleRunner::runScript(const QString &mode, QStringList keyValues, bool withParams)
 {
+    if (!m_ssh) {
+        // No link (the session dropped it): the command fails like one on a lost link.
+        const quint64 id = (quint64(1) << 63) | ++m_unlinkedIds;
+        QMetaObject::invokeMethod(
+            this,
+            [this, id] {
+                onCommandFinished(id, SshCommandResult{-1, {}, {}, QStringLiteral("no SSH link")});
+            },
+            Qt::QueuedConnection);
+        return id;
+    }
     auto script = m_scripts.constFind(mode);
     if (script == m_scripts.cend())
         script = m_scripts.insert(mode, cycleScriptText(mode));

@@ -46,8 +46,12 @@ public:
     };
     Q_ENUM(State)
 
-    explicit CycleRunner(SshLink *ssh, QObject *parent = nullptr);
+    explicit CycleRunner(SshLink *ssh = nullptr, QObject *parent = nullptr);
     ~CycleRunner() override;
+
+    // The link the node's commands go over (a node session replaces it when it reconnects
+    // with new settings). Commands in flight on the old one are abandoned.
+    void setSshLink(kms::SshLink *ssh);
 
     // Reports and leak sites are resolved with each load's sections through this symbolizer
     // (optional; it must outlive the runner). Resolution runs on the runner's thread.
@@ -124,7 +128,7 @@ private:
     void consoleEvent(const CycleConsole::Event &event);
     void publish(CycleResult &c);
 
-    SshLink *m_ssh;
+    SshLink *m_ssh = nullptr;
     Symbolizer *m_symbolizer = nullptr;
     CycleRunConfig m_config;
     State m_state = State::Idle;
@@ -136,6 +140,7 @@ private:
     // Commands in flight by purpose; a command whose id is no longer here was abandoned.
     enum class Purpose { Probe, Cycle, Inspect, NodeProbe, Pstore, Kmemleak, Final };
     QHash<quint64, Purpose> m_pending;
+    quint64 m_unlinkedIds = 0;
 
     CycleConsole m_console;
     LeakTracker m_leaks;
