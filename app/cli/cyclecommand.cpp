@@ -1,9 +1,8 @@
 #include "cyclecommand.h"
 
-#include "cycleconsoles.h"
-
 #include "cycle/cyclerunner.h"
 #include "link/shellquote.h"
+#include "node/nodesession.h"
 #include "report/reportformatter.h"
 #include "symbols/modulecatalog.h"
 #include "symbols/symbolizer.h"
@@ -190,18 +189,20 @@ int runCycle(const QStringList &arguments)
     sshSettings.knownHostsFile = parser.value(knownHosts);
     sshSettings.unknownHostKey
         = parser.isSet(acceptNew) ? SshSettings::UnknownHostKey::Accept : SshSettings::UnknownHostKey::Reject;
-    SshLink link(sshSettings);
-    CycleRunner runner(&link);
+    // One node session (links, kernel-log stream, detection, pairing) as the GUI and `watch`
+    // have; the runner drives its SSH link and reads its consoles.
+    NodeSession session;
+    CycleRunner runner;
     if (!catalog.entries().isEmpty())
         runner.setSymbolizer(&symbolizer);
-    CycleConsoles consoles(&runner, &link);
+    runner.follow(&session);
     if (parser.isSet(serial)) {
         SerialSettings s;
         s.path = parser.value(serial);
         s.baudRate = baudRate;
-        consoles.addSerial(s);
+        session.startSerial(s);
     }
-    consoles.followDmesg();
+    session.startSsh(sshSettings);
 
     QTextStream out(stdout);
     QTextStream err(stderr);
@@ -242,12 +243,13 @@ int runCycle(const QStringList &arguments)
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
 
-    link.start();
     if (!runner.start(config, &error))
         return usageError(error);
     QCoreApplication::exec();
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
+    session.stopSerial();
+    session.stopSsh();
 
     // The decoded reports of crashed cycles, then the summary.
     for (const CycleResult &c : runner.cycles()) {

@@ -6,6 +6,7 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/cycleresult.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclerunner.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclerunner_node.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/cyclerunner_session.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclerunreport.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclescript.cpp
     ${CMAKE_CURRENT_LIST_DIR}/leaktracker.cpp

@@ -15,10 +15,12 @@
 #include "cycle/cycleresult.h"
 #include "cycle/leaktracker.h"
 #include "link/sshlink.h"
+#include "node/reportengine.h" // KernelReport's metatype, declared there before any moc uses it
 
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 
 #include <functional>
@@ -26,6 +28,7 @@
 
 namespace kms {
 
+class NodeSession;
 class Symbolizer;
 struct CycleScriptOutput;
 
@@ -52,6 +55,9 @@ public:
     // The link the node's commands go over (a node session replaces it when it reconnects
     // with new settings). Commands in flight on the old one are abandoned.
     void setSshLink(kms::SshLink *ssh);
+    // Everything from a node session: its SSH link (followed when it changes), its lines,
+    // reports and link states. The usual way to feed the runner (GUI, CLI).
+    void follow(NodeSession *session);
 
     // Reports and leak sites are resolved with each load's sections through this symbolizer
     // (optional; it must outlive the runner). Resolution runs on the runner's thread.
@@ -128,7 +134,7 @@ private:
     void consoleEvent(const CycleConsole::Event &event);
     void publish(CycleResult &c);
 
-    SshLink *m_ssh = nullptr;
+    QPointer<SshLink> m_ssh; // a session may destroy its link before saying so
     Symbolizer *m_symbolizer = nullptr;
     CycleRunConfig m_config;
     State m_state = State::Idle;
