@@ -233,6 +233,12 @@ private Q_SLOTS:
         QCOMPARE(console.cycleOf(report), 2);
         report.timestamp.reset();
         QCOMPARE(console.cycleOf(report), 2); // its console's current cycle
+        // On a serial console the shell's prompt may come first (the node just booted).
+        events = console.feed(QStringLiteral("serial"),
+                              {line("vnode:/# \x1b[6n[   11.650953] kmodscope: cycle 3 begin run=ab12")});
+        QCOMPARE(events.size(), 1);
+        QCOMPARE(events[0].cycle, 3);
+        QCOMPARE(console.currentCycle(QStringLiteral("serial")), 3);
         // The code sections of a load, from its "loaded" marker.
         events = console.feed(QStringLiteral("serial"),
                               {line("[   20.1] kmodscope: cycle 2 loaded run=ab12 .text=0xffffffffc0a00000 "

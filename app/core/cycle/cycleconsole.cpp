@@ -80,7 +80,9 @@ QList<CycleConsole::Event> CycleConsole::feed(const QString &source, const QList
         QByteArrayView text = parsed.text;
         while (!text.isEmpty() && (text.back() == ' ' || text.back() == '\r'))
             text.chop(1);
-        if (text.startsWith("kmodscope: cycle ") && !m_token.isEmpty()) {
+        // A serial console may have a shell prompt (and its escapes) before the kernel's line.
+        if (const qsizetype at = m_token.isEmpty() ? -1 : text.indexOf("kmodscope: cycle "); at >= 0) {
+            text = text.sliced(at);
             if (const auto n = markerCycle(text, m_beginTail)) {
                 m_current[source] = *n;
                 if (parsed.timestamp && !m_beginTime.contains(*n))
