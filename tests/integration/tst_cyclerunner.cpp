@@ -371,6 +371,67 @@ private Q_SLOTS:
         QCOMPARE(toString(runner.cycles().at(1).verdict), toString(Verdict::Pass));
     }
 
+    void insmodAndDependents()
+    {
+        QVERIFY(QDir().mkpath(root(QStringLiteral("sys/module/fakedep")))); // uses fakemod
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(1);
+        c.insmodPath = root(QStringLiteral("lib/modules/%1/extra/fakemod.ko").arg(hostRelease()));
+        c.dependents = {QStringLiteral("fakedep")};
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(toString(runner.cycles().first().verdict), toString(Verdict::Pass));
+        const QByteArray calls = readFile(root(QStringLiteral("calls")));
+        QVERIFY2(calls.contains("insmod " + c.insmodPath.toUtf8() + " fault=none rate=5\n"), calls.constData());
+        const qsizetype dep = calls.indexOf("modprobe -r fakedep\n");
+        const qsizetype mod = calls.indexOf("rmmod fakemod\n");
+        QVERIFY2(dep >= 0 && mod > dep, calls.constData()); // the dependent first
+    }
+
+    void panicThenRebootWithPstore()
+    {
+        // The console shows a panic during the settle time; the node "reboots" (a new boot id)
+        // and keeps the dead boot's log in pstore: the report is read from there.
+        CycleRunner runner(m_link.get());
+        QSignalSpy crash(&runner, &CycleRunner::crashDetected);
+        CycleRunConfig c = config(3);
+        c.settleMs = 2000;
+        connect(&runner, &CycleRunner::cycleStarted, &runner, [&](int n) {
+            if (n != 1)
+                return;
+            QTimer::singleShot(500, &runner, [&] {
+                QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/random/boot_id")),
+                                  "99999999-2222-3333-4444-555555555555\n"));
+                QVERIFY(writeFile(root(QStringLiteral("sys/fs/pstore/dmesg-ramoops-0")),
+                                  "Panic#1 Part1\n"
+                                  "<1>[   12.000000] BUG: kernel NULL pointer dereference, address: 0000000000000174\n"
+                                  "<1>[   12.000001] #PF: supervisor read access in kernel mode\n"
+                                  "<4>[   12.000002] Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
+                                  "<4>[   12.000003] RIP: 0010:prudaq_comm_receive_msg+0xd/0x60 [fakemod]\n"
+                                  "<4>[   12.000004] Call Trace:\n"
+                                  "<4>[   12.000005]  <IRQ>\n"
+                                  "<4>[   12.000006]  prudaq_coord_cb+0x8d/0x380 [fakemod]\n"
+                                  "<4>[   12.000007]  </IRQ>\n"
+                                  "<4>[   12.000008] ---[ end trace 0000000000000000 ]---\n"
+                                  "<0>[   12.000009] Kernel panic - not syncing: Fatal exception in interrupt\n"));
+                runner.onLines(QStringLiteral("serial"),
+                               {LogLine{hostTimeNowNs(), QStringLiteral("serial"),
+                                        "[   12.000009] Kernel panic - not syncing: Fatal exception in interrupt", 0}});
+            });
+        });
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(crash.size(), 1);
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::StoppedOnCrash));
+        QCOMPARE(runner.cycles().size(), 1);
+        const CycleResult &r = runner.cycles().first();
+        QCOMPARE(toString(r.verdict), toString(Verdict::Crash));
+        QCOMPARE(r.reports.size(), 1);
+        QCOMPARE(r.reports.first().source, QStringLiteral("pstore"));
+        QCOMPARE(r.reports.first().frames.first().function, QStringLiteral("prudaq_comm_receive_msg"));
+        QVERIFY(!loaded()); // the abandoned script ended, and the module was left unloaded
+    }
+
     // --- kmodscope-cli cycle: the exit status contract (0, 1, 2, 3) and the JSON run report.
     void cli_data()
     {
@@ -543,6 +604,40 @@ private Q_SLOTS:
             qPrintable(runner.runEndMessage()));
         if (target == CycleRunner::State::Collecting)
             QCOMPARE(runner.cycles().size(), 1); // the cycle ran to its end: kept
+    }
+
+    // Last: it takes the sshd down. A node that does not come back ends the run with a verdict,
+    // never an endless wait.
+    void nodeNeverComesBack()
+    {
+        CycleRunner runner(m_link.get());
+        connect(m_link.get(), &SshLink::stateChanged, &runner,
+                [&runner](SshLink::State state, const QString &detail) { runner.onSshState(state, detail); });
+        CycleRunConfig c = config(3);
+        c.settleMs = 2000;
+        c.returnTimeoutS = 3;
+        connect(&runner, &CycleRunner::cycleStarted, &runner, [&](int) {
+            QTimer::singleShot(500, &runner, [&] {
+                m_sshd.stop(); // the node dies with the panic
+                runner.onLines(QStringLiteral("serial"),
+                               {LogLine{hostTimeNowNs(), QStringLiteral("serial"),
+                                        "Kernel panic - not syncing: Fatal exception in interrupt", 0}});
+            });
+        });
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QVERIFY(clock.elapsed() < 3 * (c.returnTimeoutS * 1000 + 2000));
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::NodeLost));
+        QCOMPARE(runner.cycles().size(), 1);
+        QCOMPARE(toString(runner.cycles().first().verdict), toString(Verdict::Crash));
+        bool said = false;
+        for (const Finding &f : runner.cycles().first().findings)
+            said = said
+                || (f.kind == QLatin1String("node_lost") && f.message.contains(QLatin1String("did not come back")));
+        QVERIFY(said);
+        QVERIFY(runner.runEndMessage().contains(QLatin1String("did not come back within 3 s")));
     }
 };
 
