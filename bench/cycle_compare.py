@@ -146,14 +146,43 @@ def panic(args):
 
 
 def soak(args):
+    """N clean cycles; the CLI's RSS sampled as it runs (after cycle 50 against the end)."""
     st = status(args)
     work = tempfile.mkdtemp(prefix='kms-bench-soak-')
-    report, wall, text, rc = cli_run(args, st, ['--params', 'fault=none', '--count', str(args.cycles)],
-                                     work)
-    rss = re.search(r'MAXRSS_KB (\d+)', text)
+    cfg = os.path.join(work, 'ssh_config')
+    with open(cfg, 'w') as f:
+        f.write('Host vnode\n  HostName 127.0.0.1\n  Port %s\n  User root\n  IdentityFile %s\n'
+                '  IdentitiesOnly yes\n  UserKnownHostsFile %s\n' % (
+                    st['ssh_port'], st['ssh_key'], st['known_hosts']))
+    out = os.path.join(work, 'run.json')
+    cmd = [args.cli, 'cycle', '--ssh', 'vnode', '--ssh-config', cfg, '--module', 'prudaq',
+           '--params', 'fault=none', '--count', str(args.cycles), '--serial', st['serial_pty'],
+           '--json', out] + (['--ko', args.ko] if args.ko else [])
+    log = open(os.path.join(work, 'output.txt'), 'w')
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
+    samples = []  # (cycle, rss_kb)
+    done = 0
+    t0 = time.monotonic()
+    for line in p.stdout:
+        log.write(line)
+        m = re.match(r'cycle (\d+):', line)
+        if m:
+            done = int(m.group(1))
+            if done % 25 == 0:
+                with open('/proc/%d/status' % p.pid) as f:
+                    rss = int(re.search(r'VmRSS:\s+(\d+)', f.read()).group(1))
+                samples.append((done, rss))
+    p.wait()
+    wall = time.monotonic() - t0
+    with open(out) as f:
+        report = json.load(f)
     t = report['totals']
-    print('FIGURE soak ' + json.dumps({'totals': t, 'wall_s': wall, 'max_rss_kb': int(rss.group(1)) if rss else None}))
-    print('%d cycles in %.0f s: %s; max RSS %s kB' % (t['cycles'], wall, t, rss.group(1) if rss else '?'))
+    base = next((r for c, r in samples if c >= 50), samples[0][1] if samples else 0)
+    last = samples[-1][1] if samples else 0
+    print('FIGURE soak ' + json.dumps({'totals': t, 'wall_s': wall, 'rss_kb': samples,
+                                       'rss_growth_kb_after_cycle_50': last - base}))
+    print('%d cycles in %.0f s: %s; RSS %d kB at cycle 50, %d kB at the end (growth %d kB); '
+          'output in %s' % (t['cycles'], wall, t, base, last, last - base, work))
 
 
 def main():
