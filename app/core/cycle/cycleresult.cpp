@@ -187,6 +187,9 @@ QJsonObject toJson(const CycleResult &cycle)
         sections.insert(s.first, hexString(s.second));
     return {
         {QStringLiteral("n"), cycle.n},
+        {QStringLiteral("wall_ms"),
+         cycle.finishedNs > cycle.startedNs ? QJsonValue(qRound64((cycle.finishedNs - cycle.startedNs) / 1e4) / 100.0)
+                                            : QJsonValue()},
         {QStringLiteral("verdict"), toString(cycle.verdict)},
         {QStringLiteral("findings"), findings},
         {QStringLiteral("steps"), steps},

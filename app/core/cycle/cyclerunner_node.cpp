@@ -39,8 +39,26 @@ CycleResult *CycleRunner::cycle(int n)
 void CycleRunner::publish(CycleResult &c)
 {
     c.updateVerdict();
-    if (!m_current || &*m_current != &c)
-        Q_EMIT cycleUpdated(c);
+    if (m_current && &*m_current == &c)
+        return;
+    Q_EMIT cycleUpdated(c);
+    // A finished cycle that turns out to have crashed (its serial console lagged): with stop on
+    // crash, the run ends after the cycle in flight (or now, between cycles).
+    if (c.verdict == Verdict::Crash && m_config.stopOnCrash && !m_endAfterFinal && !m_stopAfterCycle
+        && (m_state == State::Cycling || m_state == State::Collecting || m_state == State::Delaying)) {
+        m_stopAfterCycle = true;
+        m_stopReason = RunEnd::StoppedOnCrash;
+        QString what;
+        for (const Finding &f : c.findings) {
+            if (f.verdict == Verdict::Crash && what.isEmpty())
+                what = f.message;
+        }
+        m_stopMessage = QStringLiteral("cycle %1 crashed: %2").arg(c.n).arg(what);
+        if (m_state == State::Delaying) {
+            m_delayTimer.stop();
+            finishRun(m_stopReason, m_stopMessage);
+        }
+    }
 }
 
 void CycleRunner::onSerialState(bool open)
