@@ -27,6 +27,7 @@ enum prudaq_fault {
 	PRUDAQ_FAULT_CONSUMER_STALL,	/* nobody consumes: buffers fill, overflow */
 	PRUDAQ_FAULT_CLOCK_JUMP,	/* PRU1's clock jumps now and then */
 	PRUDAQ_FAULT_MSG_FLOOD,		/* the kernel floods PRU0 with PINGs */
+	PRUDAQ_FAULT_LEAK,		/* one allocation per load never freed */
 	PRUDAQ_FAULT_COUNT
 };
 

@@ -34,7 +34,7 @@ MODULE_PARM_DESC(backend, "auto|virtual|remoteproc (remoteproc only when built w
 
 static char *fault = "none";
 module_param(fault, charp, 0444);
-MODULE_PARM_DESC(fault, "Injected bug: none|unload_race|unload_uaf|null_exit|consumer_stall|clock_jump|msg_flood");
+MODULE_PARM_DESC(fault, "Injected bug: none|unload_race|unload_uaf|null_exit|consumer_stall|clock_jump|msg_flood|leak");
 
 static unsigned int fault_window_us = 5000;
 module_param(fault_window_us, uint, 0444);
@@ -106,6 +106,7 @@ static const char * const prudaq_fault_names[PRUDAQ_FAULT_COUNT] = {
 	[PRUDAQ_FAULT_CONSUMER_STALL] = "consumer_stall",
 	[PRUDAQ_FAULT_CLOCK_JUMP] = "clock_jump",
 	[PRUDAQ_FAULT_MSG_FLOOD] = "msg_flood",
+	[PRUDAQ_FAULT_LEAK] = "leak",
 };
 
 const char *prudaq_fault_name(enum prudaq_fault f)
@@ -188,6 +189,20 @@ static noinline void prudaq_fault_early_unmap(struct prudaq_dev *dev)
 		step = min(left, 100u);
 		udelay(step);
 	}
+}
+
+/*
+ * fault=leak: a note about this load that the exit path never frees, one
+ * small allocation per load (kmalloc-32 through kasprintf: the allocation
+ * site in a stack trace is this function, behind the wrapper).
+ */
+static noinline void prudaq_fault_leak(void)
+{
+	char *note;
+
+	note = kasprintf(GFP_KERNEL, "prudaq load at %llu ns", ktime_get_ns());
+	if (note)
+		pr_info("fault=leak: %zu bytes not freed at unload\n", strlen(note) + 1);
 }
 
 static void prudaq_teardown(struct prudaq_dev *dev, int from)
@@ -303,6 +318,8 @@ static int __init prudaq_init(void)
 		goto fail;
 	step = 10;
 	WRITE_ONCE(dev->started, true);
+	if (dev->fault == PRUDAQ_FAULT_LEAK)
+		prudaq_fault_leak();
 
 	pr_info("loaded: backend=%s fault=%s rate=%u Hz telemetry=%u Hz shm=%zu bytes\n",
 		dev->ops->name, prudaq_fault_name(dev->fault), prudaq_sample_rate_hz,

@@ -1,3 +1,4 @@
+#include "cyclecommand.h"
 #include "decodecommand.h"
 #include "telemetrycommand.h"
 #include "watchcommand.h"
@@ -15,6 +16,7 @@ void printUsage(QTextStream &out)
            "  decode   find kernel reports in a log and resolve every frame to file:line\n"
            "  watch    follow a node's serial console and/or dmesg over SSH, print reports live\n"
            "  telemetry  record a node's telemetry (prudaq stream, polled files, printk values) as CSV\n"
+           "  cycle    load and unload a module on a node again and again, a verdict per cycle\n"
            "\n"
            "'kmodscope-cli COMMAND --help' describes a command.\n";
 }
@@ -40,6 +42,8 @@ int main(int argc, char **argv)
         return kms::cli::runWatch(arguments);
     if (command == QLatin1String("telemetry"))
         return kms::cli::runTelemetry(arguments);
+    if (command == QLatin1String("cycle"))
+        return kms::cli::runCycle(arguments);
     if (command == QLatin1String("--help") || command == QLatin1String("-h") || command == QLatin1String("help")) {
         QTextStream out(stdout);
         printUsage(out);

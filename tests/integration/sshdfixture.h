@@ -102,7 +102,7 @@ public:
               // The test user is root: keep root's shell startup files (pyenv init and the like,
               // a second per command) out of what is measured.
               "SetEnv HOME="
-            + path(QStringLiteral("home")).toUtf8() + "\n";
+            + path(QStringLiteral("home")).toUtf8() + (m_env.isEmpty() ? QByteArray() : " " + m_env) + "\n";
         if (withSftp)
             text += "Subsystem sftp /usr/lib/openssh/sftp-server\n";
         config.write(text);
@@ -138,6 +138,10 @@ public:
         }
         return false;
     }
+
+    // Environment of every session ("NAME=value NAME2=value2", no spaces in values): sshd's
+    // SetEnv, which overrides the default PATH too. Call before start().
+    void setSessionEnv(const QByteArray &vars) { m_env = vars; }
 
     // Password login for root with `password`, seen by this sshd only (see start()). Call before
     // start(); false when the hash or the shadow copy cannot be made.
@@ -247,6 +251,7 @@ private:
     QTemporaryDir m_dir;
     QProcess *m_process = nullptr;
     QString m_shadow; // our /etc/shadow for a password-login sshd, empty for keys only
+    QByteArray m_env; // extra SetEnv variables
     qint64 m_pid = 0;
     int m_port = 0;
 };

@@ -295,6 +295,17 @@ public:
         return offset;
     }
 
+    // The symbol containing an address and the offset in it.
+    std::optional<QPair<QString, GElf_Off>> symbolAt(GElf_Addr address) const
+    {
+        GElf_Off offset = 0;
+        GElf_Sym sym;
+        const char *name = dwfl_module_addrinfo(m_mod, address, &offset, &sym, nullptr, nullptr, nullptr);
+        if (!name)
+            return std::nullopt;
+        return qMakePair(QString::fromUtf8(name), offset);
+    }
+
     const Location &locate(GElf_Addr address)
     {
         auto it = m_cache.find(address);
@@ -737,6 +748,24 @@ void Symbolizer::setSectionAddresses(const QString &module, const QList<QPair<QS
 {
     d->sections.insert(ModuleCatalog::normalizedName(module), sections);
     // Cached lookups stay valid: they are keyed by the module's own layout, not by load address.
+}
+
+std::optional<QPair<QString, quint64>> Symbolizer::functionAt(const QString &module, quint64 loadAddress)
+{
+    const ModuleCatalog::Entry *entry = d->catalog.find(module);
+    const auto bases = d->sections.constFind(ModuleCatalog::normalizedName(module));
+    if (!entry || bases == d->sections.cend())
+        return std::nullopt;
+    LoadedModule *mod = d->module(*entry);
+    if (!mod->error().isEmpty())
+        return std::nullopt;
+    const std::optional<GElf_Addr> address = mod->fromLoadAddress(loadAddress, *bases);
+    if (!address)
+        return std::nullopt;
+    const auto symbol = mod->symbolAt(*address);
+    if (!symbol)
+        return std::nullopt;
+    return qMakePair(symbol->first, quint64(symbol->second));
 }
 
 void Symbolizer::resolve(Frame &frame)

@@ -48,6 +48,9 @@ public:
     void resolve(KernelReport &report);
     // One frame (what resolve(report) does for each).
     void resolve(Frame &frame);
+    // The function containing an address of a module loaded at the section addresses given
+    // with setSectionAddresses, and the offset in it (function+offset as kallsyms would print).
+    std::optional<QPair<QString, quint64>> functionAt(const QString &module, quint64 loadAddress);
 
     // Fault explanation (app/core/explain) after resolving, on by default; off only to measure
     // what it costs.

@@ -1,0 +1,4 @@
+# CycleRunner against a real sshd running the real cycle script on a fake node
+# (tests/integration/fakenode/README.md).
+kms_add_qtest(tst_cyclerunner SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cyclerunner.cpp LABELS integration)
+set_tests_properties(tst_cyclerunner PROPERTIES TIMEOUT 300 RUN_SERIAL ON)

@@ -1,0 +1,645 @@
+// CycleRunner's state machine against a real sshd on 127.0.0.1 and the real cycle script, on a
+// fake node (tests/integration/fakenode/README.md): passes, a failing load, a module stuck in
+// 'going', a cycle that times out, refusals before the module is touched, leaks from the slab
+// traces, kmemleak at the end, and stop() in every state.
+#include "sshdfixture.h"
+
+#include "cycle/cyclerunner.h"
+#include "cycle/cyclescript.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace kms;
+
+namespace {
+
+const QString fakeBin = QStringLiteral(KMS_SOURCE_DIR "/tests/integration/fakenode");
+
+bool writeFile(const QString &path, const QByteArray &data)
+{
+    QDir().mkpath(QFileInfo(path).path());
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
+}
+
+QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+QString hostRelease()
+{
+    QProcess p;
+    p.start(QStringLiteral("uname"), {QStringLiteral("-r")});
+    p.waitForFinished();
+    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
+}
+
+} // namespace
+
+class TestCycleRunner : public QObject
+{
+    Q_OBJECT
+
+private:
+    SshdFixture m_sshd;
+    QString m_root; // the fake node's sysroot
+    std::unique_ptr<SshLink> m_link;
+
+    QString root(const QString &rel) const { return m_root + QLatin1Char('/') + rel; }
+    void control(const QString &name, const QByteArray &value)
+    {
+        QVERIFY(writeFile(root(QStringLiteral("control/") + name), value));
+    }
+    bool loaded() const { return QFileInfo::exists(root(QStringLiteral("sys/module/fakemod"))); }
+
+    CycleRunConfig config(int count = 3) const
+    {
+        CycleRunConfig c;
+        c.module = QStringLiteral("fakemod");
+        c.params = {QStringLiteral("fault=none"), QStringLiteral("rate=5")};
+        c.count = count;
+        c.returnTimeoutS = 10;
+        return c;
+    }
+
+    // Runs until runFinished (or the timeout); returns the end.
+    static bool waitFinished(CycleRunner &runner, int timeoutMs)
+    {
+        if (runner.state() == CycleRunner::State::Finished)
+            return true;
+        QSignalSpy finished(&runner, &CycleRunner::runFinished);
+        return finished.wait(timeoutMs) || runner.state() == CycleRunner::State::Finished;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_sshd.setUp());
+        m_root = m_sshd.path(QStringLiteral("node"));
+        m_sshd.setSessionEnv("KMS_SYSROOT=" + m_root.toUtf8() + " PATH=" + fakeBin.toUtf8()
+                             + ":/usr/sbin:/usr/bin:/sbin:/bin");
+        QVERIFY(m_sshd.start(false));
+        QVERIFY(
+            SshdFixture::runTool(QStringLiteral("ssh-keyscan"),
+                                 {QStringLiteral("-p"), QString::number(m_sshd.port()), QStringLiteral("127.0.0.1")}));
+        SshSettings s;
+        s.heartbeatIntervalMs = 5000; // the fake node's scripts sleep; loss is not what is tested
+        s.host = QStringLiteral("node");
+        s.configFile
+            = m_sshd.writeClientConfig(QStringLiteral("client_config"), m_sshd.path(QStringLiteral("id_client")),
+                                       m_sshd.path(QStringLiteral("known_hosts")));
+        s.unknownHostKey = SshSettings::UnknownHostKey::Accept;
+        m_link = std::make_unique<SshLink>(s);
+        QSignalSpy up(m_link.get(), &SshLink::stateChanged);
+        m_link->start();
+        QTRY_COMPARE_WITH_TIMEOUT(m_link->state(), SshLink::State::Up, 20000);
+    }
+
+    void init()
+    {
+        QDir(m_root).removeRecursively();
+        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/tainted")), "0\n"));
+        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/random/boot_id")),
+                          "11111111-2222-3333-4444-555555555555\n"));
+        QVERIFY(writeFile(root(QStringLiteral("proc/meminfo")),
+                          "MemTotal:         250000 kB\nMemFree:          170000 kB\n"
+                          "MemAvailable:     175000 kB\nSlab:              15000 kB\nSUnreclaim:         7000 kB\n"));
+        QVERIFY(writeFile(root(QStringLiteral("proc/uptime")), "12.34 10.00\n"));
+        QVERIFY(writeFile(root(QStringLiteral("dev/kmsg")), ""));
+        QVERIFY(writeFile(root(QStringLiteral("lib/modules/%1/extra/fakemod.ko").arg(hostRelease())), "not ELF"));
+        QVERIFY(QDir().mkpath(root(QStringLiteral("sys/module"))));
+        QVERIFY(QDir().mkpath(root(QStringLiteral("control"))));
+    }
+
+    void passes()
+    {
+        CycleRunner runner(m_link.get());
+        QSignalSpy started(&runner, &CycleRunner::cycleStarted);
+        QSignalSpy finished(&runner, &CycleRunner::cycleFinished);
+        QSignalSpy steps(&runner, &CycleRunner::stepFinished);
+        QSignalSpy progress(&runner, &CycleRunner::progress);
+        QVERIFY(runner.start(config(3)));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Completed));
+        QCOMPARE(started.size(), 3);
+        QCOMPARE(finished.size(), 3);
+        QCOMPARE(progress.size(), 3);
+        QCOMPARE(progress.last().at(0).toInt(), 3);
+        QVERIFY(steps.size() >= 3 * 6);
+        const RunTotals totals = runner.totals();
+        QCOMPARE(totals.cycles, 3);
+        QCOMPARE(totals.byVerdict.value(Verdict::Pass), 3);
+        for (const CycleResult &c : runner.cycles()) {
+            QCOMPARE(toString(c.verdict), toString(Verdict::Pass));
+            QVERIFY2(c.findings.isEmpty(), qPrintable(c.findings.value(0).message));
+            QCOMPARE(c.load.locate(0xffffffffc0a00010)->first, QStringLiteral(".text"));
+            QCOMPARE(c.load.buildId, QStringLiteral("000102030405060708090a0b0c0d0e0f10111213"));
+            QCOMPARE(c.loaded.slabKb, 15000);
+            QCOMPARE(c.taintLoaded, QStringLiteral("OE")); // O and E on the first load: no finding
+            for (const char *step : {"load", "verify", "sections", "unload", "verify_gone", "post_checks"})
+                QVERIFY2(c.stepMs.contains(QLatin1String(step)), step);
+        }
+        QVERIFY(!loaded());
+        // The parameters reached modprobe as separate words, once per cycle.
+        const QByteArray calls = readFile(root(QStringLiteral("calls")));
+        QCOMPARE(calls.count("modprobe fakemod fault=none rate=5\n"), 3);
+        QCOMPARE(calls.count("modprobe -r fakemod\n"), 3);
+        // The last marker written into the kernel log.
+        QVERIFY(readFile(root(QStringLiteral("dev/kmsg"))).startsWith("<5>kmodscope: cycle 3 end run="));
+        // The JSON run report.
+        const QJsonObject report = runner.runReport();
+        QCOMPARE(report.value(QStringLiteral("totals")).toObject().value(QStringLiteral("pass")).toInt(), 3);
+        QCOMPARE(report.value(QStringLiteral("cycles")).toArray().size(), 3);
+    }
+
+    void loadedAtStartIsUnloadedFirst()
+    {
+        QVERIFY(
+            SshdFixture::runTool(fakeBin + QStringLiteral("/modprobe"), {QStringLiteral("fakemod")}, nullptr, [this] {
+                auto env = QProcessEnvironment::systemEnvironment();
+                env.insert(QStringLiteral("KMS_SYSROOT"), m_root);
+                return env;
+            }()));
+        QVERIFY(loaded());
+        CycleRunner runner(m_link.get());
+        QVERIFY(runner.start(config(1)));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(runner.totals().byVerdict.value(Verdict::Pass), 1);
+        const QByteArray calls = readFile(root(QStringLiteral("calls")));
+        QCOMPARE(calls.count("modprobe -r fakemod\n"), 2);
+    }
+
+    void failingLoad()
+    {
+        control(QStringLiteral("load_rc"), "1");
+        control(QStringLiteral("load_out"), "modprobe: ERROR: could not insert 'fakemod': Invalid argument\n");
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(5);
+        c.untilFailure = true;
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::StoppedOnFailure));
+        QCOMPARE(runner.cycles().size(), 1);
+        const CycleResult &r = runner.cycles().first();
+        QCOMPARE(toString(r.verdict), toString(Verdict::Fail));
+        QCOMPARE(r.findings.first().kind, QStringLiteral("load_failed"));
+        QVERIFY2(r.findings.first().message.contains(QLatin1String("Invalid argument")),
+                 qPrintable(r.findings.first().message));
+        QVERIFY(r.findings.first().lines.join(QLatin1Char('\n')).contains(QLatin1String("could not insert")));
+    }
+
+    void stuckInGoing()
+    {
+        control(QStringLiteral("unload_state"), "going");
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(5);
+        c.stopOnCrash = false;
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Stuck));
+        QCOMPARE(runner.cycles().size(), 1);
+        QCOMPARE(toString(runner.cycles().first().verdict), toString(Verdict::Stuck));
+        QCOMPARE(runner.cycles().first().findings.first().kind, QStringLiteral("stuck_going"));
+        QVERIFY(runner.runEndMessage().contains(QLatin1String("reboot")));
+    }
+
+    void busyUnload()
+    {
+        control(QStringLiteral("unload_state"), "busy");
+        CycleRunner runner(m_link.get());
+        QVERIFY(runner.start(config(5)));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(toString(runner.cycles().first().verdict), toString(Verdict::Stuck));
+        QCOMPARE(runner.cycles().first().findings.first().kind, QStringLiteral("unload_busy"));
+        QVERIFY(runner.cycles().first().findings.first().message.contains(QLatin1String("in use")));
+    }
+
+    void failingPostCommand()
+    {
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(2);
+        c.postCommand = QStringLiteral("echo 'check it'\"'\"'s output'; exit 3");
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(runner.totals().byVerdict.value(Verdict::Fail), 2);
+        const Finding &f = runner.cycles().first().findings.first();
+        QCOMPARE(f.step, QStringLiteral("post"));
+        QVERIFY2(f.message.contains(QLatin1String("rc 3")) && f.message.contains(QLatin1String("check it's output")),
+                 qPrintable(f.message));
+    }
+
+    void timeout()
+    {
+        control(QStringLiteral("load_sleep"), "20");
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(3);
+        c.commandTimeoutMs = 1500;
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 15000));
+        QVERIFY(clock.elapsed() < 3 * 1500 + 5000);
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Error));
+        QCOMPARE(runner.cycles().size(), 1);
+        const CycleResult &r = runner.cycles().first();
+        QCOMPARE(toString(r.verdict), toString(Verdict::Fail));
+        QCOMPARE(r.findings.first().kind, QStringLiteral("timeout"));
+        bool inLoad = false;
+        for (const Finding &f : r.findings)
+            inLoad
+                = inLoad || (f.kind == QLatin1String("timeout_detail") && f.message.contains(QLatin1String("'load'")));
+        QVERIFY2(inLoad, "the inspect step did not say the script hung in 'load'");
+    }
+
+    void notRootIsRefusedBeforeTouchingTheModule()
+    {
+        control(QStringLiteral("uid"), "1000");
+        CycleRunner runner(m_link.get());
+        QVERIFY(runner.start(config(3)));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Refused));
+        QVERIFY(runner.runEndMessage().contains(QLatin1String("not root")));
+        QVERIFY(runner.runEndMessage().contains(QLatin1String("sudo")));
+        QVERIFY(runner.cycles().isEmpty());
+        QVERIFY(readFile(root(QStringLiteral("calls"))).isEmpty());
+    }
+
+    void unknownModuleIsRefused()
+    {
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(3);
+        c.module = QStringLiteral("nosuchmod");
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Refused));
+        QVERIFY(runner.runEndMessage().contains(QLatin1String("no module nosuchmod")));
+        QVERIFY(readFile(root(QStringLiteral("calls"))).isEmpty());
+    }
+
+    void badConfigIsRefusedLocally()
+    {
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(3);
+        c.module = QStringLiteral("evil; rm -rf /");
+        QString error;
+        QVERIFY(!runner.start(c, &error));
+        QVERIFY(error.contains(QLatin1String("not a module name")));
+        QCOMPARE(runner.state(), CycleRunner::State::Idle);
+    }
+
+    void leaksFromSlabTraces()
+    {
+        QVERIFY(writeFile(root(QStringLiteral("sys/kernel/debug/slab/kmalloc-32/alloc_traces")), ""));
+        QVERIFY(writeFile(root(QStringLiteral("sys/kernel/slab/kmalloc-32/object_size")), "32\n"));
+        control(QStringLiteral("leak"), "1");
+        CycleRunner runner(m_link.get());
+        QVERIFY(runner.start(config(3)));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(runner.totals().byVerdict.value(Verdict::Leak), 3);
+        for (const CycleResult &c : runner.cycles()) {
+            QCOMPARE(c.leaks.size(), 1);
+            const LeakSite &l = c.leaks.first();
+            QCOMPARE(l.section, QStringLiteral(".text"));
+            QCOMPARE(l.offset, quint64(0x17d5));
+            QCOMPARE(l.count, 1); // one more per load, not the running total
+            QCOMPARE(l.size, 30); // object size less SLUB's waste
+            QCOMPARE(l.cache, QStringLiteral("kmalloc-32"));
+            QVERIFY(l.error.contains(QLatin1String("no module file"))); // no .ko: section+offset only
+        }
+    }
+
+    void kmemleakAtTheEnd()
+    {
+        QVERIFY(writeFile(root(QStringLiteral("sys/kernel/debug/kmemleak")),
+                          "unreferenced object 0xffff888003b8c000 (size 64):\n"
+                          "  comm \"modprobe\", pid 123, jiffies 4294901234 (age 8.120s)\n"
+                          "  hex dump (first 32 bytes):\n"
+                          "    6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b 6b  kkkkkkkkkkkkkkkk\n"
+                          "  backtrace:\n"
+                          "    [<ffffffff8133b5b4>] kmalloc_trace+0x26/0x90\n"
+                          "    [<ffffffffc0a00123>] 0xffffffffc0a00123\n"
+                          "    [<ffffffff81000e8c>] do_one_initcall+0x59/0x220\n"));
+        CycleRunner runner(m_link.get());
+        QVERIFY(runner.start(config(1)));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(runner.kmemleakSites().size(), 1);
+        QCOMPARE(runner.kmemleakSites().first().size, 64);
+        QCOMPARE(runner.kmemleakSites().first().offset, quint64(0x123));
+        QVERIFY(runner.kmemleakNote().contains(QLatin1String("1 object")));
+    }
+
+    void noKmemleakIsSaid()
+    {
+        CycleRunner runner(m_link.get());
+        QVERIFY(runner.start(config(1)));
+        QVERIFY(waitFinished(runner, 30000));
+        QVERIFY(runner.kmemleakNote().contains(QLatin1String("not available")));
+    }
+
+    void reportLinesAreTiedToTheirCycle()
+    {
+        // A console that shows the markers: an oops printed after cycle 1's end marker still
+        // belongs to cycle 1 (a timer of load 1), even though cycle 2 has started meanwhile.
+        CycleRunner runner(m_link.get());
+        QSignalSpy crash(&runner, &CycleRunner::crashDetected);
+        connect(&runner, &CycleRunner::cycleFinished, &runner, [&](const CycleResult &c) {
+            if (c.n != 1)
+                return;
+            const QByteArray marker = readFile(root(QStringLiteral("dev/kmsg")));
+            const QByteArray run = marker.mid(marker.indexOf("run=") + 4).trimmed();
+            runner.onLines(
+                QStringLiteral("serial"),
+                {LogLine{hostTimeNowNs(), QStringLiteral("serial"),
+                         "[   10.000000] kmodscope: cycle 1 begin run=" + run, 0},
+                 LogLine{hostTimeNowNs(), QStringLiteral("serial"), "[   10.100000] kmodscope: cycle 1 end run=" + run,
+                         0},
+                 LogLine{hostTimeNowNs(), QStringLiteral("serial"),
+                         "[   10.200000] BUG: kernel NULL pointer dereference, address: 0000000000000174", 0}});
+        });
+        CycleRunConfig c = config(3);
+        c.stopOnCrash = false;
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(crash.size(), 1);
+        QCOMPARE(crash.first().at(0).toInt(), 1);
+        QCOMPARE(toString(runner.cycles().at(0).verdict), toString(Verdict::Crash));
+        QCOMPARE(toString(runner.cycles().at(1).verdict), toString(Verdict::Pass));
+    }
+
+    void insmodAndDependents()
+    {
+        QVERIFY(QDir().mkpath(root(QStringLiteral("sys/module/fakedep")))); // uses fakemod
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(1);
+        c.insmodPath = root(QStringLiteral("lib/modules/%1/extra/fakemod.ko").arg(hostRelease()));
+        c.dependents = {QStringLiteral("fakedep")};
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(toString(runner.cycles().first().verdict), toString(Verdict::Pass));
+        const QByteArray calls = readFile(root(QStringLiteral("calls")));
+        QVERIFY2(calls.contains("insmod " + c.insmodPath.toUtf8() + " fault=none rate=5\n"), calls.constData());
+        const qsizetype dep = calls.indexOf("modprobe -r fakedep\n");
+        const qsizetype mod = calls.indexOf("rmmod fakemod\n");
+        QVERIFY2(dep >= 0 && mod > dep, calls.constData()); // the dependent first
+    }
+
+    void panicThenRebootWithPstore()
+    {
+        // The console shows a panic during the settle time; the node "reboots" (a new boot id)
+        // and keeps the dead boot's log in pstore: the report is read from there.
+        CycleRunner runner(m_link.get());
+        QSignalSpy crash(&runner, &CycleRunner::crashDetected);
+        CycleRunConfig c = config(3);
+        c.settleMs = 2000;
+        connect(&runner, &CycleRunner::cycleStarted, &runner, [&](int n) {
+            if (n != 1)
+                return;
+            QTimer::singleShot(500, &runner, [&] {
+                QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/random/boot_id")),
+                                  "99999999-2222-3333-4444-555555555555\n"));
+                QVERIFY(writeFile(root(QStringLiteral("sys/fs/pstore/dmesg-ramoops-0")),
+                                  "Panic#1 Part1\n"
+                                  "<1>[   12.000000] BUG: kernel NULL pointer dereference, address: 0000000000000174\n"
+                                  "<1>[   12.000001] #PF: supervisor read access in kernel mode\n"
+                                  "<4>[   12.000002] Oops: 0000 [#1] PREEMPT SMP NOPTI\n"
+                                  "<4>[   12.000003] RIP: 0010:prudaq_comm_receive_msg+0xd/0x60 [fakemod]\n"
+                                  "<4>[   12.000004] Call Trace:\n"
+                                  "<4>[   12.000005]  <IRQ>\n"
+                                  "<4>[   12.000006]  prudaq_coord_cb+0x8d/0x380 [fakemod]\n"
+                                  "<4>[   12.000007]  </IRQ>\n"
+                                  "<4>[   12.000008] ---[ end trace 0000000000000000 ]---\n"
+                                  "<0>[   12.000009] Kernel panic - not syncing: Fatal exception in interrupt\n"));
+                runner.onLines(QStringLiteral("serial"),
+                               {LogLine{hostTimeNowNs(), QStringLiteral("serial"),
+                                        "[   12.000009] Kernel panic - not syncing: Fatal exception in interrupt", 0}});
+            });
+        });
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(crash.size(), 1);
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::StoppedOnCrash));
+        QCOMPARE(runner.cycles().size(), 1);
+        const CycleResult &r = runner.cycles().first();
+        QCOMPARE(toString(r.verdict), toString(Verdict::Crash));
+        QCOMPARE(r.reports.size(), 1);
+        QCOMPARE(r.reports.first().source, QStringLiteral("pstore"));
+        QCOMPARE(r.reports.first().frames.first().function, QStringLiteral("prudaq_comm_receive_msg"));
+        QVERIFY(!loaded()); // the abandoned script ended, and the module was left unloaded
+    }
+
+    // --- kmodscope-cli cycle: the exit status contract (0, 1, 2, 3) and the JSON run report.
+    void cli_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("control");
+        QTest::addColumn<bool>("trustHostKey");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("says");
+        const QStringList base{QStringLiteral("--count"), QStringLiteral("2")};
+        QTest::newRow("pass") << base << QString() << true << 0 << QStringLiteral("2 cycles: 2 pass");
+        QTest::newRow("load fails") << base << QStringLiteral("load_rc") << true << 1 << QStringLiteral("2 fail");
+        QTest::newRow("not a module name") << (base + QStringList{QStringLiteral("--module"), QStringLiteral("a;b")})
+                                           << QString() << true << 2 << QStringLiteral("not a module name");
+        QTest::newRow("no such module") << (base + QStringList{QStringLiteral("--module"), QStringLiteral("nosuchmod")})
+                                        << QString() << true << 2 << QStringLiteral("no module nosuchmod");
+        QTest::newRow("not root") << base << QStringLiteral("uid") << true << 2 << QStringLiteral("not root");
+        QTest::newRow("unknown host key") << base << QString() << false << 3 << QStringLiteral("SSH refused");
+    }
+
+    void cli()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, control);
+        QFETCH(bool, trustHostKey);
+        QFETCH(int, exitCode);
+        QFETCH(QString, says);
+        if (control == QLatin1String("load_rc"))
+            this->control(control, "1");
+        else if (control == QLatin1String("uid"))
+            this->control(control, "1000");
+        const QString knownHosts
+            = m_sshd.path(trustHostKey ? QStringLiteral("known_hosts") : QStringLiteral("empty_known_hosts"));
+        const QString config = m_sshd.writeClientConfig(QStringLiteral("cli_config"),
+                                                        m_sshd.path(QStringLiteral("id_client")), knownHosts);
+        const QString json = m_sshd.path(QStringLiteral("run.json"));
+        QFile::remove(json);
+        QStringList argv{QStringLiteral("cycle"),
+                         QStringLiteral("--ssh"),
+                         QStringLiteral("node"),
+                         QStringLiteral("--ssh-config"),
+                         config,
+                         QStringLiteral("--json"),
+                         json};
+        if (!args.contains(QStringLiteral("--module")))
+            argv << QStringLiteral("--module") << QStringLiteral("fakemod");
+        argv += args;
+        QProcess p;
+        p.start(QStringLiteral(KMS_BINARY_DIR "/app/cli/kmodscope-cli"), argv);
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray out = p.readAllStandardOutput() + p.readAllStandardError();
+        QVERIFY2(p.exitCode() == exitCode, out.constData());
+        QVERIFY2(out.contains(says.toUtf8()), out.constData());
+        if (exitCode <= 1) {
+            const QJsonObject report = QJsonDocument::fromJson(readFile(json)).object();
+            QCOMPARE(report.value(QStringLiteral("cycles")).toArray().size(), 2);
+            QCOMPARE(report.value(QStringLiteral("totals")).toObject().value(QStringLiteral("cycles")).toInt(), 2);
+        }
+        if (exitCode >= 2)
+            QVERIFY(readFile(root(QStringLiteral("calls"))).isEmpty()); // nothing done on the node
+    }
+
+    // --- stop() in every state: the run ends promptly and the module is left as chosen.
+    void stop_data()
+    {
+        QTest::addColumn<int>("state");
+        QTest::addColumn<bool>("leaveLoaded");
+        QTest::newRow("probing") << int(CycleRunner::State::Probing) << false;
+        QTest::newRow("cycling, unloaded") << int(CycleRunner::State::Cycling) << false;
+        QTest::newRow("cycling, loaded") << int(CycleRunner::State::Cycling) << true;
+        QTest::newRow("collecting") << int(CycleRunner::State::Collecting) << false;
+        QTest::newRow("delaying") << int(CycleRunner::State::Delaying) << false;
+        QTest::newRow("delaying, loaded") << int(CycleRunner::State::Delaying) << true;
+        QTest::newRow("waiting for the node") << int(CycleRunner::State::WaitingForNode) << false;
+        QTest::newRow("finishing") << int(CycleRunner::State::Finishing) << false;
+    }
+
+    void stop()
+    {
+        QFETCH(int, state);
+        QFETCH(bool, leaveLoaded);
+        const auto target = CycleRunner::State(state);
+        CycleRunConfig c = config(2);
+        c.finalState = leaveLoaded ? CycleRunConfig::FinalState::Loaded : CycleRunConfig::FinalState::Unloaded;
+        c.markerWaitMs = 10000;
+        if (target == CycleRunner::State::Probing)
+            control(QStringLiteral("id_sleep"), "3");
+        if (target == CycleRunner::State::Cycling)
+            c.settleMs = 20000; // stopped while the module is live and settling
+        if (target == CycleRunner::State::Delaying)
+            c.delayMs = 20000;
+        if (target == CycleRunner::State::WaitingForNode)
+            c.settleMs = 3000; // the panic line comes while the module settles
+        if (target == CycleRunner::State::Finishing)
+            QVERIFY(writeFile(root(QStringLiteral("sys/kernel/debug/kmemleak")), ""));
+
+        CycleRunner runner(m_link.get());
+        QSignalSpy finished(&runner, &CycleRunner::runFinished);
+        QElapsedTimer stopClock;
+        bool stopped = false;
+        const auto stopNow = [&] {
+            if (stopped)
+                return;
+            stopped = true;
+            stopClock.start();
+            runner.stop();
+        };
+        connect(&runner, &CycleRunner::stateChanged, &runner, [&](CycleRunner::State s) {
+            if (s != target || stopped)
+                return;
+            if (s == CycleRunner::State::Cycling) {
+                // Into the settle time: the module is live on the node.
+                QTimer::singleShot(1500, &runner, stopNow);
+                return;
+            }
+            if (s == CycleRunner::State::WaitingForNode) {
+                stopNow();
+                return;
+            }
+            QMetaObject::invokeMethod(&runner, stopNow, Qt::QueuedConnection);
+        });
+        if (target == CycleRunner::State::Collecting) {
+            // A console that shows cycle 1's begin marker but not yet its end: the runner
+            // waits for it.
+            connect(&runner, &CycleRunner::cycleStarted, &runner, [&](int) {
+                QTimer::singleShot(200, &runner, [&] {
+                    const QByteArray marker = readFile(root(QStringLiteral("dev/kmsg")));
+                    const QByteArray run = marker.mid(marker.indexOf("run=") + 4).trimmed();
+                    runner.onLines(
+                        QStringLiteral("serial"),
+                        {LogLine{hostTimeNowNs(), QStringLiteral("serial"), "kmodscope: cycle 1 begin run=" + run, 0}});
+                });
+            });
+        }
+        if (target == CycleRunner::State::WaitingForNode) {
+            connect(&runner, &CycleRunner::cycleStarted, &runner, [&](int) {
+                QTimer::singleShot(300, &runner, [&] {
+                    runner.onLines(QStringLiteral("serial"),
+                                   {LogLine{hostTimeNowNs(), QStringLiteral("serial"),
+                                            "Kernel panic - not syncing: Fatal exception in interrupt", 0}});
+                });
+            });
+        }
+        QVERIFY(runner.start(c));
+        QVERIFY2(waitFinished(runner, 40000), "the run did not end");
+        QVERIFY2(stopped || target == CycleRunner::State::Finishing, "the state was never reached");
+        QCOMPARE(finished.size(), 1);
+        if (stopped) {
+            // Immediate: one round trip (plus the current step), never the settle or delay time.
+            QVERIFY2(stopClock.elapsed() < 5000, qPrintable(QString::number(stopClock.elapsed())));
+        }
+        if (target == CycleRunner::State::Probing) {
+            QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Stopped));
+            QVERIFY(runner.runEndMessage().contains(QLatin1String("not touched")));
+            QVERIFY(!loaded());
+            return;
+        }
+        if (target == CycleRunner::State::WaitingForNode) {
+            QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Stopped));
+            QCOMPARE(runner.cycles().size(), 1);
+            QCOMPARE(toString(runner.cycles().first().verdict), toString(Verdict::Crash));
+            // The abandoned cycle script ends its settle time and unloads before the next test.
+            QTest::qWait(c.settleMs + 1500);
+            return;
+        }
+        if (target != CycleRunner::State::Finishing)
+            QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Stopped));
+        QCOMPARE(loaded(), leaveLoaded);
+        QVERIFY2(
+            runner.runEndMessage().contains(leaveLoaded ? QLatin1String("left live") : QLatin1String("left unloaded")),
+            qPrintable(runner.runEndMessage()));
+        if (target == CycleRunner::State::Collecting)
+            QCOMPARE(runner.cycles().size(), 1); // the cycle ran to its end: kept
+    }
+
+    // Last: it takes the sshd down. A node that does not come back ends the run with a verdict,
+    // never an endless wait.
+    void nodeNeverComesBack()
+    {
+        CycleRunner runner(m_link.get());
+        connect(m_link.get(), &SshLink::stateChanged, &runner,
+                [&runner](SshLink::State state, const QString &detail) { runner.onSshState(state, detail); });
+        CycleRunConfig c = config(3);
+        c.settleMs = 2000;
+        c.returnTimeoutS = 3;
+        connect(&runner, &CycleRunner::cycleStarted, &runner, [&](int) {
+            QTimer::singleShot(500, &runner, [&] {
+                m_sshd.stop(); // the node dies with the panic
+                runner.onLines(QStringLiteral("serial"),
+                               {LogLine{hostTimeNowNs(), QStringLiteral("serial"),
+                                        "Kernel panic - not syncing: Fatal exception in interrupt", 0}});
+            });
+        });
+        QElapsedTimer clock;
+        clock.start();
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QVERIFY(clock.elapsed() < 3 * (c.returnTimeoutS * 1000 + 2000));
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::NodeLost));
+        QCOMPARE(runner.cycles().size(), 1);
+        QCOMPARE(toString(runner.cycles().first().verdict), toString(Verdict::Crash));
+        bool said = false;
+        for (const Finding &f : runner.cycles().first().findings)
+            said = said
+                || (f.kind == QLatin1String("node_lost") && f.message.contains(QLatin1String("did not come back")));
+        QVERIFY(said);
+        QVERIFY(runner.runEndMessage().contains(QLatin1String("did not come back within 3 s")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCycleRunner)
+#include "tst_cyclerunner.moc"
