@@ -2,6 +2,7 @@
 
 #include "consolemodel.h"
 #include "consoleview.h"
+#include "cyclesview.h"
 #include "report/reportformatter.h"
 #include "reportsmodel.h"
 #include "reportsview.h"
@@ -153,6 +154,19 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     connect(m_telemetryHub, &telemetry::TelemetryHub::gap, this,
             [this](const telemetry::TelemetryGap &gap) { m_telemetryStore->addGap(gap); });
     connect(m_telemetryHub, &telemetry::TelemetryHub::alarm, m_telemetryView, &TelemetryView::addAlarm);
+    // Reload cycles on this window's session; a click on a cycle shows its report or its lines.
+    m_cyclesView = new CyclesView(m_session, this);
+    m_cyclesDock = makeDock(tr("Cycles"), QStringLiteral("CyclesDock"), m_cyclesView, Qt::BottomDockWidgetArea);
+    connect(m_cyclesView, &CyclesView::reportRequested, m_reportsView, &ReportsView::selectReport);
+    connect(m_cyclesView, &CyclesView::consoleLineRequested, this, [this](quint64 seq) {
+        for (int line : m_consoleLines.lines({seq}))
+            m_consoleView->revealLine(line);
+    });
+    connect(m_cyclesView, &CyclesView::configChanged, this, [this](const QJsonObject &run) {
+        m_profile.cycleRun = run;
+        if (!m_profile.name.isEmpty())
+            ProfileStore::save(m_profile);
+    });
 
     buildActions();
 
@@ -378,6 +392,7 @@ void MainWindow::buildActions()
     view->addAction(m_reportsDock->toggleViewAction());
     view->addAction(m_sourceDock->toggleViewAction());
     view->addAction(m_telemetryDock->toggleViewAction());
+    view->addAction(m_cyclesDock->toggleViewAction());
 }
 
 void MainWindow::reloadProfiles()
@@ -433,6 +448,7 @@ void MainWindow::applyProfile(const Profile &profile)
         m_telemetryHub->attach(m_session);
     }
     updateSymbolConfig();
+    m_cyclesView->setProfileConfig(profile.cycleRun, profile.modules);
     m_serialAction->setEnabled(!profile.serialPort.isEmpty());
     m_sshAction->setEnabled(!profile.sshHost.isEmpty());
     m_serialAction->setToolTip(profile.serialPort.isEmpty() ? tr("No serial port in this profile")
