@@ -89,6 +89,13 @@ QColor CyclesModel::verdictBackground(Verdict verdict)
 
 QString CyclesModel::decidingFinding(const CycleResult &cycle)
 {
+    // A decoded report says more than the panic line that ended the cycle.
+    for (const KernelReport &r : cycle.reports) {
+        for (const kms::Finding &f : cycle.findings) {
+            if (f.verdict == cycle.verdict && !r.title.isEmpty() && f.message.startsWith(r.title))
+                return f.message;
+        }
+    }
     for (const kms::Finding &f : cycle.findings) {
         if (f.verdict == cycle.verdict && f.verdict != Verdict::Pass)
             return f.message;

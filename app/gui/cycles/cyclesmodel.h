@@ -29,7 +29,8 @@ public:
     // Text and background colours of a verdict (table, totals).
     static QColor verdictColor(Verdict verdict);
     static QColor verdictBackground(Verdict verdict);
-    // The message of the first finding with the cycle's verdict ("" for a pass).
+    // The message of the finding that decided the verdict ("" for a pass): a report's own
+    // finding first, else the first with the cycle's verdict.
     static QString decidingFinding(const CycleResult &cycle);
 
     int rowCount(const QModelIndex &parent = {}) const override;

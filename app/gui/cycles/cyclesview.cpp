@@ -349,6 +349,8 @@ void CyclesView::onFinished(RunEnd end, const QString &message)
     setRunning(false);
     const RunTotals t = m_model->totals();
     m_status->setText(tr("Finished (%1): %2").arg(toString(end), message));
+    // Nothing is left to estimate.
+    m_rate->setText(m_rate->text().section(QStringLiteral(", ETA"), 0, 0));
     if (end == RunEnd::Completed && t.cycles > 0 && m_progress->maximum() > 0)
         m_progress->setValue(m_progress->maximum());
 }
