@@ -156,7 +156,9 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     connect(m_telemetryHub, &telemetry::TelemetryHub::alarm, m_telemetryView, &TelemetryView::addAlarm);
     // Reload cycles on this window's session; a click on a cycle shows its report or its lines.
     m_cyclesView = new CyclesView(m_session, this);
-    m_cyclesDock = makeDock(tr("Cycles"), QStringLiteral("CyclesDock"), m_cyclesView, Qt::BottomDockWidgetArea);
+    m_cyclesDock = makeDock(tr("Cycles"), QStringLiteral("CyclesDock"), m_cyclesView, Qt::LeftDockWidgetArea);
+    splitDockWidget(m_consoleDock, m_cyclesDock, Qt::Vertical); // the reports keep their height
+    resizeDocks({m_consoleDock, m_cyclesDock}, {60, 40}, Qt::Vertical);
     connect(m_cyclesView, &CyclesView::reportRequested, m_reportsView, &ReportsView::selectReport);
     connect(m_cyclesView, &CyclesView::consoleLineRequested, this, [this](quint64 seq) {
         for (int line : m_consoleLines.lines({seq}))

@@ -224,6 +224,35 @@ private Q_SLOTS:
         QCOMPARE(reports.size(), 0);
     }
 
+    void leaksAreRowsTotalsAndExportedSites()
+    {
+        QVERIFY(writeFile(root(QStringLiteral("sys/kernel/debug/slab/kmalloc-32/alloc_traces")), ""));
+        QVERIFY(writeFile(root(QStringLiteral("sys/kernel/slab/kmalloc-32/object_size")), "32\n"));
+        QVERIFY(writeFile(root(QStringLiteral("control/leak")), "1"));
+        CyclesView v(m_session.get());
+        fill(v, QStringLiteral("fault=leak"), 3, false);
+        QTest::mouseClick(v.startButton(), Qt::LeftButton);
+        QVERIFY(waitIdle(v, 60000));
+        QCOMPARE(v.model()->rowCount(), 3);
+        for (int row = 0; row < 3; ++row) {
+            const CycleResult *c = v.model()->cycleAt(row);
+            QCOMPARE(toString(c->verdict), toString(Verdict::Leak));
+            QCOMPARE(v.model()->index(row, CyclesModel::VerdictColumn).data().toString(), QStringLiteral("leak"));
+            QCOMPARE(v.model()->index(row, CyclesModel::Finding).data().toString(), CyclesModel::decidingFinding(*c));
+            QVERIFY(!CyclesModel::decidingFinding(*c).isEmpty());
+        }
+        QVERIFY2(v.totalsText().contains(QStringLiteral("<b>3</b> leak")), qPrintable(v.totalsText()));
+        // The run's leak site once, with the cycles that leaked from it (no .ko: section+offset).
+        const QString md = m_dir.filePath(QStringLiteral("leak.md"));
+        QVERIFY(v.writeMarkdown(md));
+        QFile f(md);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(f.readAll());
+        const QString sites = text.mid(text.indexOf(QStringLiteral("## Leak sites")));
+        QCOMPARE(sites.count(QStringLiteral(".text+0x17d5")), 1);
+        QVERIFY2(sites.contains(QStringLiteral("| 1, 2, 3 |")), qPrintable(sites));
+    }
+
     void stopIsImmediateAndLeavesTheModuleUnloaded()
     {
         CyclesView v(m_session.get());

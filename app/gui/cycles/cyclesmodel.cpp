@@ -180,6 +180,11 @@ QVariant CyclesModel::headerData(int section, Qt::Orientation orientation, int r
         return {};
     if (role == Qt::ToolTipRole) {
         switch (section) {
+        case Total:
+        case Load:
+        case Settle:
+        case Unload:
+            return tr("Milliseconds");
         case SlabDelta:
             return tr("Slab after the unload against the previous cycle's, kB");
         case AvailableDelta:
@@ -196,17 +201,17 @@ QVariant CyclesModel::headerData(int section, Qt::Orientation orientation, int r
     case VerdictColumn:
         return tr("Verdict");
     case Total:
-        return tr("Total ms");
+        return tr("Total");
     case Load:
-        return tr("Load ms");
+        return tr("Load");
     case Settle:
-        return tr("Settle ms");
+        return tr("Settle");
     case Unload:
-        return tr("Unload ms");
+        return tr("Unload");
     case SlabDelta:
-        return tr("Slab Δ kB");
+        return tr("Slab Δ");
     case AvailableDelta:
-        return tr("Avail Δ kB");
+        return tr("Avail Δ");
     case Finding:
         return tr("Finding");
     }

@@ -204,11 +204,12 @@ void CyclesView::buildForm()
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     const int digit = m_table->fontMetrics().horizontalAdvance(QLatin1Char('0'));
-    m_table->setColumnWidth(CyclesModel::Number, digit * 6);
-    m_table->setColumnWidth(CyclesModel::VerdictColumn, digit * 11);
+    // Narrow number columns: the finding gets what is left.
+    m_table->setColumnWidth(CyclesModel::Number, digit * 5);
+    m_table->setColumnWidth(CyclesModel::VerdictColumn, digit * 9);
     for (int c : {CyclesModel::Total, CyclesModel::Load, CyclesModel::Settle, CyclesModel::Unload,
                   CyclesModel::SlabDelta, CyclesModel::AvailableDelta})
-        m_table->setColumnWidth(c, digit * 11);
+        m_table->setColumnWidth(c, digit * 8);
     layout->addWidget(m_table, 1);
 
     m_totals = new QLabel(this);
