@@ -3,6 +3,7 @@
 #include "consolemodel.h"
 #include "consoleview.h"
 #include "logopener.h"
+#include "cyclesview.h"
 #include "report/reportformatter.h"
 #include "reportfollower.h"
 #include "reportsmodel.h"
@@ -162,6 +163,21 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     connect(m_telemetryHub, &telemetry::TelemetryHub::gap, this,
             [this](const telemetry::TelemetryGap &gap) { m_telemetryStore->addGap(gap); });
     connect(m_telemetryHub, &telemetry::TelemetryHub::alarm, m_telemetryView, &TelemetryView::addAlarm);
+    // Reload cycles on this window's session; a click on a cycle shows its report or its lines.
+    m_cyclesView = new CyclesView(m_session, this);
+    m_cyclesDock = makeDock(tr("Cycles"), QStringLiteral("CyclesDock"), m_cyclesView, Qt::LeftDockWidgetArea);
+    splitDockWidget(m_consoleDock, m_cyclesDock, Qt::Vertical); // the reports keep their height
+    resizeDocks({m_consoleDock, m_cyclesDock}, {60, 40}, Qt::Vertical);
+    connect(m_cyclesView, &CyclesView::reportRequested, m_reportsView, &ReportsView::selectReport);
+    connect(m_cyclesView, &CyclesView::consoleLineRequested, this, [this](quint64 seq) {
+        for (int line : m_consoleLines.lines({seq}))
+            m_consoleView->revealLine(line);
+    });
+    connect(m_cyclesView, &CyclesView::configChanged, this, [this](const QJsonObject &run) {
+        m_profile.cycleRun = run;
+        if (!m_profile.name.isEmpty())
+            ProfileStore::save(m_profile);
+    });
 
     m_logOpener = new LogOpener(m_session, this);
     connect(m_logOpener, &LogOpener::message, statusBar(), &QStatusBar::showMessage);
@@ -389,7 +405,7 @@ void MainWindow::buildActions()
             QSettings().setValue(QStringLiteral("console/maxLines"), lines);
         }
     });
-    m_viewMenu = new ViewMenu(this, {m_consoleDock, m_reportsDock, m_sourceDock, m_telemetryDock},
+    m_viewMenu = new ViewMenu(this, {m_consoleDock, m_reportsDock, m_sourceDock, m_telemetryDock, m_cyclesDock},
                               menuBar()->addMenu(tr("&View")));
     m_follower->setFollowNewest(m_viewMenu->followAction()->isChecked());
     connect(m_viewMenu, &ViewMenu::followChanged, m_follower, &ReportFollower::setFollowNewest);
@@ -452,6 +468,7 @@ void MainWindow::applyProfile(const Profile &profile)
         m_telemetryHub->attach(m_session);
     }
     updateSymbolConfig();
+    m_cyclesView->setProfileConfig(profile.cycleRun, profile.modules);
     m_serialAction->setEnabled(!profile.serialPort.isEmpty());
     m_sshAction->setEnabled(!profile.sshHost.isEmpty());
     m_serialAction->setToolTip(profile.serialPort.isEmpty() ? tr("No serial port in this profile")

@@ -28,6 +28,7 @@ class LogOpener;
 class ViewMenu;
 class ConsoleView;
 class ReportFollower;
+class CyclesView;
 class ReportsModel;
 class ReportsView;
 class SourceView;
@@ -75,6 +76,8 @@ public:
     TelemetryView *telemetryView() const { return m_telemetryView; }
     QDockWidget *telemetryDock() const { return m_telemetryDock; }
     kms::telemetry::TelemetryHub *telemetryHub() const { return m_telemetryHub; }
+    CyclesView *cyclesView() const { return m_cyclesView; }
+    QDockWidget *cyclesDock() const { return m_cyclesDock; }
     const Profile &profile() const { return m_profile; }
     // The links, the line pipeline, reports and fetching: the window only shows them.
     NodeSession *session() const { return m_session; }
@@ -137,6 +140,8 @@ private:
     TelemetryView *m_telemetryView = nullptr;
     QDockWidget *m_telemetryDock = nullptr;
     kms::telemetry::TelemetryHub *m_telemetryHub = nullptr;
+    CyclesView *m_cyclesView;
+    QDockWidget *m_cyclesDock;
     QComboBox *m_profileBox = nullptr;
     QAction *m_serialAction = nullptr;
     QAction *m_sshAction = nullptr;

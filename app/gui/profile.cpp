@@ -7,6 +7,7 @@
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QJsonDocument>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMessageBox>
@@ -110,6 +111,7 @@ bool ProfileStore::load(const QString &name, Profile *p)
     p->fetchKo = s.value(QStringLiteral("fetchKo"), true).toBool();
     p->pathMaps = s.value(QStringLiteral("pathMaps")).toStringList();
     p->telemetrySource = s.value(QStringLiteral("telemetrySource")).toString();
+    p->cycleRun = QJsonDocument::fromJson(s.value(QStringLiteral("cycleRun")).toByteArray()).object();
     return true;
 }
 
@@ -136,6 +138,7 @@ void ProfileStore::save(const Profile &p)
     s.setValue(QStringLiteral("fetchKo"), p.fetchKo);
     s.setValue(QStringLiteral("pathMaps"), p.pathMaps);
     s.setValue(QStringLiteral("telemetrySource"), p.telemetrySource);
+    s.setValue(QStringLiteral("cycleRun"), QJsonDocument(p.cycleRun).toJson(QJsonDocument::Compact));
 }
 
 void ProfileStore::remove(const QString &name)
@@ -155,6 +158,7 @@ void ProfileStore::setLastUsed(const QString &name)
 
 ProfileDialog::ProfileDialog(const Profile &p, QWidget *parent)
     : QDialog(parent)
+    , m_cycleRun(p.cycleRun)
 {
     setWindowTitle(tr("Connection profile"));
     auto *form = new QFormLayout;
@@ -268,6 +272,7 @@ Profile ProfileDialog::profile() const
     p.fetchKo = m_fetchKo->isChecked();
     p.pathMaps = lines(m_pathMaps);
     p.telemetrySource = m_telemetry->text().trimmed();
+    p.cycleRun = m_cycleRun;
     return p;
 }
 

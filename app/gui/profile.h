@@ -5,6 +5,7 @@
 #include "link/seriallink.h"
 
 #include <QDialog>
+#include <QJsonObject>
 #include <QStringList>
 
 class QCheckBox;
@@ -40,6 +41,8 @@ struct Profile {
     // Where telemetry lines (`key=value ...`, DESIGN's telemetry contract) come from: a file on
     // the node read over SSH; empty: none.
     QString telemetrySource;
+    // The Cycles dock's run (CycleRunConfig::toJson(); empty: its defaults).
+    QJsonObject cycleRun;
 
     bool operator==(const Profile &) const = default;
 };
@@ -72,6 +75,7 @@ private:
     QComboBox *m_dataBits, *m_parity, *m_stopBits, *m_flow;
     QCheckBox *m_fetchKo, *m_passwordLogin;
     QPlainTextEdit *m_modules, *m_koPaths, *m_pathMaps;
+    QJsonObject m_cycleRun; // not edited here: kept as it was
 };
 
 // The list of profiles: new, edit, duplicate, delete.

@@ -3,6 +3,7 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/cycleanalysis.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cycleconfig.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cycleconsole.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/cyclemarkdown.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cycleresult.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclerunner.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclerunner_node.cpp

@@ -1,0 +1,279 @@
+// The Cycles dock over a real link: a NodeSession connected to a real sshd on 127.0.0.1, the
+// runner's real cycle script on the fake node of tests/integration/fakenode (KMS_SYSROOT). The
+// dock's table, totals, progress and Markdown export are fed by what the runner really produced:
+// a clean run, a failing load, Stop in the middle of a cycle, and no start without SSH.
+#include "sshdfixture.h"
+
+#include "cyclesmodel.h"
+#include "cyclesview.h"
+#include "gui_test_support.h"
+#include "node/nodesession.h"
+
+#include <QCheckBox>
+#include <QJsonArray>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTest>
+
+using namespace kms;
+using namespace kms::gui;
+
+namespace {
+
+const QString fakeBin = QStringLiteral(KMS_SOURCE_DIR "/tests/integration/fakenode");
+
+bool writeFile(const QString &path, const QByteArray &data)
+{
+    QDir().mkpath(QFileInfo(path).path());
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
+}
+
+QString hostRelease()
+{
+    QProcess p;
+    p.start(QStringLiteral("uname"), {QStringLiteral("-r")});
+    p.waitForFinished();
+    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
+}
+
+// The form as a user fills it.
+void fill(CyclesView &v, const QString &params, int count, bool untilFailure, int settleMs = 0)
+{
+    v.findChild<QLineEdit *>(QStringLiteral("cycleModule"))->setText(QStringLiteral("fakemod"));
+    v.findChild<QLineEdit *>(QStringLiteral("cycleParams"))->setText(params);
+    const auto spins = v.findChildren<QSpinBox *>();
+    spins.at(0)->setValue(count);
+    spins.at(1)->setValue(settleMs);
+    for (QCheckBox *box : v.findChildren<QCheckBox *>()) {
+        if (box->text() == QLatin1String("until the first failure"))
+            box->setChecked(untilFailure);
+    }
+}
+
+bool waitIdle(CyclesView &v, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < timeoutMs) {
+        if (!v.runner()->running() && v.startButton()->isEnabled())
+            return true;
+        QTest::qWait(50);
+    }
+    return false;
+}
+
+} // namespace
+
+class TestGuiCyclesSsh : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    SshdFixture m_sshd;
+    QString m_root;
+    std::unique_ptr<NodeSession> m_session;
+
+    QString root(const QString &rel) const { return m_root + QLatin1Char('/') + rel; }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_dir.isValid());
+        guitest::isolate(m_dir, QStringLiteral("tst_gui_cycles_ssh"));
+        QVERIFY(m_sshd.setUp());
+        m_root = m_sshd.path(QStringLiteral("node"));
+        m_sshd.setSessionEnv("KMS_SYSROOT=" + m_root.toUtf8() + " PATH=" + fakeBin.toUtf8()
+                             + ":/usr/sbin:/usr/bin:/sbin:/bin");
+        QVERIFY(m_sshd.start(false));
+        QVERIFY(
+            SshdFixture::runTool(QStringLiteral("ssh-keyscan"),
+                                 {QStringLiteral("-p"), QString::number(m_sshd.port()), QStringLiteral("127.0.0.1")}));
+        m_session = std::make_unique<NodeSession>();
+    }
+
+    void init()
+    {
+        QDir(m_root).removeRecursively();
+        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/tainted")), "0\n"));
+        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/random/boot_id")),
+                          "11111111-2222-3333-4444-555555555555\n"));
+        QVERIFY(writeFile(root(QStringLiteral("proc/meminfo")),
+                          "MemTotal:         250000 kB\nMemFree:          170000 kB\n"
+                          "MemAvailable:     175000 kB\nSlab:              15000 kB\nSUnreclaim:         7000 kB\n"));
+        QVERIFY(writeFile(root(QStringLiteral("proc/uptime")), "12.34 10.00\n"));
+        QVERIFY(writeFile(root(QStringLiteral("dev/kmsg")), ""));
+        QVERIFY(writeFile(root(QStringLiteral("lib/modules/%1/extra/fakemod.ko").arg(hostRelease())), "not ELF"));
+        QVERIFY(QDir().mkpath(root(QStringLiteral("sys/module"))));
+        QVERIFY(QDir().mkpath(root(QStringLiteral("control"))));
+    }
+
+    void noStartWithoutSsh()
+    {
+        CyclesView v(m_session.get());
+        fill(v, QStringLiteral("fault=none"), 2, false);
+        QTest::mouseClick(v.startButton(), Qt::LeftButton);
+        QVERIFY(!v.runner()->running());
+        QVERIFY(v.startButton()->isEnabled());
+        QVERIFY2(v.statusText().contains(QStringLiteral("SSH")), qPrintable(v.statusText()));
+        // A bad module name is said before anything else.
+        v.findChild<QLineEdit *>(QStringLiteral("cycleModule"))->setText(QStringLiteral("no such/module"));
+        QTest::mouseClick(v.startButton(), Qt::LeftButton);
+        QVERIFY2(v.statusText().contains(QStringLiteral("not a module name")), qPrintable(v.statusText()));
+    }
+
+    void connectToNode()
+    {
+        SshSettings s;
+        s.heartbeatIntervalMs = 5000;
+        s.host = QStringLiteral("node");
+        s.configFile
+            = m_sshd.writeClientConfig(QStringLiteral("client_config"), m_sshd.path(QStringLiteral("id_client")),
+                                       m_sshd.path(QStringLiteral("known_hosts")));
+        s.unknownHostKey = SshSettings::UnknownHostKey::Accept;
+        // The fake node has no kernel log of its own: a quiet stream.
+        m_session->startSsh(s, "exec sleep 100000");
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->sshUp(), 20000);
+    }
+
+    void cleanRunFillsTableTotalsAndProgress()
+    {
+        CyclesView v(m_session.get());
+        QSignalSpy configs(&v, &CyclesView::configChanged);
+        fill(v, QStringLiteral("fault=none rate=5"), 3, false);
+        QTest::mouseClick(v.startButton(), Qt::LeftButton);
+        QVERIFY(v.stopButton()->isEnabled());
+        QVERIFY(!v.startButton()->isEnabled());
+        QVERIFY(!v.findChild<QLineEdit *>(QStringLiteral("cycleModule"))->isEnabled());
+        QVERIFY(waitIdle(v, 60000));
+        QCOMPARE(toString(v.runner()->runEnd()), toString(RunEnd::Completed));
+
+        // The runner's results, row by row, as it reported them.
+        const QList<CycleResult> cycles = v.runner()->cycles();
+        QCOMPARE(cycles.size(), 3);
+        QCOMPARE(v.model()->rowCount(), 3);
+        for (int row = 0; row < 3; ++row) {
+            const CycleResult &c = cycles[row];
+            auto cell = [&](int column) {
+                return v.model()->index(row, column).data().toString();
+            };
+            QCOMPARE(cell(CyclesModel::Number), QString::number(c.n));
+            QCOMPARE(cell(CyclesModel::VerdictColumn), QStringLiteral("pass"));
+            QVERIFY(c.stepMs.contains(QStringLiteral("total")));
+            QVERIFY(qAbs(cell(CyclesModel::Total).toDouble() - c.stepMs.value(QStringLiteral("total"))) < 0.51);
+            QVERIFY(qAbs(cell(CyclesModel::Load).toDouble() - c.stepMs.value(QStringLiteral("load"))) < 0.51);
+            QCOMPARE(v.model()->index(row, CyclesModel::VerdictColumn).data(Qt::BackgroundRole).value<QColor>(),
+                     CyclesModel::verdictBackground(Verdict::Pass));
+        }
+        // The fake node's Slab does not move: a zero delta from the second cycle on.
+        QCOMPARE(v.model()->index(2, CyclesModel::SlabDelta).data().toString(), QStringLiteral("0"));
+        QCOMPARE(v.progressBar()->value(), 3);
+        QCOMPARE(v.progressBar()->maximum(), 3);
+        QVERIFY2(v.rateText().contains(QStringLiteral("cycles/min")), qPrintable(v.rateText()));
+        QVERIFY2(v.totalsText().contains(QStringLiteral("<b>3</b> cycles"))
+                     && v.totalsText().contains(QStringLiteral("<b>3</b> pass")),
+                 qPrintable(v.totalsText()));
+        QVERIFY2(v.statusText().contains(QStringLiteral("completed")), qPrintable(v.statusText()));
+        // The settings went to the profile on Start.
+        QCOMPARE(configs.size(), 1);
+        const CycleRunConfig stored = CycleRunConfig::fromJson(configs.first().first().toJsonObject());
+        QCOMPARE(stored.module, QStringLiteral("fakemod"));
+        QCOMPARE(stored.params, QStringList({QStringLiteral("fault=none"), QStringLiteral("rate=5")}));
+        QCOMPARE(stored.count, 3);
+    }
+
+    void failingLoadIsColouredCountedAndExported()
+    {
+        QVERIFY(writeFile(root(QStringLiteral("control/load_rc")), "1"));
+        QVERIFY(writeFile(root(QStringLiteral("control/load_out")),
+                          "modprobe: ERROR: could not insert 'fakemod': Invalid argument\n"));
+        CyclesView v(m_session.get());
+        fill(v, QStringLiteral("fault=none"), 5, true);
+        QTest::mouseClick(v.startButton(), Qt::LeftButton);
+        QVERIFY(waitIdle(v, 60000));
+        QCOMPARE(toString(v.runner()->runEnd()), toString(RunEnd::StoppedOnFailure));
+        QCOMPARE(v.model()->rowCount(), 1);
+        const QModelIndex verdict = v.model()->index(0, CyclesModel::VerdictColumn);
+        QCOMPARE(verdict.data().toString(), QStringLiteral("fail"));
+        QCOMPARE(verdict.data(Qt::ForegroundRole).value<QColor>(), CyclesModel::verdictColor(Verdict::Fail));
+        QVERIFY2(
+            v.model()->index(0, CyclesModel::Finding).data().toString().contains(QStringLiteral("Invalid argument")),
+            qPrintable(v.model()->index(0, CyclesModel::Finding).data().toString()));
+        QVERIFY2(v.totalsText().contains(QStringLiteral("<b>1</b> fail")), qPrintable(v.totalsText()));
+        QVERIFY(v.totalsText().contains(QStringLiteral("<b>0</b> pass")));
+        // The bar counts against what was asked for.
+        QCOMPARE(v.progressBar()->maximum(), 5);
+
+        const QString md = m_dir.filePath(QStringLiteral("fail.md"));
+        QString error;
+        QVERIFY2(v.writeMarkdown(md, &error), qPrintable(error));
+        QFile f(md);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(f.readAll());
+        QVERIFY2(text.contains(QStringLiteral("### Cycle 1: fail")), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral("Invalid argument")));
+        QVERIFY(text.contains(QStringLiteral("stopped_on_failure")));
+        // Nothing of a report to select for a failed load: the click goes nowhere, quietly.
+        QSignalSpy reports(&v, &CyclesView::reportRequested);
+        v.showCycle(1);
+        QCOMPARE(reports.size(), 0);
+    }
+
+    void leaksAreRowsTotalsAndExportedSites()
+    {
+        QVERIFY(writeFile(root(QStringLiteral("sys/kernel/debug/slab/kmalloc-32/alloc_traces")), ""));
+        QVERIFY(writeFile(root(QStringLiteral("sys/kernel/slab/kmalloc-32/object_size")), "32\n"));
+        QVERIFY(writeFile(root(QStringLiteral("control/leak")), "1"));
+        CyclesView v(m_session.get());
+        fill(v, QStringLiteral("fault=leak"), 3, false);
+        QTest::mouseClick(v.startButton(), Qt::LeftButton);
+        QVERIFY(waitIdle(v, 60000));
+        QCOMPARE(v.model()->rowCount(), 3);
+        for (int row = 0; row < 3; ++row) {
+            const CycleResult *c = v.model()->cycleAt(row);
+            QCOMPARE(toString(c->verdict), toString(Verdict::Leak));
+            QCOMPARE(v.model()->index(row, CyclesModel::VerdictColumn).data().toString(), QStringLiteral("leak"));
+            QCOMPARE(v.model()->index(row, CyclesModel::Finding).data().toString(), CyclesModel::decidingFinding(*c));
+            QVERIFY(!CyclesModel::decidingFinding(*c).isEmpty());
+        }
+        QVERIFY2(v.totalsText().contains(QStringLiteral("<b>3</b> leak")), qPrintable(v.totalsText()));
+        // The run's leak site once, with the cycles that leaked from it (no .ko: section+offset).
+        const QString md = m_dir.filePath(QStringLiteral("leak.md"));
+        QVERIFY(v.writeMarkdown(md));
+        QFile f(md);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(f.readAll());
+        const QString sites = text.mid(text.indexOf(QStringLiteral("## Leak sites")));
+        QCOMPARE(sites.count(QStringLiteral(".text+0x17d5")), 1);
+        QVERIFY2(sites.contains(QStringLiteral("| 1, 2, 3 |")), qPrintable(sites));
+    }
+
+    void stopIsImmediateAndLeavesTheModuleUnloaded()
+    {
+        CyclesView v(m_session.get());
+        fill(v, QStringLiteral("fault=none"), 0, false, 20000); // no limit, a long settle
+        QTest::mouseClick(v.startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(root(QStringLiteral("sys/module/fakemod"))), 20000);
+        QElapsedTimer clock;
+        clock.start();
+        QTest::mouseClick(v.stopButton(), Qt::LeftButton);
+        QVERIFY(waitIdle(v, 15000));
+        qInfo("MEASURE stop -> idle %lld ms (settle 20000 ms)", clock.elapsed());
+        QVERIFY(clock.elapsed() < 10000); // far below the settle time it cut short
+        QCOMPARE(toString(v.runner()->runEnd()), toString(RunEnd::Stopped));
+        QVERIFY(!QFileInfo::exists(root(QStringLiteral("sys/module/fakemod"))));
+        QVERIFY(v.startButton()->isEnabled());
+        QVERIFY(!v.stopButton()->isEnabled());
+        QVERIFY(v.findChild<QLineEdit *>(QStringLiteral("cycleModule"))->isEnabled());
+    }
+
+    void cleanupTestCase() { m_session.reset(); }
+};
+
+QTEST_MAIN(TestGuiCyclesSsh)
+#include "tst_gui_cycles_ssh.moc"
