@@ -5,10 +5,26 @@
 #include <QCommandLineParser>
 
 #include <cstdio>
+#include <cstring>
+#include <memory>
+
+// --help and --version are answered without a display (a clean root, the man-page build): a
+// QApplication would abort there before the parser could print anything.
+static bool onlyAsksForText(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        for (const char *o : {"-h", "--help", "--help-all", "-v", "--version"})
+            if (std::strcmp(argv[i], o) == 0)
+                return true;
+    }
+    return false;
+}
 
 int main(int argc, char *argv[])
 {
-    QApplication app(argc, argv);
+    const std::unique_ptr<QCoreApplication> owner(onlyAsksForText(argc, argv) ? new QCoreApplication(argc, argv)
+                                                                              : new QApplication(argc, argv));
+    QCoreApplication &app = *owner;
     QApplication::setOrganizationName(QStringLiteral("kmodscope"));
     QApplication::setApplicationName(QStringLiteral("kmodscope"));
     QApplication::setApplicationVersion(QStringLiteral(KMS_VERSION));
