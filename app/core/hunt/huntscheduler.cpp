@@ -19,9 +19,10 @@ std::optional<Order> parseOrder(const QString &name)
     return std::nullopt;
 }
 
-Scheduler::Scheduler(Order order, ScheduleLimits limits, quint64 seed)
+Scheduler::Scheduler(Order order, ScheduleLimits limits, quint64 seed, int groupSize)
     : m_order(order)
     , m_limits(limits)
+    , m_groupSize(std::max(1, groupSize))
     , m_random(seed)
 {
     m_limits.cyclesPerCell = std::max<qint64>(1, m_limits.cyclesPerCell);
@@ -38,22 +39,37 @@ std::optional<Pick> Scheduler::next(const QList<CellResult> &cells, qint64 maxCy
 {
     if (maxCycles == 0)
         return std::nullopt;
+    // Cells come in groups (one cell each, unless builds are compared); a group is picked,
+    // then its least advanced unfinished member.
+    const qsizetype groups = (cells.size() + m_groupSize - 1) / m_groupSize;
+    auto member = [&](qsizetype group) {
+        qsizetype pick = -1;
+        for (qsizetype i = group * m_groupSize; i < std::min(cells.size(), (group + 1) * m_groupSize); ++i) {
+            if (!finished(cells[i]) && (pick < 0 || cells[i].cycles < cells[pick].cycles))
+                pick = i;
+        }
+        return pick;
+    };
     qsizetype chosen = -1;
     if (m_order == Order::Grid) {
-        for (qsizetype i = 0; i < cells.size() && chosen < 0; ++i) {
-            if (!finished(cells[i]))
-                chosen = i;
-        }
+        for (qsizetype g = 0; g < groups && chosen < 0; ++g)
+            chosen = member(g);
     } else {
         double bestDraw = -1;
-        for (qsizetype i = 0; i < cells.size(); ++i) {
-            const CellResult &c = cells[i];
-            if (finished(c))
+        for (qsizetype g = 0; g < groups; ++g) {
+            const qsizetype m = member(g);
+            if (m < 0)
                 continue;
-            const double draw = beta(1.0 + double(c.crashes), 1.0 + double(c.cycles - c.crashes));
+            // One draw per unfinished member, the group's chance is its best member's.
+            double draw = -1;
+            for (qsizetype i = g * m_groupSize; i < std::min(cells.size(), (g + 1) * m_groupSize); ++i) {
+                const CellResult &c = cells[i];
+                if (!finished(c))
+                    draw = std::max(draw, beta(1.0 + double(c.crashes), 1.0 + double(c.cycles - c.crashes)));
+            }
             if (draw > bestDraw) {
                 bestDraw = draw;
-                chosen = i;
+                chosen = m;
             }
         }
     }

@@ -3,7 +3,8 @@
 // "adaptive" picks by Thompson sampling on each cell's crash rate (Beta(1 + crashes,
 // 1 + cycles - crashes), seeded, so a run can be repeated): a cell that crashed is likely to
 // be picked again until it is finished, while cells with few cycles still get tried, so the
-// first reproducer shows up early and a budget is spent where the crashes are.
+// first reproducer shows up early and a budget is spent where the crashes are. A batch must end
+// as soon as its cell is finished (at its crash limit).
 #pragma once
 
 #include "hunt/huntresult.h"
@@ -33,7 +34,10 @@ struct Pick {
 class Scheduler
 {
 public:
-    Scheduler(Order order, ScheduleLimits limits, quint64 seed);
+    // groupSize > 1: consecutive cells are one condition on several builds (compare); a group
+    // is picked as a cell would be, then its unfinished member with the fewest cycles, so the
+    // builds take turns under the same conditions.
+    Scheduler(Order order, ScheduleLimits limits, quint64 seed, int groupSize = 1);
 
     bool finished(const CellResult &cell) const;
     // The next cell and batch, at most `maxCycles` (what is left of a budget); none when
@@ -51,6 +55,7 @@ private:
 
     Order m_order;
     ScheduleLimits m_limits;
+    int m_groupSize;
     std::mt19937_64 m_random;
 };
 
