@@ -31,7 +31,7 @@ QString nodeCommand(const ReproducerContext &context, const Conditions &conditio
     QString settle;
     if (conditions.telemetry && !context.telemetryPath.isEmpty()) {
         // The reader is closed before the unload: an open reader pins the module.
-        settle = QStringLiteral("{ cat %1 >/dev/null & r=$!; sleep %2; kill $r; wait $r; }")
+        settle = QStringLiteral("{ cat %1 >/dev/null & r=$!; sleep %2; kill $r; wait $r; :; }")
                      .arg(quoted(context.telemetryPath), sleepSeconds(conditions.settleMs));
     } else {
         settle = QStringLiteral("sleep ") + sleepSeconds(conditions.settleMs);
@@ -43,7 +43,9 @@ QString nodeCommand(const ReproducerContext &context, const Conditions &conditio
     case BackgroundLoad::None:
         return loop;
     case BackgroundLoad::Cpu:
-        return QStringLiteral("nice -n 19 sh -c 'while :; do :; done' & b=$!; %1; kill $b").arg(loop);
+        // renice, not nice: busybox builds often have no nice applet (Debian's has none).
+        return QStringLiteral("sh -c 'while :; do :; done' & b=$!; renice -n 19 -p $b >/dev/null; %1; kill $b")
+            .arg(loop);
     case BackgroundLoad::Irq:
         return loop
             + QStringLiteral("   # with network traffic to the node meanwhile, from the host: "
