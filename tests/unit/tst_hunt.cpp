@@ -99,6 +99,20 @@ class TestHunt : public QObject
 private Q_SLOTS:
     void initTestCase() { qRegisterMetaType<HuntResult>(); }
 
+    void budgets()
+    {
+        QString error;
+        QCOMPARE(parseBudget(QStringLiteral("500"), &error)->cycles, 500);
+        QCOMPARE(parseBudget(QStringLiteral("90s"), &error)->durationMs, 90000);
+        QCOMPARE(parseBudget(QStringLiteral("30m"), &error)->durationMs, 1800000);
+        QCOMPARE(parseBudget(QStringLiteral("1h30m"), &error)->durationMs, 5400000);
+        QCOMPARE(parseBudget(QStringLiteral("2h"), &error)->cycles, 0);
+        for (const char *bad : {"", "0", "-5", "5x", "m", "1.5h", "h30"}) {
+            QVERIFY2(!parseBudget(QLatin1String(bad), &error), bad);
+            QVERIFY(error.contains(QLatin1String("expected a number of cycles")));
+        }
+    }
+
     void wholeGrid()
     {
         SimulatedNode node;

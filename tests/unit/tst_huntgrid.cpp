@@ -195,6 +195,15 @@ private Q_SLOTS:
         QVERIFY(mark.open(QIODevice::ReadOnly));
         QVERIFY(mark.readAll().startsWith("renice -n 19 -p "));
 
+        c.settleMs = 0;
+        c.telemetry = false;
+        c.load = BackgroundLoad::None;
+        QCOMPARE(nodeCommand(context, c),
+                 QStringLiteral("while modprobe prudaq fault=unload_race fault_window_us=5000 && "
+                                "modprobe -r prudaq; do :; done"));
+        c.settleMs = 10;
+        c.telemetry = true;
+        c.load = BackgroundLoad::Cpu;
         const QString cli = cliCommand(context, c);
         QVERIFY(cli.startsWith(QLatin1String("kmodscope-cli cycle --ssh '' --module prudaq --params "
                                              "'fault=unload_race fault_window_us=5000' --settle 10")));

@@ -1,5 +1,6 @@
 #include "hunt/hunt.h"
 
+#include <QRegularExpression>
 #include <QTimer>
 
 namespace kms::hunt {
@@ -12,6 +13,7 @@ Hunt::Hunt(HuntBackend *backend, const HuntConfig &config, QObject *parent)
 {
     connect(m_backend, &HuntBackend::cycleFinished, this, &Hunt::onCycle);
     connect(m_backend, &HuntBackend::batchFinished, this, &Hunt::onBatchFinished);
+    connect(m_backend, &HuntBackend::lateTitles, this, &Hunt::onLateTitles);
     m_result.module = config.reproducer.module;
     m_result.order = orderName(config.order);
     m_result.seed = config.seed;
@@ -89,6 +91,7 @@ void Hunt::next()
     if (!pick)
         return finish(EndReason::Done);
     m_cell = pick->cell;
+    m_lastCell = m_cell;
     const CellResult &cell = m_result.cells[m_cell];
     Batch batch;
     batch.conditions = cell.conditions;
@@ -112,6 +115,20 @@ void Hunt::onCycle(const QString &verdict, const QStringList &titles)
     // The crash limit reached inside a batch: the rest of it would only cost reboots.
     if (m_scheduler.finished(cell) && !m_stopping)
         m_backend->stop();
+}
+
+void Hunt::onLateTitles(const QStringList &titles)
+{
+    if (m_lastCell < 0)
+        return;
+    CellResult &cell = m_result.cells[m_lastCell];
+    for (const QString &title : titles) {
+        if (!cell.titles.contains(title))
+            cell.titles.append(title);
+    }
+    if (!cell.crashList.isEmpty() && cell.crashList.last().title.isEmpty() && !titles.isEmpty())
+        cell.crashList.last().title = titles.first();
+    Q_EMIT cellUpdated(m_lastCell, cell);
 }
 
 void Hunt::onBatchFinished(HuntBackend::BatchEnd end, const QString &detail)
@@ -145,6 +162,29 @@ void Hunt::finish(EndReason reason, const QString &detail)
     m_result.ended = reason;
     m_result.endDetail = detail;
     Q_EMIT finished(result());
+}
+
+std::optional<Budget> parseBudget(const QString &text, QString *error)
+{
+    static const QRegularExpression cycles(QStringLiteral("^\\d{1,12}$"));
+    static const QRegularExpression duration(QStringLiteral("^(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?$"));
+    const QString t = text.trimmed();
+    Budget budget;
+    if (cycles.match(t).hasMatch()) {
+        budget.cycles = t.toLongLong();
+        if (budget.cycles > 0)
+            return budget;
+    } else if (const auto m = duration.match(t); m.hasMatch() && !t.isEmpty()) {
+        const qint64 seconds
+            = m.captured(1).toLongLong() * 3600 + m.captured(2).toLongLong() * 60 + m.captured(3).toLongLong();
+        if (seconds > 0 && seconds <= 30LL * 24 * 3600) {
+            budget.durationMs = seconds * 1000;
+            return budget;
+        }
+    }
+    *error = QStringLiteral("budget '%1': expected a number of cycles (500) or a duration (90s, 30m, 2h, 1h30m)")
+                 .arg(text);
+    return std::nullopt;
 }
 
 CompareResult compareBuilds(const QList<CellResult> &cells, const QString &koA, const QString &koB)

@@ -12,6 +12,7 @@
 #include <QObject>
 
 #include <memory>
+#include <optional>
 
 namespace kms::hunt {
 
@@ -19,6 +20,9 @@ struct Budget {
     qint64 cycles = 0; // 0: none
     qint64 durationMs = 0; // 0: none; checked between batches (a batch in flight ends first)
 };
+
+// "500" (cycles), or a duration "90s", "30m", "2h", "1h30m". A clear message in *error.
+std::optional<Budget> parseBudget(const QString &text, QString *error);
 
 struct HuntConfig {
     QList<Conditions> conditions; // the grid's cells
@@ -53,6 +57,7 @@ Q_SIGNALS:
 private:
     void next();
     void onCycle(const QString &verdict, const QStringList &titles);
+    void onLateTitles(const QStringList &titles);
     void onBatchFinished(HuntBackend::BatchEnd end, const QString &detail);
     void finish(EndReason reason, const QString &detail = {});
 
@@ -63,6 +68,7 @@ private:
     QElapsedTimer m_clock;
     QElapsedTimer m_batchClock;
     qsizetype m_cell = -1; // the cell of the batch in flight
+    qsizetype m_lastCell = -1; // of the last batch
     bool m_running = false;
     bool m_stopping = false;
 };

@@ -37,6 +37,9 @@ public:
 Q_SIGNALS:
     // One cycle ended; `titles` name its reports (a crash without a report: why there is none).
     void cycleFinished(const QString &verdict, const QStringList &titles);
+    // Reports that attached to an already finished cycle of the last batch (a report that
+    // completed after the node came back).
+    void lateTitles(const QStringList &titles);
     void batchFinished(kms::hunt::HuntBackend::BatchEnd end, const QString &detail);
     void message(const QString &text); // what the backend is doing, for logs
 };

@@ -33,12 +33,14 @@ QString nodeCommand(const ReproducerContext &context, const Conditions &conditio
         // The reader is closed before the unload: an open reader pins the module.
         settle = QStringLiteral("{ cat %1 >/dev/null & r=$!; sleep %2; kill $r; wait $r; :; }")
                      .arg(quoted(context.telemetryPath), sleepSeconds(conditions.settleMs));
-    } else {
+    } else if (conditions.settleMs > 0) {
         settle = QStringLiteral("sleep ") + sleepSeconds(conditions.settleMs);
     }
-    QString loop
-        = QStringLiteral("while %1 && %2 && %3; do :; done")
-              .arg(QString::fromUtf8(shellCommand(loadArgv)), settle, QString::fromUtf8(shellCommand(unloadArgv)));
+    QStringList steps{QString::fromUtf8(shellCommand(loadArgv))};
+    if (!settle.isEmpty())
+        steps << settle;
+    steps << QString::fromUtf8(shellCommand(unloadArgv));
+    const QString loop = QStringLiteral("while %1; do :; done").arg(steps.join(QStringLiteral(" && ")));
     switch (conditions.load) {
     case BackgroundLoad::None:
         return loop;
