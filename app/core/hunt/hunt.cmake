@@ -10,3 +10,8 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/hunt.cpp
     ${CMAKE_CURRENT_LIST_DIR}/huntbackend.h
 )
+# On a node: batches as CycleRunner runs, background load.
+list(APPEND KMS_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/backgroundload.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/runnerbackend.cpp
+)

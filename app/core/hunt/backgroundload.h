@@ -1,0 +1,55 @@
+// Background load on the node while a cell runs, with what any node has:
+//   cpu: a busy loop in the node's shell at the lowest priority (reniced: it steals every idle
+//        cycle, yet sshd and the module's threads still run, so the node stays reachable; the
+//        virtual node has one CPU, like a BeagleBone);
+//   irq: network traffic from this host to the node's SSH port on a connection of its own
+//        (`cat >/dev/null` fed in chunks): NIC interrupts and softirqs on the node.
+// ensure() is called before each batch: after a panic the node rebooted and the loop is gone.
+#pragma once
+
+#include "hunt/huntgrid.h"
+#include "link/sshlink.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <functional>
+#include <memory>
+
+namespace kms::hunt {
+
+class NodeLoad : public QObject
+{
+    Q_OBJECT
+public:
+    // `ssh` runs the node-side commands; `trafficSettings` open the traffic connection.
+    NodeLoad(SshLink *ssh, const SshSettings &trafficSettings, QObject *parent = nullptr);
+    ~NodeLoad() override;
+
+    // Makes `load` the one running (starting it, or again after a reboot), then ready().
+    void ensure(BackgroundLoad load, const std::function<void(const QString &error)> &ready);
+    // Stops whatever runs; done() when the node has answered (or could not).
+    void stopAll(const std::function<void()> &done);
+    qint64 trafficBytes() const { return m_trafficBytes; }
+
+private:
+    void onCommandFinished(quint64 id, const kms::SshCommandResult &result);
+    void startTraffic();
+    void stopTraffic();
+    void sendChunk();
+
+    SshLink *m_ssh;
+    SshSettings m_trafficSettings;
+    std::unique_ptr<SshLink> m_traffic;
+    quint64 m_trafficCommand = 0;
+    bool m_trafficOn = false;
+    qint64 m_trafficBytes = 0;
+    QHash<quint64, std::function<void(const SshCommandResult &)>> m_pending;
+};
+
+// The node-side commands (exposed for tests): start the reniced busy loop unless its pid file
+// names a live one, and stop it.
+QByteArray cpuLoadStartCommand();
+QByteArray cpuLoadStopCommand();
+
+} // namespace kms::hunt
