@@ -1,27 +1,29 @@
 #include "hunt/backgroundload.h"
 
+#include "link/shellquote.h"
+
 namespace kms::hunt {
 
 namespace {
 
 // Chunks of zeros: big enough to keep the link busy, small enough that stopping is quick.
 constexpr qsizetype trafficChunk = 256 * 1024;
-constexpr char pidFile[] = "/tmp/kmodscope-hunt-cpu.pid";
 
 } // namespace
 
-QByteArray cpuLoadStartCommand()
+QByteArray cpuLoadStartCommand(const QString &pidFile)
 {
     // The loop's stdio goes to /dev/null so that the SSH channel closes when this shell exits.
-    return QByteArray("f=") + pidFile
-        + "; if [ -f $f ] && kill -0 \"$(cat $f)\" 2>/dev/null; then exit 0; fi; "
+    return QByteArray("f=") + shellQuote(pidFile)
+        + "; if [ -f \"$f\" ] && kill -0 \"$(cat \"$f\")\" 2>/dev/null; then exit 0; fi; "
           "sh -c 'while :; do :; done' </dev/null >/dev/null 2>&1 & "
-          "echo $! >$f; renice -n 19 -p $! >/dev/null";
+          "echo $! >\"$f\"; renice -n 19 -p $! >/dev/null";
 }
 
-QByteArray cpuLoadStopCommand()
+QByteArray cpuLoadStopCommand(const QString &pidFile)
 {
-    return QByteArray("f=") + pidFile + "; if [ -f $f ]; then kill \"$(cat $f)\" 2>/dev/null; rm -f $f; fi; true";
+    return QByteArray("f=") + shellQuote(pidFile)
+        + "; if [ -f \"$f\" ]; then kill \"$(cat \"$f\")\" 2>/dev/null; rm -f \"$f\"; fi; true";
 }
 
 NodeLoad::NodeLoad(SshLink *ssh, const SshSettings &trafficSettings, QObject *parent)

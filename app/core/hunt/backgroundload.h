@@ -49,7 +49,8 @@ private:
 
 // The node-side commands (exposed for tests): start the reniced busy loop unless its pid file
 // names a live one, and stop it.
-QByteArray cpuLoadStartCommand();
-QByteArray cpuLoadStopCommand();
+inline constexpr char kCpuLoadPidFile[] = "/tmp/kmodscope-hunt-cpu.pid";
+QByteArray cpuLoadStartCommand(const QString &pidFile = QLatin1String(kCpuLoadPidFile));
+QByteArray cpuLoadStopCommand(const QString &pidFile = QLatin1String(kCpuLoadPidFile));
 
 } // namespace kms::hunt
