@@ -322,7 +322,7 @@ int runHunt(const QStringList &arguments)
         err << "kmodscope-cli hunt: crash: " << what << Qt::endl;
     });
     // The JSON so far after every turn: a hunt of hours loses at most one turn.
-    QObject::connect(&hunt, &hunt::Hunt::cellUpdated, &hunt, [&](qsizetype, const hunt::CellResult &) {
+    QObject::connect(&hunt, &hunt::Hunt::batchFinished, &hunt, [&](qsizetype) {
         if (!jsonPath.isEmpty() && !jsonToStdout) {
             QString why;
             writeJson(jsonPath, hunt::huntToJson(hunt.result()), &why);

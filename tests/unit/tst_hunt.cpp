@@ -121,7 +121,13 @@ private Q_SLOTS:
         config.conditions = cellsFor(QStringLiteral("param:w=0,50"));
         config.limits = {40, 5, 5};
         config.reproducer.module = QStringLiteral("prudaq");
-        const HuntResult r = runHunt(node, config);
+        Hunt hunt(&node, config);
+        QSignalSpy finished(&hunt, &Hunt::finished);
+        QSignalSpy batches(&hunt, &Hunt::batchFinished);
+        hunt.start();
+        QVERIFY(finished.wait(20000));
+        const HuntResult r = finished.at(0).at(0).value<HuntResult>();
+        QCOMPARE(batches.size(), node.batches.size());
         QCOMPARE(r.ended, EndReason::Done);
         QCOMPARE(r.cells.size(), 2);
         QCOMPARE(r.cells[0].cycles, 40);

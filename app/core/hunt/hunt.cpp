@@ -138,6 +138,7 @@ void Hunt::onBatchFinished(HuntBackend::BatchEnd end, const QString &detail)
     CellResult &cell = m_result.cells[m_cell];
     cell.wallMs += m_batchClock.elapsed();
     Q_EMIT cellUpdated(m_cell, cell);
+    Q_EMIT batchFinished(m_cell);
     m_cell = -1;
     switch (end) {
     case HuntBackend::BatchEnd::NodeLost:

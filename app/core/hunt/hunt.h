@@ -52,6 +52,7 @@ public:
 Q_SIGNALS:
     void batchStarted(qsizetype cell, qint64 cycles);
     void cellUpdated(qsizetype cell, const kms::hunt::CellResult &result);
+    void batchFinished(qsizetype cell);
     void finished(const kms::hunt::HuntResult &result);
 
 private:
