@@ -2,12 +2,16 @@
 
 #include "link/shellquote.h"
 
+#include <QTimer>
+
 namespace kms::hunt {
 
 namespace {
 
 // Chunks of zeros: big enough to keep the link busy, small enough that stopping is quick.
 constexpr qsizetype trafficChunk = 256 * 1024;
+constexpr int ensureTimeoutMs = 60000;
+constexpr int stopTimeoutMs = 10000; // at the end: a lost node must not hold the hunt's exit
 
 } // namespace
 
@@ -41,7 +45,7 @@ void NodeLoad::ensure(BackgroundLoad load, const std::function<void(const QStrin
     if (load != BackgroundLoad::Irq)
         stopTraffic();
     if (load == BackgroundLoad::Cpu) {
-        m_pending.insert(m_ssh->runShell(cpuLoadStartCommand()), [ready](const SshCommandResult &r) {
+        run(cpuLoadStartCommand(), ensureTimeoutMs, [ready](const SshCommandResult &r) {
             ready(r.ok() ? QString()
                          : QStringLiteral("cannot start the CPU load on the node: %1")
                                .arg(r.error.isEmpty() ? QString::fromUtf8(r.standardError).trimmed() : r.error));
@@ -49,7 +53,7 @@ void NodeLoad::ensure(BackgroundLoad load, const std::function<void(const QStrin
         return;
     }
     // none / irq: no busy loop on the node.
-    m_pending.insert(m_ssh->runShell(cpuLoadStopCommand()), [this, load, ready](const SshCommandResult &r) {
+    run(cpuLoadStopCommand(), ensureTimeoutMs, [this, load, ready](const SshCommandResult &r) {
         if (!r.error.isEmpty())
             return ready(QStringLiteral("the node did not answer: %1").arg(r.error));
         if (load == BackgroundLoad::Irq)
@@ -61,7 +65,18 @@ void NodeLoad::ensure(BackgroundLoad load, const std::function<void(const QStrin
 void NodeLoad::stopAll(const std::function<void()> &done)
 {
     stopTraffic();
-    m_pending.insert(m_ssh->runShell(cpuLoadStopCommand()), [done](const SshCommandResult &) { done(); });
+    run(cpuLoadStopCommand(), stopTimeoutMs, [done](const SshCommandResult &) { done(); });
+}
+
+void NodeLoad::run(const QByteArray &command, int timeoutMs, std::function<void(const SshCommandResult &)> handler)
+{
+    const quint64 id = m_ssh->runShell(command);
+    m_pending.insert(id, std::move(handler));
+    QTimer::singleShot(timeoutMs, this, [this, id, timeoutMs] {
+        SshCommandResult late;
+        late.error = QStringLiteral("no answer within %1 s").arg(timeoutMs / 1000);
+        onCommandFinished(id, late);
+    });
 }
 
 void NodeLoad::onCommandFinished(quint64 id, const SshCommandResult &result)

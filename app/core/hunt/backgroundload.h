@@ -33,6 +33,9 @@ public:
     qint64 trafficBytes() const { return m_trafficBytes; }
 
 private:
+    // A command whose answer is given up on after `timeoutMs` (a lost node queues commands
+    // until it is back): the handler then gets a result with `error` set.
+    void run(const QByteArray &command, int timeoutMs, std::function<void(const SshCommandResult &)> handler);
     void onCommandFinished(quint64 id, const kms::SshCommandResult &result);
     void startTraffic();
     void stopTraffic();

@@ -4,9 +4,11 @@
 #include "link/shellquote.h"
 
 #include <QCryptographicHash>
+
 #include <QFile>
 #include <QFileInfo>
 #include <QTimer>
+#include <algorithm>
 
 namespace kms::hunt {
 
@@ -22,8 +24,18 @@ RunnerBackend::RunnerBackend(CycleRunner *runner, SshLink *ssh, const SshSetting
     connect(m_runner, &CycleRunner::cycleUpdated, this, &RunnerBackend::onCycleUpdated);
     connect(m_runner, &CycleRunner::runFinished, this, &RunnerBackend::onRunFinished);
     connect(m_runner, &CycleRunner::message, this, &HuntBackend::message);
+    m_prepareTimer.setSingleShot(true);
+    m_prepareTimer.setInterval(std::max(60, m_base.returnTimeoutS) * 1000);
+    connect(&m_prepareTimer, &QTimer::timeout, this, [this] {
+        m_md5Command = 0;
+        m_uploads.clear();
+        endBatch(BatchEnd::NodeLost,
+                 QStringLiteral("the node did not answer within %1 s while the build was checked or "
+                                "uploaded")
+                     .arg(m_prepareTimer.interval() / 1000));
+    });
     connect(m_ssh, &SshLink::commandFinished, this, [this](quint64 id, const SshCommandResult &result) {
-        if (id != m_md5Command)
+        if (id != m_md5Command || id == 0)
             return;
         m_md5Command = 0;
         if (!m_active)
@@ -31,8 +43,10 @@ RunnerBackend::RunnerBackend(CycleRunner *runner, SshLink *ssh, const SshSetting
         if (!result.error.isEmpty())
             return endBatch(BatchEnd::NodeLost, QStringLiteral("the node did not answer: %1").arg(result.error));
         const NodeBuild &build = m_builds[m_batch.build];
-        if (result.standardOutput.startsWith(build.md5))
+        if (result.standardOutput.startsWith(build.md5)) {
+            m_prepareTimer.stop();
             return startRun();
+        }
         Q_EMIT message(QStringLiteral("uploading %1 to %2").arg(build.localPath, build.nodePath));
         m_uploads.insert(m_ssh->writeFile(build.nodePath, build.data), m_batch.build);
     });
@@ -40,6 +54,7 @@ RunnerBackend::RunnerBackend(CycleRunner *runner, SshLink *ssh, const SshSetting
         if (!m_uploads.contains(id))
             return;
         const int build = m_uploads.take(id);
+        m_prepareTimer.stop();
         if (!m_active)
             return;
         if (!result.error.isEmpty())
@@ -105,6 +120,7 @@ void RunnerBackend::prepareBuild()
         return startRun();
     const NodeBuild &build = m_builds[m_batch.build];
     const QString dir = QFileInfo(build.nodePath).path();
+    m_prepareTimer.start();
     m_md5Command = m_ssh->runShell("mkdir -p " + shellQuote(dir) + " && { md5sum " + shellQuote(build.nodePath)
                                    + " 2>/dev/null || true; }");
 }
@@ -217,6 +233,7 @@ void RunnerBackend::endBatch(BatchEnd end, const QString &detail)
     if (!m_active)
         return;
     m_active = false;
+    m_prepareTimer.stop();
     Q_EMIT batchFinished(end, detail);
 }
 

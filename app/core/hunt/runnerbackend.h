@@ -11,6 +11,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QTimer>
 
 namespace kms {
 class CycleRunner;
@@ -70,6 +71,7 @@ private:
     RunEnd m_lastEnd = RunEnd::Completed;
     QHash<quint64, int> m_uploads; // writeFile id -> build
     quint64 m_md5Command = 0;
+    QTimer m_prepareTimer; // md5sum and upload: a lost node queues them until it is back
     QHash<int, QStringList> m_sentTitles; // this run's cycles as reported, by number
 };
 
