@@ -4,10 +4,10 @@
 #include "link/shellquote.h"
 
 #include <QCryptographicHash>
-
 #include <QFile>
 #include <QFileInfo>
 #include <QTimer>
+
 #include <algorithm>
 
 namespace kms::hunt {
