@@ -1,11 +1,10 @@
 #include "huntcommand.h"
 
-#include "cycleconsoles.h"
-
 #include "cycle/cyclerunner.h"
 #include "hunt/hunt.h"
 #include "hunt/huntjson.h"
 #include "hunt/runnerbackend.h"
+#include "node/nodesession.h"
 #include "symbols/modulecatalog.h"
 #include "symbols/symbolizer.h"
 
@@ -275,20 +274,22 @@ int runHunt(const QStringList &arguments)
     sshSettings.knownHostsFile = parser.value(knownHosts);
     sshSettings.unknownHostKey
         = parser.isSet(acceptNew) ? SshSettings::UnknownHostKey::Accept : SshSettings::UnknownHostKey::Reject;
-    SshLink link(sshSettings);
-    CycleRunner runner(&link);
+    // One node session (links, kernel-log stream, detection, pairing) as `cycle` has; the runner
+    // drives its SSH link and reads its consoles, run after run.
+    NodeSession session;
+    CycleRunner runner;
     if (!catalog.entries().isEmpty())
         runner.setSymbolizer(&symbolizer);
-    CycleConsoles consoles(&runner, &link);
+    runner.follow(&session);
     if (parser.isSet(serial)) {
         SerialSettings s;
         s.path = parser.value(serial);
         s.baudRate = int(baudRate);
-        consoles.addSerial(s);
+        session.startSerial(s);
     }
-    consoles.followDmesg();
+    session.startSsh(sshSettings);
 
-    hunt::RunnerBackend backend(&runner, &link, sshSettings, runConfig);
+    hunt::RunnerBackend backend(&runner, &session, sshSettings, runConfig);
     if (!compare.isEmpty()) {
         if (!backend.setBuilds(compare, &error))
             return usageError(error);
@@ -351,11 +352,12 @@ int runHunt(const QStringList &arguments)
     ::sigaction(SIGINT, &action, nullptr);
     ::sigaction(SIGTERM, &action, nullptr);
 
-    link.start();
     hunt.start();
     QCoreApplication::exec();
     ::signal(SIGINT, SIG_DFL);
     ::signal(SIGTERM, SIG_DFL);
+    session.stopSerial();
+    session.stopSsh();
     if (!result)
         result = hunt.result();
 

@@ -30,12 +30,18 @@ QByteArray cpuLoadStopCommand(const QString &pidFile)
         + "; if [ -f \"$f\" ]; then kill \"$(cat \"$f\")\" 2>/dev/null; rm -f \"$f\"; fi; true";
 }
 
-NodeLoad::NodeLoad(SshLink *ssh, const SshSettings &trafficSettings, QObject *parent)
+NodeLoad::NodeLoad(const SshSettings &trafficSettings, QObject *parent)
     : QObject(parent)
-    , m_ssh(ssh)
     , m_trafficSettings(trafficSettings)
 {
-    connect(m_ssh, &SshLink::commandFinished, this, &NodeLoad::onCommandFinished);
+}
+
+void NodeLoad::setLink(SshLink *ssh)
+{
+    disconnect(m_linkConnection);
+    m_ssh = ssh;
+    if (ssh)
+        m_linkConnection = connect(ssh, &SshLink::commandFinished, this, &NodeLoad::onCommandFinished);
 }
 
 NodeLoad::~NodeLoad() = default;
@@ -70,6 +76,11 @@ void NodeLoad::stopAll(const std::function<void()> &done)
 
 void NodeLoad::run(const QByteArray &command, int timeoutMs, std::function<void(const SshCommandResult &)> handler)
 {
+    if (!m_ssh) {
+        SshCommandResult none;
+        none.error = QStringLiteral("no SSH link to the node");
+        return handler(none);
+    }
     const quint64 id = m_ssh->runShell(command);
     m_pending.insert(id, std::move(handler));
     QTimer::singleShot(timeoutMs, this, [this, id, timeoutMs] {

@@ -12,6 +12,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 
 #include <functional>
 #include <memory>
@@ -22,9 +23,11 @@ class NodeLoad : public QObject
 {
     Q_OBJECT
 public:
-    // `ssh` runs the node-side commands; `trafficSettings` open the traffic connection.
-    NodeLoad(SshLink *ssh, const SshSettings &trafficSettings, QObject *parent = nullptr);
+    // `trafficSettings` open the traffic connection; the node-side commands go over the link
+    // given with setLink (the node session's).
+    explicit NodeLoad(const SshSettings &trafficSettings, QObject *parent = nullptr);
     ~NodeLoad() override;
+    void setLink(SshLink *ssh);
 
     // Makes `load` the one running (starting it, or again after a reboot), then ready().
     void ensure(BackgroundLoad load, const std::function<void(const QString &error)> &ready);
@@ -41,7 +44,8 @@ private:
     void stopTraffic();
     void sendChunk();
 
-    SshLink *m_ssh;
+    QPointer<SshLink> m_ssh; // weak: the session owns it
+    QMetaObject::Connection m_linkConnection;
     SshSettings m_trafficSettings;
     std::unique_ptr<SshLink> m_traffic;
     quint64 m_trafficCommand = 0;

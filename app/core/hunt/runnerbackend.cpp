@@ -2,6 +2,7 @@
 
 #include "cycle/cyclerunner.h"
 #include "link/shellquote.h"
+#include "node/nodesession.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -12,13 +13,12 @@
 
 namespace kms::hunt {
 
-RunnerBackend::RunnerBackend(CycleRunner *runner, SshLink *ssh, const SshSettings &settings, const CycleRunConfig &base,
-                             QObject *parent)
+RunnerBackend::RunnerBackend(CycleRunner *runner, NodeSession *session, const SshSettings &settings,
+                             const CycleRunConfig &base, QObject *parent)
     : HuntBackend(parent)
     , m_runner(runner)
-    , m_ssh(ssh)
     , m_base(base)
-    , m_load(ssh, settings)
+    , m_load(settings)
 {
     connect(m_runner, &CycleRunner::cycleFinished, this, &RunnerBackend::onCycleFinished);
     connect(m_runner, &CycleRunner::cycleUpdated, this, &RunnerBackend::onCycleUpdated);
@@ -34,35 +34,57 @@ RunnerBackend::RunnerBackend(CycleRunner *runner, SshLink *ssh, const SshSetting
                                 "uploaded")
                      .arg(m_prepareTimer.interval() / 1000));
     });
-    connect(m_ssh, &SshLink::commandFinished, this, [this](quint64 id, const SshCommandResult &result) {
-        if (id != m_md5Command || id == 0)
-            return;
-        m_md5Command = 0;
-        if (!m_active)
-            return;
-        if (!result.error.isEmpty())
-            return endBatch(BatchEnd::NodeLost, QStringLiteral("the node did not answer: %1").arg(result.error));
-        const NodeBuild &build = m_builds[m_batch.build];
-        if (result.standardOutput.startsWith(build.md5)) {
-            m_prepareTimer.stop();
-            return startRun();
-        }
-        Q_EMIT message(QStringLiteral("uploading %1 to %2").arg(build.localPath, build.nodePath));
-        m_uploads.insert(m_ssh->writeFile(build.nodePath, build.data), m_batch.build);
-    });
-    connect(m_ssh, &SshLink::fileFinished, this, [this](quint64 id, const SshFileResult &result) {
-        if (!m_uploads.contains(id))
-            return;
-        const int build = m_uploads.take(id);
+    // The session's link, followed when it changes (as the runner follows it).
+    connect(session, &NodeSession::sshLinkChanged, this, &RunnerBackend::setLink);
+    setLink(session->ssh());
+}
+
+void RunnerBackend::setLink(SshLink *link)
+{
+    for (const QMetaObject::Connection &c : std::as_const(m_linkConnections))
+        disconnect(c);
+    m_linkConnections.clear();
+    m_ssh = link;
+    m_load.setLink(link);
+    if (!link)
+        return;
+    m_linkConnections << connect(link, &SshLink::commandFinished, this, &RunnerBackend::onCommandFinished)
+                      << connect(link, &SshLink::fileFinished, this, &RunnerBackend::onFileFinished);
+}
+
+void RunnerBackend::onCommandFinished(quint64 id, const SshCommandResult &result)
+{
+    if (id != m_md5Command || id == 0)
+        return;
+    m_md5Command = 0;
+    if (!m_active)
+        return;
+    if (!result.error.isEmpty())
+        return endBatch(BatchEnd::NodeLost, QStringLiteral("the node did not answer: %1").arg(result.error));
+    const NodeBuild &build = m_builds[m_batch.build];
+    if (result.standardOutput.startsWith(build.md5)) {
         m_prepareTimer.stop();
-        if (!m_active)
-            return;
-        if (!result.error.isEmpty())
-            return endBatch(
-                BatchEnd::Error,
-                QStringLiteral("cannot upload %1 to the node: %2").arg(m_builds[build].localPath, result.error));
-        startRun();
-    });
+        return startRun();
+    }
+    if (!m_ssh)
+        return endBatch(BatchEnd::NodeLost, QStringLiteral("no SSH link to the node"));
+    Q_EMIT message(QStringLiteral("uploading %1 to %2").arg(build.localPath, build.nodePath));
+    m_uploads.insert(m_ssh->writeFile(build.nodePath, build.data), m_batch.build);
+}
+
+void RunnerBackend::onFileFinished(quint64 id, const SshFileResult &result)
+{
+    if (!m_uploads.contains(id))
+        return;
+    const int build = m_uploads.take(id);
+    m_prepareTimer.stop();
+    if (!m_active)
+        return;
+    if (!result.error.isEmpty())
+        return endBatch(
+            BatchEnd::Error,
+            QStringLiteral("cannot upload %1 to the node: %2").arg(m_builds[build].localPath, result.error));
+    startRun();
 }
 
 QString RunnerBackend::nodePathFor(const QString &module, int build)
@@ -120,6 +142,8 @@ void RunnerBackend::prepareBuild()
         return startRun();
     const NodeBuild &build = m_builds[m_batch.build];
     const QString dir = QFileInfo(build.nodePath).path();
+    if (!m_ssh)
+        return endBatch(BatchEnd::NodeLost, QStringLiteral("no SSH link to the node"));
     m_prepareTimer.start();
     m_md5Command = m_ssh->runShell("mkdir -p " + shellQuote(dir) + " && { md5sum " + shellQuote(build.nodePath)
                                    + " 2>/dev/null || true; }");

@@ -11,11 +11,12 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QPointer>
 #include <QTimer>
 
 namespace kms {
 class CycleRunner;
-class SshLink;
+class NodeSession;
 } // namespace kms
 
 namespace kms::hunt {
@@ -32,9 +33,11 @@ class RunnerBackend : public HuntBackend
     Q_OBJECT
 public:
     // `base`: the run settings every batch shares (module, sudo, timeouts ...); count,
-    // params, settle, insmod and stop-on-crash are set per batch. Neither runner nor link is
-    // owned; the consoles must feed the runner.
-    RunnerBackend(CycleRunner *runner, SshLink *ssh, const SshSettings &settings, const CycleRunConfig &base,
+    // params, settle, insmod and stop-on-crash are set per batch. Neither runner nor session is
+    // owned; the runner follows the session (CycleRunner::follow), and so does the backend's
+    // own use of its SSH link (md5sum, uploads, the background load). `settings` open the
+    // traffic connection of the irq load.
+    RunnerBackend(CycleRunner *runner, NodeSession *session, const SshSettings &settings, const CycleRunConfig &base,
                   QObject *parent = nullptr);
 
     // Compare: the builds to upload and insmod in turn (read and hashed here). False with
@@ -52,6 +55,9 @@ public:
     RunEnd lastRunEnd() const { return m_lastEnd; }
 
 private:
+    void setLink(kms::SshLink *link);
+    void onCommandFinished(quint64 id, const kms::SshCommandResult &result);
+    void onFileFinished(quint64 id, const kms::SshFileResult &result);
     void prepareBuild();
     void startRun();
     void onCycleFinished(const kms::CycleResult &result);
@@ -61,7 +67,8 @@ private:
     static QStringList titlesOf(const CycleResult &result);
 
     CycleRunner *m_runner;
-    SshLink *m_ssh;
+    QPointer<SshLink> m_ssh; // weak: the session destroys its link before saying so
+    QList<QMetaObject::Connection> m_linkConnections;
     CycleRunConfig m_base;
     NodeLoad m_load;
     QList<NodeBuild> m_builds;
