@@ -196,7 +196,7 @@ def t_figures(args, node):
     ko = require_prudaq(args, node)
     figs = {}
     for order in ('grid', 'adaptive'):
-        for seed in range(1, args.runs + 1):
+        for seed in range(args.first_seed, args.first_seed + args.runs):
             p, r = hunt(args, node, node.ensure_up(),
                         ['--ko', ko, '--params', 'coord_period_us=10000 fault_window_us=0',
                          '--vary', 'param:fault=none,unload_race', '--vary', 'settle=0,1,2,3',
@@ -221,6 +221,7 @@ def main():
     ap.add_argument('test', choices=('race', 'none', 'compare', 'figures'))
     ap.add_argument('--cycles', type=int, default=100, help='none: cycles')
     ap.add_argument('--runs', type=int, default=3, help='figures: seeds per order')
+    ap.add_argument('--first-seed', type=int, default=1, help='figures: the first seed')
     ap.add_argument('--timeout', type=int, default=500)
     args = ap.parse_args()
     if args.ko and not os.path.isfile(args.ko):
