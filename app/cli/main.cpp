@@ -1,5 +1,6 @@
 #include "cyclecommand.h"
 #include "decodecommand.h"
+#include "huntcommand.h"
 #include "telemetrycommand.h"
 #include "watchcommand.h"
 
@@ -17,6 +18,7 @@ void printUsage(QTextStream &out)
            "  watch    follow a node's serial console and/or dmesg over SSH, print reports live\n"
            "  telemetry  record a node's telemetry (prudaq stream, polled files, printk values) as CSV\n"
            "  cycle    load and unload a module on a node again and again, a verdict per cycle\n"
+           "  hunt     find the conditions that reproduce a crash fastest; compare two builds\n"
            "\n"
            "'kmodscope-cli COMMAND --help' describes a command.\n";
 }
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
         return kms::cli::runWatch(arguments);
     if (command == QLatin1String("telemetry"))
         return kms::cli::runTelemetry(arguments);
+    if (command == QLatin1String("hunt"))
+        return kms::cli::runHunt(arguments);
     if (command == QLatin1String("cycle"))
         return kms::cli::runCycle(arguments);
     if (command == QLatin1String("--help") || command == QLatin1String("-h") || command == QLatin1String("help")) {
