@@ -10,6 +10,7 @@
 #include "reportsview.h"
 #include "sourceview.h"
 #include "sshlogin.h"
+#include "telemetry/cycletimeline.h"
 #include "telemetry/telemetryhub.h"
 #include "telemetry/telemetrystore.h"
 #include "telemetryview.h"
@@ -173,6 +174,19 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     connect(m_cyclesView, &CyclesView::consoleLineRequested, this, [this](quint64 seq) {
         for (int line : m_consoleLines.lines({seq}))
             m_consoleView->revealLine(line);
+    });
+    // The cycles' boundaries on the telemetry's time axis; a click on one shows the cycle.
+    m_cycleTimeline = new telemetry::CycleTimeline(this);
+    m_cycleTimeline->follow(m_session, m_cyclesView->runner(), m_telemetryHub);
+    connect(m_cycleTimeline, &telemetry::CycleTimeline::boundary, m_telemetryView, &TelemetryView::addCycleBoundary);
+    connect(m_cycleTimeline, &telemetry::CycleTimeline::verdictChanged, m_telemetryView,
+            &TelemetryView::setCycleVerdict);
+    connect(m_cycleTimeline, &telemetry::CycleTimeline::runChanged, m_telemetryView, &TelemetryView::clearCycles);
+    connect(m_telemetryView, &TelemetryView::cycleActivated, this, [this](int n) {
+        if (m_cyclesView->selectCycle(n)) {
+            m_cyclesDock->show();
+            m_cyclesDock->raise();
+        }
     });
     connect(m_cyclesView, &CyclesView::configChanged, this, [this](const QJsonObject &run) {
         m_profile.cycleRun = run;
