@@ -153,7 +153,13 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     m_telemetryDock
         = makeDock(tr("Telemetry"), QStringLiteral("TelemetryDock"), m_telemetryView, Qt::BottomDockWidgetArea);
     m_telemetryDock->hide(); // until samples arrive
-    connect(m_telemetryView, &TelemetryView::firstData, m_telemetryDock, &QDockWidget::show);
+    connect(m_telemetryView, &TelemetryView::firstData, this, [this] {
+        if (m_telemetryDock->isVisible())
+            return; // where the restored layout put it
+        // Room for two or three plots: a dock at its minimum height shows a strip of one.
+        m_telemetryDock->show();
+        resizeDocks({m_telemetryDock}, {height() * 2 / 5}, Qt::Vertical);
+    });
     // A click on a report's marker opens the report, which scrolls the console to its lines.
     connect(m_telemetryView, &TelemetryView::reportActivated, m_reportsView,
             [this](int id) { m_reportsView->selectReport(id); });

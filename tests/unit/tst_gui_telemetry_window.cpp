@@ -178,13 +178,6 @@ private slots:
         QCOMPARE(cycles[3].color, CyclesModel::verdictColor(Verdict::Crash));
         QCOMPARE(cycles[3].label, QStringLiteral("#2"));
 
-        const QString shots = qEnvironmentVariable("KMS_SCREENSHOT_DIR");
-        if (!shots.isEmpty()) {
-            view->refresh();
-            QCoreApplication::processEvents();
-            QVERIFY(w.grab().save(shots + QStringLiteral("/telemetry-window.png")));
-        }
-
         // The report's first console line is out of view (the console followed the tail).
         w.consoleModel()->flushPending();
         QTableView *console = w.consoleView()->listView();
@@ -214,6 +207,13 @@ private slots:
         QCOMPARE(selected.size(), 1);
         QCOMPARE(selected.first().row(), w.cyclesView()->model()->rowOf(2));
         QVERIFY(w.cyclesDock()->isVisible());
+        // scripts/screenshots: the window as a user sees it now (report and cycle 2 selected,
+        // the console at the oops).
+        if (const QString shots = qEnvironmentVariable("KMS_SCREENSHOT_DIR"); !shots.isEmpty()) {
+            w.reportsView()->selectReport(reportId);
+            QTest::qWait(200);
+            QVERIFY(w.grab().save(shots + QStringLiteral("/telemetry-window.png")));
+        }
         // Between markers, a click selects nothing new (it starts a drag).
         w.cyclesView()->table()->clearSelection();
         QTest::mouseClick(canvas->mouseWidget(), Qt::LeftButton, {},

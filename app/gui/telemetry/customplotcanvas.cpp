@@ -162,18 +162,19 @@ void CustomPlotCanvas::setMarkers(const QList<Marker> &markers)
             auto *t = new QCPItemText(m_plot);
             t->setSelectable(false);
             t->setClipToAxisRect(true);
-            t->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
             t->position->setTypeX(QCPItemPosition::ptPlotCoords);
             t->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
             t->setFont(QFont(m_plot->font().family(), 7));
-            t->setPadding(QMargins(0, 1, 2, 0));
+            t->setPadding(QMargins(1, 0, 2, 0));
+            t->setBrush(QColor(255, 255, 255, 215)); // readable over the lines it crosses
             m_labels.append(t);
         }
         QCPItemText *t = m_labels[labels++];
         t->setVisible(true);
         t->setText(m.label);
         t->setColor(m.color);
-        t->position->setCoords(m.x, 0);
+        t->setPositionAlignment(Qt::AlignRight | (m.labelAtBottom ? Qt::AlignBottom : Qt::AlignTop));
+        t->position->setCoords(m.x, m.labelAtBottom ? 1 : 0);
     }
     for (qsizetype i = labels; i < m_labels.size(); ++i)
         m_labels[i]->setVisible(false);

@@ -30,7 +30,8 @@ public:
         QColor color;
         Qt::PenStyle style = Qt::SolidLine;
         int width = 2;
-        QString label; // drawn at the top of the plot, left of the line (empty: none)
+        QString label; // drawn left of the line (empty: none)
+        bool labelAtBottom = false; // else at the top of the plot
     };
 
     virtual ~PlotCanvas() = default;

@@ -110,7 +110,8 @@ void TelemetryView::buildToolBar(QVBoxLayout *layout)
 
 void TelemetryView::addAlarm(const kms::telemetry::TelemetryAlarm &alarm)
 {
-    Marker m{alarm.tNs, false, -1, alarm.text.isEmpty() ? alarm.kind + QLatin1Char(' ') + alarm.key : alarm.text};
+    Marker m{alarm.tNs, false, -1, alarm.text.isEmpty() ? alarm.kind + QLatin1Char(' ') + alarm.key : alarm.text,
+             alarm.kind};
     const auto at = std::upper_bound(m_markers.begin(), m_markers.end(), m.tNs,
                                      [](qint64 t, const Marker &x) { return t < x.tNs; });
     m_markers.insert(at, m);
@@ -121,7 +122,7 @@ void TelemetryView::addAlarm(const kms::telemetry::TelemetryAlarm &alarm)
 
 void TelemetryView::addReportMarker(qint64 tNs, int reportId, const QString &title)
 {
-    Marker m{tNs, true, reportId, title};
+    Marker m{tNs, true, reportId, title, tr("report")};
     const auto at = std::upper_bound(m_markers.begin(), m_markers.end(), tNs,
                                      [](qint64 t, const Marker &x) { return t < x.tNs; });
     m_markers.insert(at, m);
@@ -336,13 +337,22 @@ void TelemetryView::drawPlot(Plot &plot, qint64 &newest)
         hi += pad;
     }
     c.setRanges(double(m_t0) / kNsPerS, double(m_t1) / kNsPerS, lo, hi);
-    // Cycle boundaries first: the alarms and reports are drawn over them. Their numbers on the
-    // top plot only.
-    QList<PlotCanvas::Marker> ms = m_cycles.visible(m_t0, m_t1, columns, &plot == m_plots.front().get());
+    // Cycle boundaries first: the alarms and reports are drawn over them. Labels on the top plot
+    // only: cycle numbers at its top, what an alarm or report is at its bottom.
+    const bool top = &plot == m_plots.front().get();
+    QList<PlotCanvas::Marker> ms = m_cycles.visible(m_t0, m_t1, columns, top);
     const auto first = std::lower_bound(m_markers.begin(), m_markers.end(), m_t0,
                                         [](const Marker &x, qint64 t) { return x.tNs < t; });
-    for (auto it = first; it != m_markers.end() && it->tNs <= m_t1; ++it)
-        ms.append({double(it->tNs) / kNsPerS, markerColor(*it), Qt::SolidLine, 2, {}});
+    const double nsPerPx = double(m_t1 - m_t0) / columns;
+    double lastLabelNs = -1e300;
+    for (auto it = first; it != m_markers.end() && it->tNs <= m_t1; ++it) {
+        PlotCanvas::Marker m{double(it->tNs) / kNsPerS, markerColor(*it), Qt::SolidLine, 2, {}, true};
+        if (top && (double(it->tNs) - lastLabelNs) / nsPerPx >= CycleMarkers::labelSpacingPx * 1.5) {
+            m.label = it->label;
+            lastLabelNs = double(it->tNs);
+        }
+        ms.append(m);
+    }
     c.setMarkers(ms);
     if (m_immediatePaint)
         c.renderNow();
@@ -504,7 +514,7 @@ void TelemetryView::updateStatus()
     if (!m_markers.isEmpty())
         s += tr(" · %1 markers (red: alarm, purple: kernel report, click to open it)").arg(m_markers.size());
     if (m_cycles.size() > 0)
-        s += tr(" · cycles: begin ─ load ╌ unload ┈ in the verdict's colour");
+        s += tr(" · cycles: begin solid, load dashed, unload dotted, in the verdict's colour");
     m_status->setText(s);
 }
 

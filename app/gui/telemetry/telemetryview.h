@@ -39,6 +39,7 @@ public:
         bool report = false; // else an alarm
         int reportId = -1;
         QString text; // report title or alarm line
+        QString label; // on the plot: "report", or the alarm's kind
     };
 
     explicit TelemetryView(kms::telemetry::TelemetryStore *store, QWidget *parent = nullptr,
