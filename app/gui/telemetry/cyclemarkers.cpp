@@ -110,14 +110,17 @@ std::optional<qsizetype> CycleMarkers::near(qint64 tNs, qint64 toleranceNs) cons
 {
     auto it = std::lower_bound(m_items.begin(), m_items.end(), tNs - toleranceNs,
                                [](const CycleBoundary &b, qint64 t) { return b.tNs < t; });
+    // As drawn: where boundaries crowd, the worst cycle's line is the one on screen.
     std::optional<qsizetype> best;
-    qint64 bestD = toleranceNs + 1;
+    std::pair<int, qint64> bestKey{int(Verdict::Pass) + 2, 0};
     for (; it != m_items.end() && it->tNs <= tNs + toleranceNs; ++it) {
         if (it->kind == CycleBoundary::Kind::End)
             continue;
-        const qint64 d = std::abs(it->tNs - tNs);
-        if (d < bestD) {
-            bestD = d;
+        const auto v = m_verdicts.constFind(it->cycle);
+        const std::pair<int, qint64> key{v == m_verdicts.cend() ? int(Verdict::Pass) + 1 : int(*v),
+                                         std::abs(it->tNs - tNs)};
+        if (!best || key < bestKey) {
+            bestKey = key;
             best = it - m_items.begin();
         }
     }

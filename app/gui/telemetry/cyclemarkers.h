@@ -31,7 +31,8 @@ public:
 
     // What to draw over [t0Ns, t1Ns] on `columns` pixels; labels: the cycle numbers too.
     QList<PlotCanvas::Marker> visible(qint64 t0Ns, qint64 t1Ns, int columns, bool labels) const;
-    // The boundary (index in boundaries()) nearest to tNs within ±toleranceNs.
+    // The boundary (index in boundaries()) within ±toleranceNs of tNs that a click there means:
+    // the worst cycle's (it is the one drawn), then the nearest.
     std::optional<qsizetype> near(qint64 tNs, qint64 toleranceNs) const;
     QString describe(qsizetype index) const; // "cycle 12 loaded · crash"
     QColor color(int cycle) const;
