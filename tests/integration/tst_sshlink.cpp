@@ -1,5 +1,6 @@
 // SshLink against a real OpenSSH sshd started by the test (sshdfixture.h): host keys, key and
-// agent auth, commands, quoting, streams, files, and losing/regaining the server.
+// agent auth, commands, quoting, streams, files, open channels (a conversation with one process
+// on its stdin), and losing/regaining the server.
 #include "sshdfixture.h"
 
 #include "link/shellquote.h"
@@ -20,6 +21,9 @@ struct Watcher {
     QHash<quint64, SshCommandResult> results;
     QHash<quint64, SshFileResult> files;
     QList<LogLine> streamed;
+    QHash<quint64, QByteArray> channelOut;
+    QHash<quint64, QByteArray> channelErr;
+    QHash<quint64, SshCommandResult> channelDone;
     QElapsedTimer clock;
     qint64 lastStateMs = 0;
 
@@ -44,6 +48,13 @@ struct Watcher {
                          [this](quint64 id, const SshFileResult &r) { files.insert(id, r); });
         QObject::connect(&link, &SshLink::streamLines, &link,
                          [this](quint64, const QList<LogLine> &lines) { streamed.append(lines); });
+        QObject::connect(&link, &SshLink::channelOutput, &link,
+                         [this](quint64 id, const QByteArray &out, const QByteArray &err) {
+                             channelOut[id] += out;
+                             channelErr[id] += err;
+                         });
+        QObject::connect(&link, &SshLink::channelFinished, &link,
+                         [this](quint64 id, const SshCommandResult &r) { channelDone.insert(id, r); });
     }
     SshLink::State state() const { return states.isEmpty() ? SshLink::State::Disconnected : states.back(); }
     int countText(const QByteArray &prefix) const
@@ -220,6 +231,83 @@ private Q_SLOTS:
         QVERIFY(w.results[b].ok());
         QCOMPARE(w.results[c].standardOutput, QByteArray("from stdin\n"));
         QVERIFY(!w.results[d].ok());
+    }
+
+    void openChannelIsOneProcessFedInTurns()
+    {
+        SshLink link(settingsFor(m_sshd.path(QStringLiteral("id_client")), trustedKnownHosts()));
+        Watcher w(link);
+        link.start();
+        // Asked for before the session is up, with its first input: it starts once it is.
+        const quint64 id = link.openChannel(
+            "sh -c " + shellQuote(QStringLiteral("while read -r l; do echo \"$$ $l\"; echo \"e$l\" >&2; done; exit 4")),
+            "one\n");
+        QTRY_VERIFY_WITH_TIMEOUT(w.channelOut.value(id).endsWith(" one\n"), upTimeout);
+        const QByteArray pid = w.channelOut.value(id).split(' ').first();
+        // Each write is answered before the next is sent: the same process, its input still open.
+        for (const char *word : {"two", "three", "it's $HOME"}) {
+            const QByteArray line = pid + ' ' + word + '\n';
+            link.writeChannel(id, QByteArray(word) + '\n');
+            QTRY_VERIFY_WITH_TIMEOUT(w.channelOut.value(id).endsWith(line), upTimeout);
+            QVERIFY(!w.channelDone.contains(id));
+        }
+        QCOMPARE(w.channelOut.value(id), pid + " one\n" + pid + " two\n" + pid + " three\n" + pid + " it's $HOME\n");
+        QTRY_COMPARE_WITH_TIMEOUT(w.channelErr.value(id), QByteArray("eone\netwo\nethree\neit's $HOME\n"), upTimeout);
+        // EOF: the loop ends and the exit status comes back.
+        link.closeChannelInput(id);
+        QTRY_VERIFY_WITH_TIMEOUT(w.channelDone.contains(id), upTimeout);
+        QCOMPARE(w.channelDone[id].exitStatus, 4);
+        QVERIFY(w.channelDone[id].error.isEmpty());
+        QCOMPARE(w.channelDone[id].standardError, QByteArray("eone\netwo\nethree\neit's $HOME\n"));
+        // Written after the end: dropped, nothing breaks.
+        link.writeChannel(id, "late\n");
+        const quint64 after = link.run({QStringLiteral("echo"), QStringLiteral("still up")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.results.contains(after), upTimeout);
+        QCOMPARE(w.results[after].standardOutput, QByteArray("still up\n"));
+    }
+
+    void openChannelEndsWithItsProcessOrWhenDropped()
+    {
+        SshLink link(settingsFor(m_sshd.path(QStringLiteral("id_client")), trustedKnownHosts()));
+        Watcher w(link);
+        link.start();
+        QTRY_COMPARE_WITH_TIMEOUT(w.state(), SshLink::State::Up, upTimeout);
+        // The process ends by itself (its input still open).
+        const quint64 quits = link.openChannel("sh -c " + shellQuote(QStringLiteral("read -r l; echo bye $l; exit 7")));
+        link.writeChannel(quits, "now\n");
+        QTRY_VERIFY_WITH_TIMEOUT(w.channelDone.contains(quits), upTimeout);
+        QCOMPARE(w.channelDone[quits].exitStatus, 7);
+        QCOMPARE(w.channelOut.value(quits), QByteArray("bye now\n"));
+        // Dropped: no signal, and the process sees its input end.
+        const QString mark = m_sshd.path(QStringLiteral("dropped"));
+        const quint64 dropped = link.openChannel("sh -c " + shellQuote(QStringLiteral("echo ready; cat >/dev/null; touch %1").arg(mark)));
+        QTRY_VERIFY_WITH_TIMEOUT(w.channelOut.value(dropped) == "ready\n", upTimeout);
+        link.closeChannel(dropped);
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(mark), upTimeout);
+        QTest::qWait(200);
+        QVERIFY(!w.channelDone.contains(dropped));
+    }
+
+    void openChannelEndsWhenTheServerDies()
+    {
+        SshLink link(settingsFor(m_sshd.path(QStringLiteral("id_client")), trustedKnownHosts()));
+        Watcher w(link);
+        link.start();
+        const quint64 id = link.openChannel("cat", "ping\n");
+        QTRY_COMPARE_WITH_TIMEOUT(w.channelOut.value(id), QByteArray("ping\n"), upTimeout);
+        QElapsedTimer clock;
+        clock.start();
+        m_sshd.stop(); // the node dies: the process and the connection with it
+        QTRY_VERIFY_WITH_TIMEOUT(w.channelDone.contains(id), 10000);
+        const qint64 seenMs = clock.elapsed();
+        QVERIFY(m_sshd.start());
+        QVERIFY2(!w.channelDone[id].error.isEmpty(), "no error for a channel whose connection died");
+        QCOMPARE(w.channelDone[id].exitStatus, -1);
+        QVERIFY2(seenMs < 6000, qPrintable(QString::number(seenMs)));
+        // Never restarted: the link comes back, the channel stays ended.
+        QTRY_VERIFY_WITH_TIMEOUT(w.states.count(SshLink::State::Up) >= 2, 30000);
+        QTest::qWait(300);
+        QCOMPARE(w.channelOut.value(id), QByteArray("ping\n"));
     }
 
     void hostileArgumentsArriveLiterally()

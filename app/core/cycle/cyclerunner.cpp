@@ -27,6 +27,7 @@ CycleRunner::CycleRunner(SshLink *ssh, QObject *parent)
     : QObject(parent)
 {
     setSshLink(ssh);
+    connect(&m_shell, &CycleShell::finished, this, &CycleRunner::onCommandFinished);
     m_commandTimer.setSingleShot(true);
     connect(&m_commandTimer, &QTimer::timeout, this, &CycleRunner::onCycleTimeout);
     m_collectTimer.setInterval(collectPollMs);
@@ -46,6 +47,7 @@ void CycleRunner::setSshLink(SshLink *ssh)
     if (m_ssh)
         disconnect(m_ssh, nullptr, this, nullptr);
     m_ssh = ssh;
+    m_shell.setLink(ssh);
     m_pending.clear();
     m_sshState = m_ssh ? m_ssh->state() : SshLink::State::Disconnected;
     if (m_ssh)
@@ -75,6 +77,7 @@ bool CycleRunner::start(const CycleRunConfig &config, QString *error)
         return false;
     }
     m_config = config;
+    m_shell.close();
     m_token = QString::number(QRandomGenerator::global()->generate64(), 16).left(12);
     m_runDir = QStringLiteral("/tmp/kmodscope-cycle-") + m_token;
     m_console.reset(m_token);
@@ -124,6 +127,10 @@ quint64 CycleRunner::runScript(const QString &mode, QStringList keyValues, bool 
     auto script = m_scripts.constFind(mode);
     if (script == m_scripts.cend())
         script = m_scripts.insert(mode, cycleScriptText(mode));
+    // Cycles go to the run's kept shell (opened with the script at the first); the rest, rare
+    // and some while a cycle is in flight (stop, inspect), each on a channel of its own.
+    if (mode == QLatin1String("cycle"))
+        return m_shell.call(cycleShellCommand(m_config), *script, cycleScriptWords(m_config, {mode, keyValues, withParams}));
     return m_ssh->runShell(cycleScriptCommand(m_config, {mode, keyValues, withParams}), *script);
 }
 
@@ -396,6 +403,7 @@ void CycleRunner::onCycleTimeout()
             return nodeDown(QStringLiteral("no answer from the node (SSH link down)"), 0);
         for (auto it = m_pending.begin(); it != m_pending.end();)
             it = *it == Purpose::Cycle ? m_pending.erase(it) : std::next(it);
+        m_shell.close(); // hung in a step: the run ends after this cycle anyway
         const int seconds = (m_config.commandTimeoutMs + m_config.settleMs) / 1000;
         m_current->addFinding({Verdict::Fail,
                                QStringLiteral("timeout"),

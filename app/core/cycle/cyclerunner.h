@@ -1,6 +1,6 @@
 // Reload cycles of one module on one node: load, verify live, record the load's sections and
 // build id, settle, health checks, unload, verify gone, post-unload checks (leaks), one SSH
-// round trip per cycle (cyclescript.sh). The consoles (serial, dmesg over SSH) are watched at
+// round trip per cycle (cyclescript.sh, called on a shell kept open for the run: CycleShell). The consoles (serial, dmesg over SSH) are watched at
 // the same time through the on*() slots: a "Kernel panic" line ends the cycle at once, the
 // node is waited for, and the run goes on or stops as configured.
 //
@@ -13,6 +13,7 @@
 #include "cycle/cycleconfig.h"
 #include "cycle/cycleconsole.h"
 #include "cycle/cycleresult.h"
+#include "cycle/cycleshell.h"
 #include "cycle/leaktracker.h"
 #include "link/sshlink.h"
 #include "node/reportengine.h" // KernelReport's metatype, declared there before any moc uses it
@@ -137,6 +138,7 @@ private:
     void publish(CycleResult &c);
 
     QPointer<SshLink> m_ssh; // a session may destroy its link before saying so
+    CycleShell m_shell; // the cycles' shell on m_ssh; one-off calls (probe, stop ...) use exec
     Symbolizer *m_symbolizer = nullptr;
     CycleRunConfig m_config;
     State m_state = State::Idle;

@@ -252,6 +252,7 @@ void CycleRunner::nodeDown(const QString &why, qint64 lineTimeNs)
 {
     for (auto it = m_pending.begin(); it != m_pending.end();)
         it = *it == Purpose::Cycle || *it == Purpose::Inspect ? m_pending.erase(it) : std::next(it);
+    m_shell.close(); // the node comes back (if it does) with a new shell
     m_commandTimer.stop();
     m_collectTimer.stop();
     m_delayTimer.stop();
@@ -444,6 +445,7 @@ void CycleRunner::stop()
     }
     for (auto it = m_pending.begin(); it != m_pending.end();)
         it = *it == Purpose::Cycle || *it == Purpose::Inspect ? m_pending.erase(it) : std::next(it);
+    m_shell.close(); // a cycle in flight ends at its next step (the stop below tells it)
     m_commandTimer.stop();
     m_endAfterFinal = RunEnd::Stopped;
     m_endMessage = QStringLiteral("stopped");
@@ -470,6 +472,7 @@ void CycleRunner::done()
     }
     if (m_state == State::Finished)
         return;
+    m_shell.close();
     m_end = m_endAfterFinal.value_or(RunEnd::Error);
     setState(State::Finished);
     Q_EMIT runFinished(m_end, m_endMessage);

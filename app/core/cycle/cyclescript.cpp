@@ -52,17 +52,33 @@ QStringList cycleScriptBaseArgs(const CycleRunConfig &config, const QString &run
     return args;
 }
 
+QStringList cycleScriptWords(const CycleRunConfig &config, const CycleScriptCall &call)
+{
+    QStringList words{call.mode};
+    words += call.keyValues;
+    if (call.withParams) {
+        words << QStringLiteral("--");
+        words += config.params;
+    }
+    return words;
+}
+
+QByteArray cycleShellCommand(const CycleRunConfig &config)
+{
+    QStringList argv;
+    if (config.useSudo)
+        argv << QStringLiteral("sudo") << QStringLiteral("-n");
+    argv << QStringLiteral("sh") << QStringLiteral("-s");
+    return shellCommand(argv);
+}
+
 QByteArray cycleScriptCommand(const CycleRunConfig &config, const CycleScriptCall &call)
 {
     QStringList argv;
     if (config.useSudo)
         argv << QStringLiteral("sudo") << QStringLiteral("-n");
-    argv << QStringLiteral("sh") << QStringLiteral("-s") << QStringLiteral("--") << call.mode;
-    argv += call.keyValues;
-    if (call.withParams) {
-        argv << QStringLiteral("--");
-        argv += config.params;
-    }
+    argv << QStringLiteral("sh") << QStringLiteral("-s") << QStringLiteral("--");
+    argv += cycleScriptWords(config, call);
     return shellCommand(argv);
 }
 

@@ -26,6 +26,11 @@ struct CycleScriptCall {
 
 // The command line for SshLink::runShell (the script itself goes on stdin).
 QByteArray cycleScriptCommand(const CycleRunConfig &config, const CycleScriptCall &call);
+// MODE KEY=VALUE... [-- PARAM...]: the words after `sh -s --`, or after a kept shell's nonce.
+QStringList cycleScriptWords(const CycleRunConfig &config, const CycleScriptCall &call);
+// The command line of a run's kept shell (`sh -s`, with `sudo -n` where asked), which then
+// reads the script and one `kms_call NONCE WORDS...` line per call (CycleShell).
+QByteArray cycleShellCommand(const CycleRunConfig &config);
 // The KEY=VALUE words every mode takes from the configuration.
 QStringList cycleScriptBaseArgs(const CycleRunConfig &config, const QString &runDir);
 

@@ -1,6 +1,9 @@
-# kmodscope reload-cycle script: sent on stdin to `sh -s -- MODE [KEY=VALUE...] -- [PARAM...]`
-# (busybox ash, dash or bash; POSIX sh only). One round trip per call: every step runs here and
-# reports on stdout as "@kms ..." records, which CycleScriptOutput parses on the host.
+# kmodscope reload-cycle script (busybox ash, dash or bash; POSIX sh only), used two ways:
+# - one call: sent on stdin to `sh -s -- MODE [KEY=VALUE...] -- [PARAM...]` (probe, stop ...);
+# - a run's cycles: sent once to a `sh -s` kept open for the run (CycleShell), then one line per
+#   cycle, `kms_call NONCE MODE [KEY=VALUE...] -- [PARAM...]`, every word quoted by the host; the
+#   call's output ends with "@kms done NONCE". No channel, login or shell start per cycle.
+# Every step runs here and reports on stdout as "@kms ..." records (CycleScriptOutput parses them).
 #
 # MODE: probe | cycle | unload | ensure | inspect | kmemleak | pstore
 # KEY=VALUE: module=NAME insmod=PATH rundir=DIR n=CYCLE token=RUN settle=SECONDS
@@ -11,10 +14,18 @@
 #
 # Nothing here reads stdin (the script itself arrives on it): every command gets </dev/null.
 # The host sends only the lines a mode needs ("# @mode M..." to "# @end" blocks are kept for
-# those modes) without comments and indentation: the node's sh parses less per cycle. Forks are
-# what a cycle costs on a small node: the steady state has four (modprobe, modprobe -r, two awk).
+# those modes) without comments and indentation: the node's sh parses less. Forks are what a
+# cycle costs on a small node (10-50 ms each in a TCG guest): in a kept shell the steady state
+# has two, modprobe and modprobe -r; the files `read` cannot read go through one awk kept running
+# (helper below). No function exits: the kept shell must survive every call.
 
 R=${KMS_SYSROOT:-}
+NL='
+'
+H='' # the helper's pipes are open (fd 3: requests, fd 4: acknowledgements)
+serve='' # a kept shell (kms_call)
+
+kms_main() {
 mode=$1
 shift
 module='' insmod='' rundir=/tmp n=0 token=x settle=0 pre='' post='' deps='' mark=1 leaks=0
@@ -42,9 +53,18 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-NL='
-'
 echo "@kms v 1 $mode"
+kms_mode "$@"
+}
+
+# kms_call NONCE MODE ...: one call of the kept shell, ended by a record the host waits for.
+kms_call() {
+    c_nonce=$1
+    serve=1
+    shift
+    kms_main "$@"
+    echo "@kms done $c_nonce"
+}
 
 # Time stamps: busybox ash and bash have $EPOCHREALTIME (no fork); dash needs date(1).
 if [ -n "${EPOCHREALTIME:-}" ]; then
@@ -71,7 +91,7 @@ run() {
     echo "$r_step" >"$rundir/step" 2>/dev/null
     now
     r_t0=$T
-    r_out=$("$@" </dev/null 2>&1)
+    r_out=$("$@" </dev/null 2>&1 3>&- 4>&-)
     RC=$?
     now
     echo "@kms step $r_step $r_t0 $T $RC"
@@ -97,23 +117,66 @@ state() {
     fi
 }
 
-# snapshot TAG: the taint mask and the memory counters. awk, not `read`: busybox reads byte by
-# byte, and /proc/sys (like the module's section files) answers only a read at offset 0.
-# snapshot TAG [FILE...]: FILEs are the module's section files (their addresses), read by the
-# same awk, which also writes the code sections into the kernel log ("kmodscope: cycle N
-# loaded run=TOKEN .text=0x..."): when the unload panics the node, this script's own output
-# never arrives, but the serial console has carried that line before the crash.
+# snapshot TAG [FILE...]: the taint mask and the memory counters, and the FILEs: the module's
+# section files (their addresses). Read by awk, not `read`: busybox reads byte by byte, and
+# /proc/sys (like the section files) answers only a read at offset 0. The same awk writes the
+# code sections into the kernel log ("kmodscope: cycle N loaded run=TOKEN .text=0x..."): when
+# the unload panics the node, this script's own output never arrives, but the serial console
+# has carried that line before the crash. The request is lines: T<tag>, M<marker>, F<file>, ".".
+# shellcheck disable=SC2016 # an awk program: its $0 is awk's
+SNAP_AWK='
+/^T/ { tag = substr($0, 2); next }
+/^M/ { marker = substr($0, 2); next }
+/^F/ { f[nf++] = substr($0, 2); next }
+$0 != "." { next }
+{
+    x = root "/proc/sys/kernel/tainted"
+    if ((getline v < x) > 0) { split(v, w, " "); print "@kms taint " tag " " w[1] }
+    close(x)
+    x = root "/proc/meminfo"
+    while ((getline v < x) > 0) {
+        split(v, w, " ")
+        if (w[1] ~ /^(MemAvailable|Slab|SUnreclaim|MemFree):$/) { sub(/:$/, "", w[1]); print "@kms mem " tag " " w[1] " " w[2] }
+    }
+    close(x)
+    code = ""
+    for (i = 0; i < nf; i++) {
+        name = f[i]; sub(/.*\//, "", name)
+        if ((getline v < f[i]) > 0) { split(v, w, " "); print "@kms sec " name " " w[1]; if (name ~ /text/) code = code " " name "=" w[1] }
+        close(f[i])
+    }
+    if (marker != "" && code != "") { print "<5>" marker code > kmsg; close(kmsg) }
+    fflush()
+    print "k" > ack
+    fflush(ack)
+    nf = 0; marker = ""
+}'
 snapshot() {
-    s_tag=$1
+    s_q="T$1$NL"
     shift
-    s_mark=
-    [ "$mark" = 1 ] && [ $# -gt 0 ] && s_mark="kmodscope: cycle $n loaded run=$token"
-    awk -v tag="$s_tag" -v marker="$s_mark" -v kmsg="$R/dev/kmsg" '
-FILENAME ~ /tainted$/ { print "@kms taint " tag " " $1; next }
-FILENAME ~ /meminfo$/ { if ($1 ~ /^(MemAvailable|Slab|SUnreclaim|MemFree):$/) { sub(/:$/, "", $1); print "@kms mem " tag " " $1 " " $2 }; next }
-{ n = FILENAME; sub(/.*\//, "", n); print "@kms sec " n " " $1; if (n ~ /text/) code = code " " n "=" $1 }
-END { if (marker != "" && code != "") { print "<5>" marker code > kmsg; close(kmsg) } }' \
-        "$R/proc/sys/kernel/tainted" "$R/proc/meminfo" "$@" 2>/dev/null
+    [ "$mark" = 1 ] && [ $# -gt 0 ] && s_q="${s_q}Mkmodscope: cycle $n loaded run=$token$NL"
+    for s_f in "$@"; do s_q="${s_q}F$s_f$NL"; done
+    # A write to a helper that died fails (EPIPE, ignored as a signal): one awk does it then.
+    if [ -n "$H" ] && echo "$s_q." >&3 2>/dev/null && read -r _ <&4; then return 0; fi
+    H=
+    echo "$s_q." | awk -v root="$R" -v kmsg="$R/dev/kmsg" -v ack=/dev/null "$SNAP_AWK" 2>/dev/null
+}
+
+# helper: in a kept shell, one awk runs SNAP_AWK for the shell's life, asked through two FIFOs
+# in the run's directory: a snapshot costs no fork. It ends when the shell does (EOF on fd 3).
+helper() {
+    [ -z "$H" ] || return 0
+    # Named after this shell: a previous shell of the run (closed, still finishing) keeps its own.
+    h_q="$rundir/req.$$" h_a="$rundir/ack.$$"
+    [ -p "$h_q" ] || mkfifo "$h_q" "$h_a" 2>/dev/null || return 0
+    # -W interactive: mawk (Debian's awk) otherwise waits for a full buffer of requests; other
+    # awks ignore it.
+    awk -W interactive -v root="$R" -v kmsg="$R/dev/kmsg" -v ack="$h_a" "$SNAP_AWK" <"$h_q" 2>/dev/null &
+    # Opening the request FIFO waits for the reader above; the answer FIFO is opened read-write
+    # so that the open never waits (awk opens it for writing at its first answer).
+    exec 3>"$h_q" 4<>"$h_a"
+    trap '' PIPE
+    H=1
 }
 
 # @mode cycle
@@ -210,7 +273,6 @@ end() {
     : >"$rundir/pid"
     : >"$rundir/sleep"
     echo "@kms end $1"
-    exit 0
 }
 
 # settle SECONDS: sleeps in the background so that a stop (mode unload/ensure) can cut it short.
@@ -237,7 +299,7 @@ tlm_start() {
     now
     t_t0=$T
     if [ -r "$R$tlm" ]; then
-        cat "$R$tlm" >"$rundir/tlm" 2>/dev/null </dev/null &
+        cat "$R$tlm" >"$rundir/tlm" 2>/dev/null </dev/null 3>&- 4>&- &
         t_pid=$!
         echo "$t_pid" >"$rundir/tlm_pid"
     else
@@ -280,6 +342,7 @@ stop_cycle() {
 }
 # @end
 
+kms_mode() {
 case $mode in
 # @mode probe
 probe)
@@ -315,17 +378,18 @@ probe)
 # @mode cycle
 cycle)
     begin
+    [ -z "$serve" ] || helper
     kmsg "cycle $n begin run=$token"
     state
     if [ "$unload_first" = 1 ] && [ "$S" != absent ]; then
         unload
         verify_gone
-        [ "$S" = absent ] || { kmsg "cycle $n end run=$token"; end stuck_at_start; }
+        [ "$S" = absent ] || { kmsg "cycle $n end run=$token"; end stuck_at_start; return; }
     fi
     if [ -n "$pre" ]; then
-        run pre user_cmd "$pre" || { kmsg "cycle $n end run=$token"; end pre_failed; }
+        run pre user_cmd "$pre" || { kmsg "cycle $n end run=$token"; end pre_failed; return; }
     fi
-    stopped && end stopped
+    stopped && { end stopped; return; }
     load "$@"
     lrc=$RC
     now
@@ -361,9 +425,10 @@ cycle)
         [ "$s" = absent ] || { unload; verify_gone; }
         kmsg "cycle $n end run=$token"
         end load_failed
+        return
     fi
     tlm_start
-    stopped && { kmsg "cycle $n end run=$token"; end stopped; }
+    stopped && { kmsg "cycle $n end run=$token"; end stopped; return; }
     if [ "$settle" != 0 ]; then
         settle "$settle"
         now
@@ -373,7 +438,7 @@ cycle)
         echo "@kms step checks $c_t0 $T 0"
     fi
     tlm_stop
-    stopped && { kmsg "cycle $n end run=$token"; end stopped; }
+    stopped && { kmsg "cycle $n end run=$token"; end stopped; return; }
     unload
     verify_gone
     # The unload's boundary on the telemetry's time axis (the post checks may take long).
@@ -444,3 +509,6 @@ pstore)
     echo "@kms end bad_mode"
     ;;
 esac
+}
+
+[ $# -eq 0 ] || kms_main "$@"

@@ -5,4 +5,6 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/shellquote.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sshlink.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sshworker.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sshworker_channels.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sshworker_files.cpp
 )

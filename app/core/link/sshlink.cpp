@@ -25,6 +25,8 @@ SshLink::SshLink(const SshSettings &settings, QObject *parent)
     connect(m_worker, &SshWorker::commandFinished, this, &SshLink::commandFinished);
     connect(m_worker, &SshWorker::streamLines, this, &SshLink::streamLines);
     connect(m_worker, &SshWorker::fileFinished, this, &SshLink::fileFinished);
+    connect(m_worker, &SshWorker::channelOutput, this, &SshLink::channelOutput);
+    connect(m_worker, &SshWorker::channelFinished, this, &SshLink::channelFinished);
     m_thread.start();
 }
 
@@ -84,6 +86,33 @@ void SshLink::stopStream(quint64 id)
 {
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, id] { w->removeStream(id); }, Qt::QueuedConnection);
+}
+
+quint64 SshLink::openChannel(const QByteArray &commandLine, const QByteArray &stdinData)
+{
+    const quint64 id = nextId();
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, id, commandLine, stdinData] { w->addChannel(id, commandLine, stdinData); },
+        Qt::QueuedConnection);
+    return id;
+}
+
+void SshLink::writeChannel(quint64 id, const QByteArray &data)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, id, data] { w->writeChannel(id, data); }, Qt::QueuedConnection);
+}
+
+void SshLink::closeChannelInput(quint64 id)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, id] { w->closeChannelInput(id); }, Qt::QueuedConnection);
+}
+
+void SshLink::closeChannel(quint64 id)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, id] { w->closeChannel(id); }, Qt::QueuedConnection);
 }
 
 quint64 SshLink::readFile(const QString &remotePath)

@@ -1,5 +1,5 @@
 // The node over SSH: one persistent libssh session in a thread of its own, many channels on it
-// (commands, line streams such as `dmesg -w`, small files). Every call returns at once with a
+// (commands, line streams such as `dmesg -w`, open channels to one process, small files). Every call returns at once with a
 // request id; results come back as signals. The session is kept up: loss is detected within
 // ~3 s (EOF or a heartbeat that gets no answer), then it reconnects with backoff until the node
 // is back, and streams restart by themselves.
@@ -88,6 +88,16 @@ public:
     quint64 startStream(const QStringList &argv, const QString &source);
     quint64 startShellStream(const QByteArray &commandLine, const QString &source);
     void stopStream(quint64 id);
+    // A command whose stdin stays open, for a conversation with one process (a shell serving
+    // many requests): stdinData, then every writeChannel(), goes to its stdin in order; its
+    // output comes as it arrives (channelOutput). closeChannelInput() sends EOF (the process
+    // finishes and channelFinished follows with its exit status); closeChannel() drops it at
+    // once, without a signal. Never restarted: a lost link ends it (channelFinished with an
+    // error); one asked for while the link is down starts when it is up.
+    quint64 openChannel(const QByteArray &commandLine, const QByteArray &stdinData = {});
+    void writeChannel(quint64 id, const QByteArray &data);
+    void closeChannelInput(quint64 id);
+    void closeChannel(quint64 id);
     // SFTP when the server has it, else `cat`.
     quint64 readFile(const QString &remotePath);
     quint64 writeFile(const QString &remotePath, const QByteArray &data);
@@ -101,6 +111,9 @@ Q_SIGNALS:
     void commandFinished(quint64 id, const kms::SshCommandResult &result);
     void streamLines(quint64 id, const QList<kms::LogLine> &lines);
     void fileFinished(quint64 id, const kms::SshFileResult &result);
+    void channelOutput(quint64 id, const QByteArray &standardOutput, const QByteArray &standardError);
+    // standardOutput is empty (it came through channelOutput); standardError keeps the first MB.
+    void channelFinished(quint64 id, const kms::SshCommandResult &result);
 
 private:
     quint64 nextId() { return ++m_lastId; }

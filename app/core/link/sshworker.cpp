@@ -1,20 +1,16 @@
+// SshWorker, the session: connecting, host key, login, heartbeat, loss and reconnection. The
+// requests on its channels are in sshworker_channels.cpp, file transfers in sshworker_files.cpp.
 #include "link/sshworker.h"
 
-#include "link/shellquote.h"
-
 #include <QFile>
-#include <QSaveFile>
 
 #include <libssh/libssh.h>
 #include <libssh/sftp.h>
-
-#include <fcntl.h>
 
 namespace kms {
 
 namespace {
 
-constexpr int readChunk = 64 * 1024;
 constexpr int pumpIntervalMs = 50;
 constexpr int heartbeatTickMs = 250;
 constexpr int firstBackoffMs = 250;
@@ -25,28 +21,6 @@ void setTimeout(ssh_session session, int ms)
     long usec = (ms % 1000) * 1000L;
     ssh_options_set(session, SSH_OPTIONS_TIMEOUT, &sec);
     ssh_options_set(session, SSH_OPTIONS_TIMEOUT_USEC, &usec);
-}
-
-QString sftpErrorText(int code)
-{
-    switch (code) {
-    case SSH_FX_NO_SUCH_FILE:
-        return QStringLiteral("no such file");
-    case SSH_FX_PERMISSION_DENIED:
-        return QStringLiteral("permission denied");
-    case SSH_FX_EOF:
-        return QStringLiteral("end of file");
-    case SSH_FX_FAILURE:
-        return QStringLiteral("failure");
-    case SSH_FX_NO_SUCH_PATH:
-        return QStringLiteral("no such path");
-    case SSH_FX_FILE_ALREADY_EXISTS:
-        return QStringLiteral("file exists");
-    case SSH_FX_WRITE_PROTECT:
-        return QStringLiteral("write protected");
-    default:
-        return QStringLiteral("sftp error %1").arg(code);
-    }
 }
 
 } // namespace
@@ -397,11 +371,7 @@ void SshWorker::lose(const QString &why)
             ++it;
             continue;
         }
-        const QString error = QStringLiteral("connection lost: %1").arg(why);
-        if (op.kind == Op::Kind::File || op.fileFallback)
-            Q_EMIT fileFinished(op.id, SshFileResult{{}, error, false});
-        else
-            Q_EMIT commandFinished(op.id, SshCommandResult{-1, op.out, op.err, error});
+        emitFailure(op, QStringLiteral("connection lost: %1").arg(why));
         it = m_ops.erase(it);
     }
     closeSession();
@@ -431,380 +401,26 @@ void SshWorker::failAll(const QString &why, bool keepStreams)
                 continue;
             }
             emitStreamEvent(op, "ssh: stream stopped (" + why.toUtf8() + ")");
-        } else if (op.kind == Op::Kind::File || op.fileFallback) {
-            Q_EMIT fileFinished(op.id, SshFileResult{{}, why, false});
         } else {
-            Q_EMIT commandFinished(op.id, SshCommandResult{-1, op.out, op.err, why});
+            emitFailure(op, why);
         }
         it = m_ops.erase(it);
     }
 }
 
+void SshWorker::emitFailure(Op &op, const QString &error)
+{
+    if (op.kind == Op::Kind::File || op.fileFallback)
+        Q_EMIT fileFinished(op.id, SshFileResult{{}, error, false});
+    else if (op.kind == Op::Kind::Channel)
+        Q_EMIT channelFinished(op.id, SshCommandResult{-1, {}, op.err, error});
+    else
+        Q_EMIT commandFinished(op.id, SshCommandResult{-1, op.out, op.err, error});
+}
+
 void SshWorker::emitStreamEvent(Op &op, const QByteArray &text)
 {
     Q_EMIT streamLines(op.id, {LogLine{hostTimeNowNs(), op.assembler->source(), text, LogLine::Event}});
-}
-
-void SshWorker::addCommand(quint64 id, const QByteArray &commandLine, const QByteArray &stdinData)
-{
-    auto op = std::make_unique<Op>();
-    op->kind = Op::Kind::Command;
-    op->id = id;
-    op->commandLine = commandLine;
-    op->stdinData = stdinData;
-    m_ops.push_back(std::move(op));
-    failIfStuck();
-    if (m_state == SshLink::State::Up)
-        startPending();
-}
-
-void SshWorker::addStream(quint64 id, const QByteArray &commandLine, const QString &source)
-{
-    auto op = std::make_unique<Op>();
-    op->kind = Op::Kind::Stream;
-    op->id = id;
-    op->commandLine = commandLine;
-    op->assembler = std::make_unique<LineAssembler>(source);
-    m_ops.push_back(std::move(op));
-    if (m_state == SshLink::State::Up)
-        startPending();
-}
-
-void SshWorker::removeStream(quint64 id)
-{
-    for (auto it = m_ops.begin(); it != m_ops.end(); ++it) {
-        Op &op = **it;
-        if (op.kind != Op::Kind::Stream || op.id != id)
-            continue;
-        QList<LogLine> rest;
-        op.assembler->finish(rest);
-        if (!rest.isEmpty())
-            Q_EMIT streamLines(op.id, rest);
-        if (op.channel) {
-            ssh_channel_close(op.channel);
-            ssh_channel_free(op.channel);
-        }
-        m_ops.erase(it);
-        return;
-    }
-}
-
-void SshWorker::addFileOp(quint64 id, FileOp fileOp, const QString &remotePath, const QByteArray &data,
-                          const QString &localPath)
-{
-    auto op = std::make_unique<Op>();
-    op->kind = Op::Kind::File;
-    op->id = id;
-    op->fileOp = fileOp;
-    op->remotePath = remotePath;
-    op->stdinData = data;
-    op->localPath = localPath;
-    m_ops.push_back(std::move(op));
-    failIfStuck();
-    if (m_state == SshLink::State::Up)
-        startPending();
-}
-
-void SshWorker::failIfStuck()
-{
-    // Nothing will run without the user acting (new key, known_hosts fixed, restart): say so
-    // now rather than leave the request waiting.
-    if (!m_running) {
-        failAll(QStringLiteral("link not started"), true);
-        return;
-    }
-    const bool stuck = m_state == SshLink::State::AuthFailed || m_state == SshLink::State::HostKeyChanged
-        || m_state == SshLink::State::Error || (m_state == SshLink::State::HostKeyUnknown && !m_session);
-    if (stuck)
-        failAll(QStringLiteral("not connected (%1)").arg(m_lastDetail), true);
-}
-
-void SshWorker::startPending()
-{
-    if (m_state != SshLink::State::Up || !m_session)
-        return;
-    const qint64 now = m_clock.elapsed();
-    // Indexes, not iterators: finishing an op erases it.
-    for (size_t i = 0; i < m_ops.size() && m_session;) {
-        Op &op = *m_ops[i];
-        if (op.channel || (op.kind == Op::Kind::Stream && op.restartAtMs > now)) {
-            ++i;
-            continue;
-        }
-        if (op.kind == Op::Kind::File) {
-            const FileOutcome outcome = runFileOp(op);
-            if (outcome != FileOutcome::Converted) {
-                m_ops.erase(m_ops.begin() + qsizetype(i));
-                if (outcome == FileOutcome::SessionDead) {
-                    lose(QStringLiteral("%1 closed the connection").arg(m_target));
-                    return;
-                }
-                continue;
-            }
-        }
-        if (!startChannel(op)) {
-            if (!m_session)
-                return; // lost: lose() already dealt with every op
-            if (op.kind == Op::Kind::Stream) {
-                op.restartAtMs = now + m_settings.streamRestartDelayMs;
-                ++i;
-            } else {
-                const QString error = QStringLiteral("cannot start command: %1").arg(sessionError());
-                if (op.fileFallback)
-                    Q_EMIT fileFinished(op.id, SshFileResult{{}, error, false});
-                else
-                    Q_EMIT commandFinished(op.id, SshCommandResult{-1, {}, {}, error});
-                m_ops.erase(m_ops.begin() + qsizetype(i));
-            }
-            continue;
-        }
-        ++i;
-    }
-    updateNotifier();
-}
-
-bool SshWorker::startChannel(Op &op)
-{
-    ssh_session s = m_session;
-    QElapsedTimer elapsed;
-    elapsed.start();
-    ssh_channel channel = ssh_channel_new(s);
-    if (!channel)
-        return false;
-    const auto failed = [&](int rc) {
-        ssh_channel_free(channel);
-        // A session that stopped answering, as opposed to a refusal of this one channel.
-        if (!sessionAlive() || rc == SSH_AGAIN || elapsed.elapsed() >= m_settings.heartbeatTimeoutMs * 9 / 10)
-            lose(QStringLiteral("no answer from %1 (%2)").arg(m_target, sessionError()));
-        return false;
-    };
-    int rc = ssh_channel_open_session(channel);
-    if (rc != SSH_OK)
-        return failed(rc);
-    rc = ssh_channel_request_exec(channel, op.commandLine.constData());
-    if (rc != SSH_OK)
-        return failed(rc);
-    const char *data = op.stdinData.constData();
-    qsizetype left = op.stdinData.size();
-    while (left > 0) {
-        const int n = ssh_channel_write(channel, data, uint32_t(qMin<qsizetype>(left, readChunk)));
-        if (n < 0)
-            return failed(n);
-        data += n;
-        left -= n;
-    }
-    ssh_channel_send_eof(channel);
-    op.channel = channel;
-    op.restartLogged = false;
-    m_lastActivityMs = m_clock.elapsed();
-    return true;
-}
-
-bool SshWorker::drainChannel(Op &op)
-{
-    char buffer[readChunk];
-    const auto readAll = [&](int isStderr) {
-        bool progress = false;
-        for (;;) {
-            const int n = ssh_channel_read_nonblocking(op.channel, buffer, sizeof buffer, isStderr);
-            if (n <= 0)
-                return progress;
-            progress = true;
-            m_lastActivityMs = m_clock.elapsed();
-            if (isStderr) {
-                if (op.err.size() < 1024 * 1024)
-                    op.err.append(buffer, n);
-            } else if (op.kind == Op::Kind::Stream) {
-                QList<LogLine> lines;
-                op.assembler->feed(QByteArrayView(buffer, n), hostTimeNowNs(), lines);
-                if (!lines.isEmpty())
-                    Q_EMIT streamLines(op.id, lines);
-            } else {
-                op.out.append(buffer, n);
-            }
-        }
-    };
-    // Both streams every round (no short-circuit): reading one processes packets for the other.
-    const auto readBoth = [&] {
-        const bool out = readAll(0);
-        const bool err = readAll(1);
-        return out || err;
-    };
-    while (readBoth()) { }
-    if (!ssh_channel_is_eof(op.channel) && !ssh_channel_is_closed(op.channel))
-        return false;
-    // EOF can be processed while reading the other stream, behind data already buffered.
-    while (readBoth()) { }
-    return true;
-}
-
-void SshWorker::pump()
-{
-    if (m_inPump || !m_session || m_state != SshLink::State::Up)
-        return;
-    m_inPump = true;
-    for (size_t i = 0; i < m_ops.size() && m_session;) {
-        Op &op = *m_ops[i];
-        if (!op.channel || !drainChannel(op)) {
-            ++i;
-            continue;
-        }
-        if (!finishOp(m_ops.begin() + qsizetype(i)))
-            ++i;
-    }
-    m_inPump = false;
-    if (m_session && !sessionAlive()) {
-        lose(QStringLiteral("%1 closed the connection").arg(m_target));
-        return;
-    }
-    startPending();
-    updateNotifier();
-}
-
-void SshWorker::updateNotifier()
-{
-    // Only channel reads make libssh consume the socket: with no channel open, a readable
-    // socket (data for nobody, or EOF) would wake us in a loop. The heartbeat covers that time.
-    if (!m_notifier)
-        return;
-    bool anyChannel = false;
-    for (const auto &op : m_ops)
-        anyChannel |= op->channel != nullptr;
-    m_notifier->setEnabled(anyChannel);
-}
-
-bool SshWorker::finishOp(std::vector<std::unique_ptr<Op>>::iterator it)
-{
-    Op &op = **it;
-    const int status = ssh_channel_get_exit_status(op.channel);
-    ssh_channel_close(op.channel);
-    ssh_channel_free(op.channel);
-    op.channel = nullptr;
-    if (op.kind == Op::Kind::Stream) {
-        QList<LogLine> rest;
-        op.assembler->finish(rest);
-        QByteArray note = "ssh: stream command ended (exit " + QByteArray::number(status) + ")";
-        if (!op.err.isEmpty())
-            note += ": " + op.err.left(512).trimmed().replace('\n', "; ");
-        rest.append(LogLine{hostTimeNowNs(), op.assembler->source(), note, LogLine::Event});
-        Q_EMIT streamLines(op.id, rest);
-        op.err.clear();
-        op.restartAtMs = m_clock.elapsed() + m_settings.streamRestartDelayMs;
-        return false;
-    }
-    if (op.fileFallback) {
-        SshFileResult result;
-        if (status != 0) {
-            result.error = QStringLiteral("cannot %1 '%2': %3")
-                               .arg(op.fileOp == FileOp::Write ? QStringLiteral("write") : QStringLiteral("read"),
-                                    op.remotePath, QString::fromUtf8(op.err.trimmed()));
-        } else if (op.fileOp == FileOp::Read) {
-            result.data = op.out;
-        } else if (op.fileOp == FileOp::Fetch) {
-            QSaveFile out(op.localPath);
-            if (!out.open(QIODevice::WriteOnly) || out.write(op.out) != op.out.size() || !out.commit())
-                result.error = QStringLiteral("cannot write '%1': %2").arg(op.localPath, out.errorString());
-        }
-        Q_EMIT fileFinished(op.id, result);
-    } else {
-        Q_EMIT commandFinished(op.id, SshCommandResult{status, op.out, op.err, {}});
-    }
-    m_ops.erase(it);
-    return true;
-}
-
-bool SshWorker::ensureSftp()
-{
-    if (m_sftp)
-        return true;
-    if (m_noSftp)
-        return false;
-    m_sftp = sftp_new(m_session);
-    if (m_sftp && sftp_init(m_sftp) == SSH_OK)
-        return true;
-    if (m_sftp)
-        sftp_free(m_sftp);
-    m_sftp = nullptr;
-    // Small nodes (busybox + dropbear) often have no sftp-server: `cat` does the job.
-    m_noSftp = true;
-    return false;
-}
-
-SshWorker::FileOutcome SshWorker::runFileOp(Op &op)
-{
-    if (!ensureSftp()) {
-        if (!sessionAlive()) {
-            Q_EMIT fileFinished(op.id, SshFileResult{{}, QStringLiteral("connection lost"), false});
-            return FileOutcome::SessionDead;
-        }
-        op.kind = Op::Kind::Command;
-        op.fileFallback = true;
-        if (op.fileOp == FileOp::Write) {
-            op.commandLine = "cat > " + shellQuote(op.remotePath);
-        } else {
-            op.commandLine = shellCommand({QStringLiteral("cat"), QStringLiteral("--"), op.remotePath});
-            op.stdinData.clear();
-        }
-        return FileOutcome::Converted;
-    }
-    SshFileResult result;
-    result.viaSftp = true;
-    const QByteArray path = op.remotePath.toUtf8();
-    const auto fail = [&](const QString &what) {
-        result.error
-            = QStringLiteral("cannot %1 '%2': %3").arg(what, op.remotePath, sftpErrorText(sftp_get_error(m_sftp)));
-    };
-    if (op.fileOp == FileOp::Write) {
-        sftp_file file = sftp_open(m_sftp, path.constData(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (!file) {
-            fail(QStringLiteral("write"));
-        } else {
-            const char *data = op.stdinData.constData();
-            qsizetype left = op.stdinData.size();
-            while (left > 0) {
-                const ssize_t n = sftp_write(file, data, size_t(qMin<qsizetype>(left, 32 * 1024)));
-                if (n < 0) {
-                    fail(QStringLiteral("write"));
-                    break;
-                }
-                data += n;
-                left -= n;
-            }
-            sftp_close(file);
-        }
-    } else {
-        sftp_file file = sftp_open(m_sftp, path.constData(), O_RDONLY, 0);
-        if (!file) {
-            fail(QStringLiteral("read"));
-        } else {
-            char buffer[32 * 1024];
-            for (;;) {
-                const ssize_t n = sftp_read(file, buffer, sizeof buffer);
-                if (n < 0) {
-                    fail(QStringLiteral("read"));
-                    break;
-                }
-                if (n == 0)
-                    break;
-                result.data.append(buffer, n);
-            }
-            sftp_close(file);
-        }
-        if (op.fileOp == FileOp::Fetch && result.error.isEmpty()) {
-            QSaveFile out(op.localPath);
-            if (!out.open(QIODevice::WriteOnly) || out.write(result.data) != result.data.size() || !out.commit())
-                result.error = QStringLiteral("cannot write '%1': %2").arg(op.localPath, out.errorString());
-            result.data.clear();
-        }
-    }
-    m_lastActivityMs = m_clock.elapsed();
-    if (!sessionAlive()) {
-        result.error = QStringLiteral("connection lost during the transfer");
-        Q_EMIT fileFinished(op.id, result);
-        return FileOutcome::SessionDead;
-    }
-    Q_EMIT fileFinished(op.id, result);
-    return FileOutcome::Done;
 }
 
 void SshWorker::heartbeat()

@@ -31,6 +31,10 @@ public:
     void addCommand(quint64 id, const QByteArray &commandLine, const QByteArray &stdinData);
     void addStream(quint64 id, const QByteArray &commandLine, const QString &source);
     void removeStream(quint64 id);
+    void addChannel(quint64 id, const QByteArray &commandLine, const QByteArray &stdinData);
+    void writeChannel(quint64 id, const QByteArray &data);
+    void closeChannelInput(quint64 id);
+    void closeChannel(quint64 id);
     enum class FileOp { Read, Write, Fetch };
     void addFileOp(quint64 id, FileOp op, const QString &remotePath, const QByteArray &data, const QString &localPath);
 
@@ -40,14 +44,18 @@ Q_SIGNALS:
     void commandFinished(quint64 id, const kms::SshCommandResult &result);
     void streamLines(quint64 id, const QList<kms::LogLine> &lines);
     void fileFinished(quint64 id, const kms::SshFileResult &result);
+    void channelOutput(quint64 id, const QByteArray &standardOutput, const QByteArray &standardError);
+    void channelFinished(quint64 id, const kms::SshCommandResult &result);
 
 private:
     struct Op {
-        enum class Kind { Command, Stream, File };
+        // Channel: a command whose stdin stays open (SshLink::openChannel).
+        enum class Kind { Command, Stream, File, Channel };
         Kind kind = Kind::Command;
         quint64 id = 0;
         QByteArray commandLine;
-        QByteArray stdinData;
+        QByteArray stdinData; // channels: written when it opens, then kept empty
+        bool inputClosed = false; // channels: EOF sent, or to send when it opens
         ssh_channel_struct *channel = nullptr;
         QByteArray out;
         QByteArray err;
@@ -85,6 +93,10 @@ private:
     void failIfStuck();
     void updateNotifier();
     void emitStreamEvent(Op &op, const QByteArray &text);
+    // Ends an op whose session is gone or stopped, with the error its kind reports.
+    void emitFailure(Op &op, const QString &error);
+    Op *findOp(quint64 id, Op::Kind kind);
+    bool writeInput(Op &op, const QByteArray &data);
 
     SshSettings m_settings;
     ssh_session_struct *m_session = nullptr;
