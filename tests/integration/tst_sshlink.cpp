@@ -280,7 +280,8 @@ private Q_SLOTS:
         QCOMPARE(w.channelOut.value(quits), QByteArray("bye now\n"));
         // Dropped: no signal, and the process sees its input end.
         const QString mark = m_sshd.path(QStringLiteral("dropped"));
-        const quint64 dropped = link.openChannel("sh -c " + shellQuote(QStringLiteral("echo ready; cat >/dev/null; touch %1").arg(mark)));
+        const quint64 dropped
+            = link.openChannel("sh -c " + shellQuote(QStringLiteral("echo ready; cat >/dev/null; touch %1").arg(mark)));
         QTRY_VERIFY_WITH_TIMEOUT(w.channelOut.value(dropped) == "ready\n", upTimeout);
         link.closeChannel(dropped);
         QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(mark), upTimeout);

@@ -130,7 +130,8 @@ quint64 CycleRunner::runScript(const QString &mode, QStringList keyValues, bool 
     // Cycles go to the run's kept shell (opened with the script at the first); the rest, rare
     // and some while a cycle is in flight (stop, inspect), each on a channel of its own.
     if (mode == QLatin1String("cycle"))
-        return m_shell.call(cycleShellCommand(m_config), *script, cycleScriptWords(m_config, {mode, keyValues, withParams}));
+        return m_shell.call(cycleShellCommand(m_config), *script,
+                            cycleScriptWords(m_config, {mode, keyValues, withParams}));
     return m_ssh->runShell(cycleScriptCommand(m_config, {mode, keyValues, withParams}), *script);
 }
 

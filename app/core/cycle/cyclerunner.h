@@ -1,8 +1,9 @@
 // Reload cycles of one module on one node: load, verify live, record the load's sections and
 // build id, settle, health checks, unload, verify gone, post-unload checks (leaks), one SSH
-// round trip per cycle (cyclescript.sh, called on a shell kept open for the run: CycleShell). The consoles (serial, dmesg over SSH) are watched at
-// the same time through the on*() slots: a "Kernel panic" line ends the cycle at once, the
-// node is waited for, and the run goes on or stops as configured.
+// round trip per cycle (cyclescript.sh, called on a shell kept open for the run: CycleShell).
+// The consoles (serial, dmesg over SSH) are watched at the same time through the on*() slots: a
+// "Kernel panic" line ends the cycle at once, the node is waited for, and the run goes on or
+// stops as configured.
 //
 // The runner drives an SshLink it does not own (the node session's) and is fed by whoever owns
 // the consoles: NodeSession in the GUI and the CLI. Everything happens on the thread the runner

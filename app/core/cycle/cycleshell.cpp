@@ -43,7 +43,10 @@ quint64 CycleShell::call(const QByteArray &openCommand, const QByteArray &script
     const quint64 id = idBit | ++m_lastId;
     if (!m_link) {
         QMetaObject::invokeMethod(
-            this, [this, id] { Q_EMIT finished(id, SshCommandResult{-1, {}, {}, QStringLiteral("no SSH link")}); },
+            this,
+            [this, id] {
+                Q_EMIT finished(id, SshCommandResult{-1, {}, {}, QStringLiteral("no SSH link")});
+            },
             Qt::QueuedConnection);
         return id;
     }

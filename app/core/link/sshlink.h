@@ -1,8 +1,8 @@
 // The node over SSH: one persistent libssh session in a thread of its own, many channels on it
-// (commands, line streams such as `dmesg -w`, open channels to one process, small files). Every call returns at once with a
-// request id; results come back as signals. The session is kept up: loss is detected within
-// ~3 s (EOF or a heartbeat that gets no answer), then it reconnects with backoff until the node
-// is back, and streams restart by themselves.
+// (commands, line streams such as `dmesg -w`, open channels to one process, small files). Every
+// call returns at once with a request id; results come back as signals. The session is kept up:
+// loss is detected within ~3 s (EOF or a heartbeat that gets no answer), then it reconnects with
+// backoff until the node is back, and streams restart by themselves.
 //
 // Trust is never assumed: an unknown host key is put to the caller (hostKeyUnknown, answered
 // with answerHostKey) or refused, per settings; a changed one is always refused

@@ -36,7 +36,6 @@ QString sftpErrorText(int code)
     }
 }
 
-
 } // namespace
 
 bool SshWorker::ensureSftp()
