@@ -1,7 +1,8 @@
 // CycleRunner's state machine against a real sshd on 127.0.0.1 and the real cycle script, on a
 // fake node (tests/integration/fakenode/README.md): passes, a failing load, a module stuck in
 // 'going', a cycle that times out, refusals before the module is touched, leaks from the slab
-// traces, kmemleak at the end, and stop() in every state.
+// traces, kmemleak at the end, stop() in every state, and the run's kept shell (one for all the
+// cycles; a new one when it dies in the middle of a cycle).
 #include "sshdfixture.h"
 
 #include "cycle/cyclerunner.h"
@@ -174,6 +175,81 @@ private Q_SLOTS:
         const QJsonObject report = runner.runReport();
         QCOMPARE(report.value(QStringLiteral("totals")).toObject().value(QStringLiteral("pass")).toInt(), 3);
         QCOMPARE(report.value(QStringLiteral("cycles")).toArray().size(), 3);
+    }
+
+    // The run's directory on the node, from the kernel-log marker's run token.
+    QString runDir() const
+    {
+        const QByteArray marker = readFile(root(QStringLiteral("dev/kmsg")));
+        const QByteArray run = marker.mid(marker.indexOf("run=") + 4).trimmed().split(' ').first();
+        return QStringLiteral("/tmp/kmodscope-cycle-") + QString::fromUtf8(run);
+    }
+    // Each kept shell makes its own request FIFO for its snapshot helper (req.PID).
+    static QStringList shellFifos(const QString &dir)
+    {
+        return QDir(dir).entryList({QStringLiteral("req.*")}, QDir::System | QDir::Files);
+    }
+
+    void cyclesShareOneShell()
+    {
+        CycleRunner runner(m_link.get());
+        QStringList fifos;
+        connect(&runner, &CycleRunner::cycleFinished, &runner, [&](const CycleResult &c) {
+            if (c.n == 4)
+                fifos = shellFifos(runDir());
+        });
+        QVERIFY(runner.start(config(4)));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(runner.totals().byVerdict.value(Verdict::Pass), 4);
+        QVERIFY2(fifos.size() == 1, qPrintable(fifos.join(QLatin1Char(' '))));
+        QCOMPARE(readFile(root(QStringLiteral("calls"))).count("modprobe fakemod fault=none rate=5\n"), 4);
+    }
+
+    void shellDiesMidCycle()
+    {
+        // The kept shell is killed while the module settles: that cycle fails (the node did not
+        // reboot), the next cycles run on a new shell and unload what the dead one left loaded.
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(3);
+        c.settleMs = 1500;
+        QString dir;
+        QByteArray killed;
+        QStringList fifos;
+        connect(&runner, &CycleRunner::cycleStarted, &runner, [&](int n) {
+            if (n != 1)
+                return;
+            QTimer::singleShot(700, &runner, [&] {
+                dir = runDir();
+                killed = readFile(dir + QStringLiteral("/pid")).trimmed();
+                QVERIFY2(!killed.isEmpty() && loaded(), "cycle 1 is not settling");
+                QVERIFY(
+                    SshdFixture::runTool(QStringLiteral("kill"), {QStringLiteral("-9"), QString::fromLatin1(killed)}));
+            });
+        });
+        connect(&runner, &CycleRunner::cycleFinished, &runner, [&](const CycleResult &r) {
+            if (r.n == 3)
+                fifos = shellFifos(dir);
+        });
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 60000));
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Completed));
+        QCOMPARE(runner.cycles().size(), 3);
+        const CycleResult &first = runner.cycles().first();
+        QCOMPARE(toString(first.verdict), toString(Verdict::Fail));
+        bool linkLost = false;
+        for (const Finding &f : first.findings)
+            linkLost = linkLost || f.kind == QLatin1String("link_lost");
+        QVERIFY2(linkLost, qPrintable(first.findings.value(0).message));
+        QCOMPARE(toString(runner.cycles().at(1).verdict), toString(Verdict::Pass));
+        QCOMPARE(toString(runner.cycles().at(2).verdict), toString(Verdict::Pass));
+        // Cycles 2 and 3 on a second shell (the probe after the loss cleared the run's directory).
+        QVERIFY2(fifos.size() == 1 && fifos.first() != QStringLiteral("req.") + QString::fromLatin1(killed),
+                 qPrintable(fifos.join(QLatin1Char(' '))));
+        QVERIFY(!loaded());
+        // Cycle 2 unloaded the module the dead shell left live, then loaded it again.
+        const QByteArray calls = readFile(root(QStringLiteral("calls")));
+        QCOMPARE(calls.count("modprobe -r fakemod\n"), 3);
+        QCOMPARE(calls.count("modprobe fakemod fault=none rate=5\n"), 3);
     }
 
     void loadedAtStartIsUnloadedFirst()
