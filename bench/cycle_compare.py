@@ -11,8 +11,10 @@ speed, in one run on the same node, each N cycles of prudaq (fault=none):
   kmodscope  kmodscope-cli cycle --count N (serial + ssh consoles, every check of a cycle)
   ssh        `ssh node 'modprobe -r prudaq'; ssh node 'modprobe prudaq'`: a new connection each
   ssh-mux    the same over one OpenSSH ControlMaster connection
-It prints cycles/min and the per-cycle overhead over the guest's own time.
-Lines starting with "FIGURE " carry the numbers.
+It prints cycles/min and the per-cycle overhead over the guest's own time. On a loaded machine
+the node's speed drifts between reps: the ratios are also taken within each rep (the methods of
+one rep run back to back) and their median printed. Lines starting with "FIGURE " carry the
+numbers.
 """
 
 import argparse
@@ -97,6 +99,9 @@ read u1 r < /proc/uptime; echo "GUEST $u0 $u1"''' % n, capture_output=True, text
         figs.setdefault('kmodscope_guest_modprobe_ms', []).append(
             statistics.median(s['load'] + s['unload'] for s in steps))
         figs.setdefault('kmodscope_script_ms', []).append(statistics.median(s['total'] for s in steps))
+        # Where a cycle's time goes: each step's median, and what is outside the script.
+        for name in sorted({k for s in steps for k in s}):
+            figs.setdefault('step_' + name + '_ms', []).append(statistics.median(s.get(name, 0) for s in steps))
 
         t0 = time.monotonic()
         for _ in range(n):
@@ -117,6 +122,13 @@ read u1 r < /proc/uptime; echo "GUEST $u0 $u1"''' % n, capture_output=True, text
         subprocess.run(mux + ['modprobe -r prudaq'], check=False)
         subprocess.run(base[:-1] + ['-o', 'ControlPath=' + ctl, '-O', 'exit', base[-1]],
                        capture_output=True)
+        r = len(figs['guest_ms']) - 1
+        figs.setdefault('rep_ssh_over_kmodscope', []).append(figs['ssh_ms'][r] / figs['kmodscope_cycle_ms'][r])
+        figs.setdefault('rep_mux_over_kmodscope', []).append(figs['ssh_mux_ms'][r] / figs['kmodscope_cycle_ms'][r])
+        figs.setdefault('rep_overhead_ms', []).append(figs['kmodscope_cycle_ms'][r] - figs['guest_ms'][r])
+        print('rep %d: guest %.0f, kmodscope %.0f (script %.0f, modprobe in it %.0f), ssh %.0f, ssh-mux %.0f ms/cycle'
+              % (r + 1, figs['guest_ms'][r], figs['kmodscope_cycle_ms'][r], figs['kmodscope_script_ms'][r],
+                 figs['kmodscope_guest_modprobe_ms'][r], figs['ssh_ms'][r], figs['ssh_mux_ms'][r]), flush=True)
     med = {k: statistics.median(v) for k, v in figs.items()}
     print('FIGURE speed ' + json.dumps({'cycles': n, 'reps': args.reps, 'median': med, 'all': figs}))
     for k in ('guest_ms', 'kmodscope_cycle_ms', 'kmodscope_ms', 'ssh_mux_ms', 'ssh_ms'):
@@ -129,6 +141,10 @@ read u1 r < /proc/uptime; echo "GUEST $u0 $u1"''' % n, capture_output=True, text
     print('kmodscope vs plain ssh loop: %.1fx steady, %.1fx whole run (goal >= 5x); vs ControlMaster '
           'loop: %.1fx steady' % (med['ssh_ms'] / med['kmodscope_cycle_ms'], med['ssh_ms'] / med['kmodscope_ms'],
                                   med['ssh_mux_ms'] / med['kmodscope_cycle_ms']))
+    print('kmodscope cycle, median per step: ' + ', '.join(
+        '%s %.1f' % (k[5:-3], v) for k, v in sorted(med.items()) if k.startswith('step_')) + ' ms')
+    print('within each rep (median of %d): %.1fx plain ssh, %.1fx ControlMaster, overhead %.0f ms/cycle' % (
+        args.reps, med['rep_ssh_over_kmodscope'], med['rep_mux_over_kmodscope'], med['rep_overhead_ms']))
 
 
 def panic(args):
