@@ -62,13 +62,15 @@ def cli_run(args, st, extra, work, serial=True):
     if args.ko:
         cmd += ['--ko', args.ko]
     t0 = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.monotonic() - t0
+    # Written as it comes: a long run (crashes, slow reboots) can be followed and cut short.
+    print('(output in %s)' % os.path.join(work, 'output.txt'), flush=True)
     with open(os.path.join(work, 'output.txt'), 'w') as f:
-        f.write(p.stdout + p.stderr)
-    print('(output in %s)' % os.path.join(work, 'output.txt'))
+        rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
+    wall = time.monotonic() - t0
+    with open(os.path.join(work, 'output.txt')) as f:
+        text = f.read()
     with open(out) as f:
-        return json.load(f), wall, p.stdout + p.stderr, p.returncode
+        return json.load(f), wall, text, rc
 
 
 def speed(args):
@@ -152,7 +154,7 @@ def panic(args):
     work = tempfile.mkdtemp(prefix='kms-bench-panic-')
     report, wall, text, rc = cli_run(args, st, [
         '--params', 'fault=unload_race fault_window_us=20000', '--count', str(args.crashes),
-        '--continue-on-crash'], work)
+        '--continue-on-crash', '--return-timeout', str(args.return_timeout)], work)
     first = [float(x) for x in re.findall(r'crashed \(([\d.]+) ms after its line arrived\)', text)]
     panics = [float(x) for x in re.findall(r'kernel panic in cycle \d+ \(([\d.]+) ms after', text)]
     crashes = sum(1 for c in report['cycles'] if c['verdict'] == 'crash')
@@ -215,6 +217,8 @@ def main():
     ap.add_argument('--cycles', type=int, default=50)
     ap.add_argument('--reps', type=int, default=3)
     ap.add_argument('--crashes', type=int, default=20)
+    ap.add_argument('--return-timeout', type=int, default=600,
+                    help='panic: seconds to wait for the node after each crash (a loaded machine boots slowly)')
     args = ap.parse_args()
     {'speed': speed, 'panic': panic, 'soak': soak}[args.what](args)
 

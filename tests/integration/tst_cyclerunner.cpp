@@ -205,6 +205,24 @@ private Q_SLOTS:
         QCOMPARE(readFile(root(QStringLiteral("calls"))).count("modprobe fakemod fault=none rate=5\n"), 4);
     }
 
+    void hostileWordsReachTheKeptShellLiterally()
+    {
+        // Parameters and a post command travel as quoted words on the kept shell's stdin.
+        const QString marker = root(QStringLiteral("pwned"));
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(2);
+        c.params = {QStringLiteral("name=it's $(touch %1)").arg(marker), QStringLiteral("x=`touch %1`;").arg(marker)};
+        c.postCommand = QStringLiteral("echo \"post $((1 + 2))\"");
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(runner.totals().byVerdict.value(Verdict::Pass), 2);
+        const QByteArray calls = readFile(root(QStringLiteral("calls")));
+        const QByteArray load = "modprobe fakemod " + c.params.join(QLatin1Char(' ')).toUtf8() + '\n';
+        QVERIFY2(calls.count(load) == 2, calls.constData());
+        QVERIFY(!QFileInfo::exists(marker));
+        QCOMPARE(runner.cycles().first().stepMs.contains(QStringLiteral("post")), true);
+    }
+
     void shellDiesMidCycle()
     {
         // The kept shell is killed while the module settles: that cycle fails (the node did not
