@@ -2,3 +2,6 @@
 # (tests/integration/fakenode/README.md).
 kms_add_qtest(tst_cyclerunner SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cyclerunner.cpp LABELS integration)
 set_tests_properties(tst_cyclerunner PROPERTIES TIMEOUT 300 RUN_SERIAL ON)
+# The shell a run's cycles share (CycleShell) on the same fake node.
+kms_add_qtest(tst_cycleshell SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cycleshell.cpp LABELS integration)
+set_tests_properties(tst_cycleshell PROPERTIES TIMEOUT 300 RUN_SERIAL ON)

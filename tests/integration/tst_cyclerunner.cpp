@@ -1,9 +1,9 @@
 // CycleRunner's state machine against a real sshd on 127.0.0.1 and the real cycle script, on a
 // fake node (tests/integration/fakenode/README.md): passes, a failing load, a module stuck in
 // 'going', a cycle that times out, refusals before the module is touched, leaks from the slab
-// traces, kmemleak at the end, stop() in every state, and the run's kept shell (one for all the
-// cycles; a new one when it dies in the middle of a cycle).
-#include "sshdfixture.h"
+// traces, kmemleak at the end, and stop() in every state. The kept shell the cycles run on:
+// tst_cycleshell.
+#include "fakenodetest.h"
 
 #include "cycle/cyclerunner.h"
 #include "cycle/cyclescript.h"
@@ -17,124 +17,14 @@
 
 using namespace kms;
 
-namespace {
-
-const QString fakeBin = QStringLiteral(KMS_SOURCE_DIR "/tests/integration/fakenode");
-
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QDir().mkpath(QFileInfo(path).path());
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-QString hostRelease()
-{
-    QProcess p;
-    p.start(QStringLiteral("uname"), {QStringLiteral("-r")});
-    p.waitForFinished();
-    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
-}
-
-} // namespace
-
-class TestCycleRunner : public QObject
+class TestCycleRunner : public FakeNodeTest
 {
     Q_OBJECT
 
-private:
-    SshdFixture m_sshd;
-    QString m_root; // the fake node's sysroot
-    std::unique_ptr<SshLink> m_link;
-
-    QString root(const QString &rel) const { return m_root + QLatin1Char('/') + rel; }
-    // Until the file has not changed for a second (at most 15 s).
-    static void waitQuiet(const QString &path)
-    {
-        QElapsedTimer total;
-        total.start();
-        qint64 size = -1;
-        QElapsedTimer still;
-        still.start();
-        while (total.elapsed() < 15000 && still.elapsed() < 1000) {
-            const qint64 now = QFileInfo(path).size();
-            if (now != size) {
-                size = now;
-                still.restart();
-            }
-            QTest::qWait(100);
-        }
-    }
-    void control(const QString &name, const QByteArray &value)
-    {
-        QVERIFY(writeFile(root(QStringLiteral("control/") + name), value));
-    }
-    bool loaded() const { return QFileInfo::exists(root(QStringLiteral("sys/module/fakemod"))); }
-
-    CycleRunConfig config(int count = 3) const
-    {
-        CycleRunConfig c;
-        c.module = QStringLiteral("fakemod");
-        c.params = {QStringLiteral("fault=none"), QStringLiteral("rate=5")};
-        c.count = count;
-        c.returnTimeoutS = 10;
-        return c;
-    }
-
-    // Runs until runFinished (or the timeout); returns the end.
-    static bool waitFinished(CycleRunner &runner, int timeoutMs)
-    {
-        if (runner.state() == CycleRunner::State::Finished)
-            return true;
-        QSignalSpy finished(&runner, &CycleRunner::runFinished);
-        return finished.wait(timeoutMs) || runner.state() == CycleRunner::State::Finished;
-    }
-
 private Q_SLOTS:
-    void initTestCase()
-    {
-        QVERIFY(m_sshd.setUp());
-        m_root = m_sshd.path(QStringLiteral("node"));
-        m_sshd.setSessionEnv("KMS_SYSROOT=" + m_root.toUtf8() + " PATH=" + fakeBin.toUtf8()
-                             + ":/usr/sbin:/usr/bin:/sbin:/bin");
-        QVERIFY(m_sshd.start(false));
-        QVERIFY(
-            SshdFixture::runTool(QStringLiteral("ssh-keyscan"),
-                                 {QStringLiteral("-p"), QString::number(m_sshd.port()), QStringLiteral("127.0.0.1")}));
-        SshSettings s;
-        s.heartbeatIntervalMs = 5000; // the fake node's scripts sleep; loss is not what is tested
-        s.host = QStringLiteral("node");
-        s.configFile
-            = m_sshd.writeClientConfig(QStringLiteral("client_config"), m_sshd.path(QStringLiteral("id_client")),
-                                       m_sshd.path(QStringLiteral("known_hosts")));
-        s.unknownHostKey = SshSettings::UnknownHostKey::Accept;
-        m_link = std::make_unique<SshLink>(s);
-        QSignalSpy up(m_link.get(), &SshLink::stateChanged);
-        m_link->start();
-        QTRY_COMPARE_WITH_TIMEOUT(m_link->state(), SshLink::State::Up, 20000);
-    }
+    void initTestCase() { QVERIFY(setUpNode()); }
 
-    void init()
-    {
-        QDir(m_root).removeRecursively();
-        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/tainted")), "0\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/random/boot_id")),
-                          "11111111-2222-3333-4444-555555555555\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/meminfo")),
-                          "MemTotal:         250000 kB\nMemFree:          170000 kB\n"
-                          "MemAvailable:     175000 kB\nSlab:              15000 kB\nSUnreclaim:         7000 kB\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/uptime")), "12.34 10.00\n"));
-        QVERIFY(writeFile(root(QStringLiteral("dev/kmsg")), ""));
-        QVERIFY(writeFile(root(QStringLiteral("lib/modules/%1/extra/fakemod.ko").arg(hostRelease())), "not ELF"));
-        QVERIFY(QDir().mkpath(root(QStringLiteral("sys/module"))));
-        QVERIFY(QDir().mkpath(root(QStringLiteral("control"))));
-    }
+    void init() { QVERIFY(resetNode()); }
 
     void passes()
     {
@@ -175,99 +65,6 @@ private Q_SLOTS:
         const QJsonObject report = runner.runReport();
         QCOMPARE(report.value(QStringLiteral("totals")).toObject().value(QStringLiteral("pass")).toInt(), 3);
         QCOMPARE(report.value(QStringLiteral("cycles")).toArray().size(), 3);
-    }
-
-    // The run's directory on the node, from the kernel-log marker's run token.
-    QString runDir() const
-    {
-        const QByteArray marker = readFile(root(QStringLiteral("dev/kmsg")));
-        const QByteArray run = marker.mid(marker.indexOf("run=") + 4).trimmed().split(' ').first();
-        return QStringLiteral("/tmp/kmodscope-cycle-") + QString::fromUtf8(run);
-    }
-    // Each kept shell makes its own request FIFO for its snapshot helper (req.PID).
-    static QStringList shellFifos(const QString &dir)
-    {
-        return QDir(dir).entryList({QStringLiteral("req.*")}, QDir::System | QDir::Files);
-    }
-
-    void cyclesShareOneShell()
-    {
-        CycleRunner runner(m_link.get());
-        QStringList fifos;
-        connect(&runner, &CycleRunner::cycleFinished, &runner, [&](const CycleResult &c) {
-            if (c.n == 4)
-                fifos = shellFifos(runDir());
-        });
-        QVERIFY(runner.start(config(4)));
-        QVERIFY(waitFinished(runner, 30000));
-        QCOMPARE(runner.totals().byVerdict.value(Verdict::Pass), 4);
-        QVERIFY2(fifos.size() == 1, qPrintable(fifos.join(QLatin1Char(' '))));
-        QCOMPARE(readFile(root(QStringLiteral("calls"))).count("modprobe fakemod fault=none rate=5\n"), 4);
-    }
-
-    void hostileWordsReachTheKeptShellLiterally()
-    {
-        // Parameters and a post command travel as quoted words on the kept shell's stdin.
-        const QString marker = root(QStringLiteral("pwned"));
-        CycleRunner runner(m_link.get());
-        CycleRunConfig c = config(2);
-        c.params = {QStringLiteral("name=it's $(touch %1)").arg(marker), QStringLiteral("x=`touch %1`;").arg(marker)};
-        c.postCommand = QStringLiteral("echo \"post $((1 + 2))\"");
-        QVERIFY(runner.start(c));
-        QVERIFY(waitFinished(runner, 30000));
-        QCOMPARE(runner.totals().byVerdict.value(Verdict::Pass), 2);
-        const QByteArray calls = readFile(root(QStringLiteral("calls")));
-        const QByteArray load = "modprobe fakemod " + c.params.join(QLatin1Char(' ')).toUtf8() + '\n';
-        QVERIFY2(calls.count(load) == 2, calls.constData());
-        QVERIFY(!QFileInfo::exists(marker));
-        QCOMPARE(runner.cycles().first().stepMs.contains(QStringLiteral("post")), true);
-    }
-
-    void shellDiesMidCycle()
-    {
-        // The kept shell is killed while the module settles: that cycle fails (the node did not
-        // reboot), the next cycles run on a new shell and unload what the dead one left loaded.
-        CycleRunner runner(m_link.get());
-        CycleRunConfig c = config(3);
-        c.settleMs = 1500;
-        QString dir;
-        QByteArray killed;
-        QStringList fifos;
-        connect(&runner, &CycleRunner::cycleStarted, &runner, [&](int n) {
-            if (n != 1)
-                return;
-            QTimer::singleShot(700, &runner, [&] {
-                dir = runDir();
-                killed = readFile(dir + QStringLiteral("/pid")).trimmed();
-                QVERIFY2(!killed.isEmpty() && loaded(), "cycle 1 is not settling");
-                QVERIFY(
-                    SshdFixture::runTool(QStringLiteral("kill"), {QStringLiteral("-9"), QString::fromLatin1(killed)}));
-            });
-        });
-        connect(&runner, &CycleRunner::cycleFinished, &runner, [&](const CycleResult &r) {
-            if (r.n == 3)
-                fifos = shellFifos(dir);
-        });
-        QVERIFY(runner.start(c));
-        QVERIFY(waitFinished(runner, 60000));
-        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Completed));
-        QCOMPARE(runner.cycles().size(), 3);
-        const CycleResult &first = runner.cycles().first();
-        QCOMPARE(toString(first.verdict), toString(Verdict::Fail));
-        bool linkLost = false;
-        for (const Finding &f : first.findings)
-            linkLost = linkLost || f.kind == QLatin1String("link_lost");
-        QVERIFY2(linkLost, qPrintable(first.findings.value(0).message));
-        QCOMPARE(toString(runner.cycles().at(1).verdict), toString(Verdict::Pass));
-        QCOMPARE(toString(runner.cycles().at(2).verdict), toString(Verdict::Pass));
-        // Cycles 2 and 3 on a second shell (the probe after the loss cleared the run's directory).
-        QVERIFY2(fifos.size() == 1 && fifos.first() != QStringLiteral("req.") + QString::fromLatin1(killed),
-                 qPrintable(fifos.join(QLatin1Char(' '))));
-        QVERIFY(!loaded());
-        // Cycle 2 unloaded the module the dead shell left live, then loaded it again.
-        const QByteArray calls = readFile(root(QStringLiteral("calls")));
-        QCOMPARE(calls.count("modprobe -r fakemod\n"), 3);
-        QCOMPARE(calls.count("modprobe fakemod fault=none rate=5\n"), 3);
     }
 
     void loadedAtStartIsUnloadedFirst()

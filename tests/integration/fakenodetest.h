@@ -1,0 +1,145 @@
+// The fake node of the CycleRunner integration tests (tests/integration/fakenode/README.md): a
+// real sshd on 127.0.0.1 whose sessions see KMS_SYSROOT and the fake module tools first in PATH,
+// one SshLink to it, and helpers. Test classes derive from FakeNodeTest and call setUpNode() in
+// initTestCase() and resetNode() in init().
+#pragma once
+
+#include "sshdfixture.h"
+
+#include "cycle/cyclerunner.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+
+using namespace kms;
+
+namespace kms_fakenode {
+
+const QString fakeBin = QStringLiteral(KMS_SOURCE_DIR "/tests/integration/fakenode");
+
+inline bool writeFile(const QString &path, const QByteArray &data)
+{
+    QDir().mkpath(QFileInfo(path).path());
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
+}
+
+inline QByteArray readFile(const QString &path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+inline QString hostRelease()
+{
+    QProcess p;
+    p.start(QStringLiteral("uname"), {QStringLiteral("-r")});
+    p.waitForFinished();
+    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
+}
+
+} // namespace kms_fakenode
+
+using namespace kms_fakenode;
+
+class FakeNodeTest : public QObject
+{
+protected:
+    SshdFixture m_sshd;
+    QString m_root; // the fake node's sysroot
+    std::unique_ptr<SshLink> m_link;
+
+    QString root(const QString &rel) const { return m_root + QLatin1Char('/') + rel; }
+    // Until the file has not changed for a second (at most 15 s).
+    static void waitQuiet(const QString &path)
+    {
+        QElapsedTimer total;
+        total.start();
+        qint64 size = -1;
+        QElapsedTimer still;
+        still.start();
+        while (total.elapsed() < 15000 && still.elapsed() < 1000) {
+            const qint64 now = QFileInfo(path).size();
+            if (now != size) {
+                size = now;
+                still.restart();
+            }
+            QTest::qWait(100);
+        }
+    }
+    void control(const QString &name, const QByteArray &value)
+    {
+        QVERIFY(writeFile(root(QStringLiteral("control/") + name), value));
+    }
+    bool loaded() const { return QFileInfo::exists(root(QStringLiteral("sys/module/fakemod"))); }
+
+    CycleRunConfig config(int count = 3) const
+    {
+        CycleRunConfig c;
+        c.module = QStringLiteral("fakemod");
+        c.params = {QStringLiteral("fault=none"), QStringLiteral("rate=5")};
+        c.count = count;
+        c.returnTimeoutS = 10;
+        return c;
+    }
+
+    // Runs until runFinished (or the timeout); returns the end.
+    static bool waitFinished(CycleRunner &runner, int timeoutMs)
+    {
+        if (runner.state() == CycleRunner::State::Finished)
+            return true;
+        QSignalSpy finished(&runner, &CycleRunner::runFinished);
+        return finished.wait(timeoutMs) || runner.state() == CycleRunner::State::Finished;
+    }
+
+    // Fails (false) at the first step that does not work; the caller QVERIFYs it.
+    bool setUpNode()
+    {
+#define KMS_CHECK(x)                                                                                                   \
+    do {                                                                                                               \
+        if (!(x))                                                                                                      \
+            return false;                                                                                              \
+    } while (false)
+        KMS_CHECK(m_sshd.setUp());
+        m_root = m_sshd.path(QStringLiteral("node"));
+        m_sshd.setSessionEnv("KMS_SYSROOT=" + m_root.toUtf8() + " PATH=" + fakeBin.toUtf8()
+                             + ":/usr/sbin:/usr/bin:/sbin:/bin");
+        KMS_CHECK(m_sshd.start(false));
+        KMS_CHECK(
+            SshdFixture::runTool(QStringLiteral("ssh-keyscan"),
+                                 {QStringLiteral("-p"), QString::number(m_sshd.port()), QStringLiteral("127.0.0.1")}));
+        SshSettings s;
+        s.heartbeatIntervalMs = 5000; // the fake node's scripts sleep; loss is not what is tested
+        s.host = QStringLiteral("node");
+        s.configFile
+            = m_sshd.writeClientConfig(QStringLiteral("client_config"), m_sshd.path(QStringLiteral("id_client")),
+                                       m_sshd.path(QStringLiteral("known_hosts")));
+        s.unknownHostKey = SshSettings::UnknownHostKey::Accept;
+        m_link = std::make_unique<SshLink>(s);
+        m_link->start();
+        return QTest::qWaitFor([this] { return m_link->state() == SshLink::State::Up; }, 20000);
+    }
+
+    // A fresh sysroot for the next test.
+    bool resetNode()
+    {
+        QDir(m_root).removeRecursively();
+        KMS_CHECK(writeFile(root(QStringLiteral("proc/sys/kernel/tainted")), "0\n"));
+        KMS_CHECK(writeFile(root(QStringLiteral("proc/sys/kernel/random/boot_id")),
+                            "11111111-2222-3333-4444-555555555555\n"));
+        KMS_CHECK(writeFile(root(QStringLiteral("proc/meminfo")),
+                            "MemTotal:         250000 kB\nMemFree:          170000 kB\n"
+                            "MemAvailable:     175000 kB\nSlab:              15000 kB\nSUnreclaim:         7000 kB\n"));
+        KMS_CHECK(writeFile(root(QStringLiteral("proc/uptime")), "12.34 10.00\n"));
+        KMS_CHECK(writeFile(root(QStringLiteral("dev/kmsg")), ""));
+        KMS_CHECK(writeFile(root(QStringLiteral("lib/modules/%1/extra/fakemod.ko").arg(hostRelease())), "not ELF"));
+        KMS_CHECK(QDir().mkpath(root(QStringLiteral("sys/module"))));
+        KMS_CHECK(QDir().mkpath(root(QStringLiteral("control"))));
+        return true;
+#undef KMS_CHECK
+    }
+};
