@@ -6,13 +6,16 @@
 #include "link/shellquote.h"
 #include "mainwindow.h"
 #include "telemetry/telemetryhub.h"
+#include "telemetryview.h"
 #include "virtualnode.h"
 
 #include <QAction>
 #include <QDockWidget>
 #include <QMenu>
 #include <QMenuBar>
+#include <QScrollArea>
 #include <QStatusBar>
+#include <QTimer>
 
 namespace kms::gui {
 
@@ -41,7 +44,8 @@ DemoMenu::DemoMenu(MainWindow *window)
     add(Step::UseAfterFree, tr("Use after free: slab poison"),
         tr("Cycles prudaq with fault=unload_uaf: a general protection fault on 0x6b6b... (freed memory)"));
     add(Step::ConsumerStall, tr("Consumer stall: a filling buffer"),
-        tr("Loads prudaq with fault=consumer_stall and plots its telemetry: the sample buffers fill up"));
+        tr("Loads prudaq with fault=consumer_stall (40 samples/s) and plots its telemetry: the sample "
+           "buffers fill up in 13 s"));
     add(Step::ClockJump, tr("Clock jump: a sync jump"),
         tr("Loads prudaq with fault=clock_jump and plots its telemetry: the sync error jumps every 3 s"));
     add(Step::Leak, tr("Leak: a leak verdict"),
@@ -118,11 +122,17 @@ void DemoMenu::run(Step step)
         say(tr("Demo: prudaq with fault=leak keeps one allocation per load"));
         break;
     case Step::ConsumerStall:
-        reload(QStringLiteral("fault=consumer_stall"), [this] { startTelemetry(); });
+        // 40 samples/s: the 512-sample buffers take 13 s to fill, so the ramp is on screen.
+        reload(QStringLiteral("fault=consumer_stall sample_rate_hz=40"), [this] { startTelemetry(45); });
         say(tr("Demo: nobody consumes prudaq's samples; watch its buffers fill in Telemetry"));
         break;
     case Step::ClockJump:
-        reload(QStringLiteral("fault=clock_jump"), [this] { startTelemetry(); });
+        reload(QStringLiteral("fault=clock_jump"), [this] {
+            startTelemetry(55);
+            // The sync error's plot is the third, under the fills and the counters: show it
+            // once the plots exist (they are made when the first samples arrive).
+            QTimer::singleShot(4000, this, [this] { revealPlotOf(QStringLiteral("sync_err_ns")); });
+        });
         say(tr("Demo: PRU1's clock jumps 7 ms every 3 s; watch the sync error in Telemetry"));
         break;
     case Step::Hunt:
@@ -190,7 +200,7 @@ void DemoMenu::startCycles(const QString &params, int count)
     cycles->start();
 }
 
-void DemoMenu::startTelemetry()
+void DemoMenu::startTelemetry(int heightPercent)
 {
     telemetry::TelemetryHub *hub = m_window->telemetryHub();
     hub->setSources({*telemetry::TelemetrySourceSpec::parse(QStringLiteral("stream:") + telemetryFile)});
@@ -200,7 +210,19 @@ void DemoMenu::startTelemetry()
     m_window->telemetryDock()->show();
     m_window->telemetryDock()->raise();
     // Tall enough to read the buffer fill and the sync error at a glance.
-    m_window->resizeDocks({m_window->telemetryDock()}, {m_window->height() * 45 / 100}, Qt::Vertical);
+    m_window->resizeDocks({m_window->telemetryDock()}, {m_window->height() * heightPercent / 100}, Qt::Vertical);
+}
+
+void DemoMenu::revealPlotOf(const QString &key)
+{
+    TelemetryView *view = m_window->telemetryView();
+    auto *scroll = view->findChild<QScrollArea *>();
+    for (int i = 0; scroll && i < view->plotCount(); ++i) {
+        if (view->plotKeys(i).contains(key)) {
+            scroll->ensureWidgetVisible(view->plot(i)->widget(), 0, 0);
+            return;
+        }
+    }
 }
 
 void DemoMenu::startHunt()

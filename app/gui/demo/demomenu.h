@@ -68,7 +68,8 @@ private:
     void reload(const QString &params, std::function<void()> then);
     void onReloaded(const kms::SshCommandResult &result);
     void startCycles(const QString &params, int count);
-    void startTelemetry();
+    void startTelemetry(int heightPercent); // the Telemetry dock's share of the window
+    void revealPlotOf(const QString &key); // scrolls the Telemetry dock to the key's plot
     void startHunt();
     void say(const QString &text);
 
