@@ -22,10 +22,12 @@ mkdir -p "$node/run" "$node/keys"
 printf 'arch=x86_64\nssh_port=40000\n' >"$node/node.conf"
 printf 'state=up\n' >"$node/run/state"
 # The stand-in supervisor, and a stray process that only mentions the directory differently.
-sh -c 'sleep 300; :' vnoded --dir "$node" --on-panic exit &
+# One process each (exec -a names it), its output away from ctest's pipe.
+bash -c 'exec -a "vnoded.py --dir $0 --on-panic exit" sleep 300' "$node" >/dev/null 2>&1 &
 sup=$!
-sh -c 'sleep 300; :' other "$node" &
+bash -c 'exec -a "other $0" sleep 300' "$node" >/dev/null 2>&1 &
 stray=$!
+for _ in $(seq 1 50); do tr '\0' ' ' <"/proc/$sup/cmdline" | grep -q -- '--dir' && break; sleep 0.1; done
 echo "$sup" >"$node/run/vnoded.pid"
 export KMODSCOPE_VNODE_DIR="$node"
 state=$("$src/scripts/vnode" status | sed -n 's/^state=//p')

@@ -48,6 +48,12 @@ void makeNodeDir(const QString &dir, int port)
     writeFile(dir + QStringLiteral("/run/state"), "state=up\n");
 }
 
+QByteArray cmdlineOf(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/cmdline").arg(pid));
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
 QMenu *demoMenuOf(MainWindow &w)
 {
     for (QAction *a : w.menuBar()->actions()) {
@@ -164,12 +170,13 @@ private Q_SLOTS:
 
     void newProfileFromRunningNode()
     {
-        // The supervisor's stand-in: a shell whose command line holds "--dir NODE ".
+        // The supervisor's stand-in: a process whose command line holds "--dir NODE ".
         QProcess supervisor;
-        supervisor.start(QStringLiteral("/bin/sh"),
-                         {QStringLiteral("-c"), QStringLiteral("sleep 120; :"), QStringLiteral("vnoded"),
-                          QStringLiteral("--dir"), m_node, QStringLiteral("--x")});
+        supervisor.start(
+            QStringLiteral("/bin/bash"),
+            {QStringLiteral("-c"), QStringLiteral("exec -a \"vnoded.py --dir $0 --x\" sleep 120"), m_node});
         QVERIFY(supervisor.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(cmdlineOf(supervisor.processId()).contains("--dir"), 5000); // exec'd
         writeFile(m_node + QStringLiteral("/run/vnoded.pid"), QByteArray::number(supervisor.processId()));
         qputenv("KMODSCOPE_VNODE_DIR", m_node.toUtf8());
 
@@ -217,8 +224,7 @@ private Q_SLOTS:
             QStringLiteral("/bin/bash"),
             {QStringLiteral("-c"), QStringLiteral("exec -a 'cat /sys/kernel/debug/prudaq/telemetry' sleep 120")});
         QVERIFY(reader.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(QFile(QStringLiteral("/proc/%1/cmdline").arg(reader.processId())).exists(), 5000);
-        QTest::qWait(200); // the exec
+        QTRY_VERIFY_WITH_TIMEOUT(cmdlineOf(reader.processId()).startsWith("cat /sys/kernel/debug/prudaq/"), 5000);
         QProcess sh;
         sh.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QString::fromUtf8(DemoMenu::reloadCommand({}))});
         QVERIFY(sh.waitForFinished(30000));
