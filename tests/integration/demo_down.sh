@@ -27,7 +27,7 @@ bash -c 'exec -a "vnoded.py --dir $0 --on-panic exit" sleep 300' "$node" >/dev/n
 sup=$!
 bash -c 'exec -a "other $0" sleep 300' "$node" >/dev/null 2>&1 &
 stray=$!
-for _ in $(seq 1 50); do tr '\0' ' ' <"/proc/$sup/cmdline" | grep -q -- '--dir' && break; sleep 0.1; done
+for _ in $(seq 1 50); do tr '\0' ' ' <"/proc/$sup/cmdline" | grep -q '^vnoded.py --dir' && break; sleep 0.1; done
 echo "$sup" >"$node/run/vnoded.pid"
 export KMODSCOPE_VNODE_DIR="$node"
 state=$("$src/scripts/vnode" status | sed -n 's/^state=//p')

@@ -176,7 +176,7 @@ private Q_SLOTS:
             QStringLiteral("/bin/bash"),
             {QStringLiteral("-c"), QStringLiteral("exec -a \"vnoded.py --dir $0 --x\" sleep 120"), m_node});
         QVERIFY(supervisor.waitForStarted());
-        QTRY_VERIFY_WITH_TIMEOUT(cmdlineOf(supervisor.processId()).contains("--dir"), 5000); // exec'd
+        QTRY_VERIFY_WITH_TIMEOUT(cmdlineOf(supervisor.processId()).startsWith("vnoded.py --dir"), 5000); // exec'd
         writeFile(m_node + QStringLiteral("/run/vnoded.pid"), QByteArray::number(supervisor.processId()));
         qputenv("KMODSCOPE_VNODE_DIR", m_node.toUtf8());
 
