@@ -61,6 +61,7 @@ public:
     bool start(const kms::hunt::HuntConfig &config, QString *error);
     void stop();
     bool running() const;
+    bool busy() const { return running() || m_cleaning; } // start() would refuse
     kms::CycleRunner *runner() const { return m_runner; }
     kms::hunt::Hunt *hunt() const { return m_hunt.get(); }
 

@@ -186,6 +186,12 @@ void DemoMenu::onReloaded(const SshCommandResult &result)
 void DemoMenu::startCycles(const QString &params, int count)
 {
     CyclesView *cycles = m_window->cyclesView();
+    if (cycles->runner()->running()) { // stopAll() asked it to stop: it leaves the module first
+        connect(
+            cycles->runner(), &CycleRunner::runFinished, this, [this, params, count] { startCycles(params, count); },
+            Qt::SingleShotConnection);
+        return;
+    }
     CycleRunConfig c = CycleRunConfig::fromJson(m_profile.cycleRun);
     c.module = QStringLiteral("prudaq");
     c.params = {params};
@@ -251,6 +257,10 @@ void DemoMenu::startHunt()
             m_huntTable->setStatus(text);
             say(tr("Demo: the hunt is done; its grid is in the Hunt dock and the console"));
         });
+    }
+    if (m_hunt->busy()) { // stopAll() ended the last one: its clean-up runs first
+        connect(m_hunt, &DemoHunt::finished, this, &DemoMenu::startHunt, Qt::SingleShotConnection);
+        return;
     }
     m_window->telemetryDock()->hide(); // stopped: the grid gets the window's width
     m_huntDock->show();
