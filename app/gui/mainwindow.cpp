@@ -3,6 +3,7 @@
 #include "consolemodel.h"
 #include "consoleview.h"
 #include "cyclesview.h"
+#include "demomenu.h"
 #include "logopener.h"
 #include "report/reportformatter.h"
 #include "reportfollower.h"
@@ -15,6 +16,7 @@
 #include "telemetry/telemetrystore.h"
 #include "telemetryview.h"
 #include "viewmenu.h"
+#include "virtualnode.h"
 
 #include <QAction>
 #include <QApplication>
@@ -402,6 +404,7 @@ void MainWindow::buildActions()
                                      8000);
     });
     file->addAction(tr("Profiles…"), profiles, &QAction::trigger);
+    file->addAction(tr("New profile from virtual node"), this, &MainWindow::newProfileFromVirtualNode);
     file->addSeparator();
     file->addAction(tr("Quit"), QKeySequence::Quit, this, &QWidget::close);
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
@@ -434,6 +437,29 @@ void MainWindow::buildActions()
         resizeDocks({m_consoleDock, m_reportsDock}, {width() * 55 / 100, width() * 45 / 100}, Qt::Horizontal);
         resizeDocks({m_reportsDock, m_sourceDock}, {50, 50}, Qt::Vertical);
     });
+    m_demo = new DemoMenu(this);
+}
+
+void MainWindow::newProfileFromVirtualNode()
+{
+    // What scripts/demo sets up, for a node started some other way (scripts/vnode up).
+    QString why;
+    const auto node = findVirtualNode(&why);
+    if (!node) {
+        QMessageBox::information(this, tr("New profile from virtual node"), why);
+        return;
+    }
+    const Profile p = profileForVirtualNode(*node);
+    ProfileStore::save(p);
+    ProfileStore::setLastUsed(p.name);
+    disconnectSerial();
+    disconnectSsh();
+    applyProfile(p);
+    reloadProfiles();
+    connectSerial();
+    connectSsh();
+    statusBar()->showMessage(tr("Profile \"%1\": the virtual node in %2 (%3)").arg(p.name, node->dir, node->state),
+                             10000);
 }
 
 void MainWindow::reloadProfiles()
@@ -490,6 +516,8 @@ void MainWindow::applyProfile(const Profile &profile)
     }
     updateSymbolConfig();
     m_cyclesView->setProfileConfig(profile.cycleRun, profile.modules);
+    if (m_demo)
+        m_demo->setProfile(profile);
     m_serialAction->setEnabled(!profile.serialPort.isEmpty());
     m_sshAction->setEnabled(!profile.sshHost.isEmpty());
     m_serialAction->setToolTip(profile.serialPort.isEmpty() ? tr("No serial port in this profile")

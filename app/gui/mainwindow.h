@@ -30,6 +30,7 @@ class ViewMenu;
 class ConsoleView;
 class ReportFollower;
 class CyclesView;
+class DemoMenu;
 class ReportsModel;
 class ReportsView;
 class SourceView;
@@ -79,6 +80,7 @@ public:
     kms::telemetry::TelemetryHub *telemetryHub() const { return m_telemetryHub; }
     kms::telemetry::CycleTimeline *cycleTimeline() const { return m_cycleTimeline; }
     CyclesView *cyclesView() const { return m_cyclesView; }
+    DemoMenu *demoMenu() const { return m_demo; }
     QDockWidget *cyclesDock() const { return m_cyclesDock; }
     const Profile &profile() const { return m_profile; }
     // The links, the line pipeline, reports and fetching: the window only shows them.
@@ -119,6 +121,7 @@ private:
     void openSessionLog();
     void onReportResolved(int id, const kms::KernelReport &report);
     void updateFetchAvailable();
+    void newProfileFromVirtualNode();
     // connectSsh's last step, with the password (SshLogin) when the profile allows one.
     void startSsh(const QString &password);
     QString secretKey() const;
@@ -145,6 +148,7 @@ private:
     kms::telemetry::CycleTimeline *m_cycleTimeline = nullptr;
     CyclesView *m_cyclesView;
     QDockWidget *m_cyclesDock;
+    DemoMenu *m_demo = nullptr; // virtual-node profiles only
     QComboBox *m_profileBox = nullptr;
     QAction *m_serialAction = nullptr;
     QAction *m_sshAction = nullptr;

@@ -1,0 +1,88 @@
+// The Demo menu of the main window, shown only while the profile is a virtual node's
+// (isVirtualNodeProfile): one click per injected fault of prudaq, each driving the window's own
+// core objects, so a newcomer sees every part of the app without typing a command.
+// - Unload race / Use after free: a short cycle run in the Cycles dock, stopped at the crash; the
+//   panic is decoded with its explanation in Reports and its line opened in Source.
+// - Consumer stall / Clock jump: prudaq reloaded with the fault and left loaded, its telemetry
+//   stream read into the Telemetry dock (a filling buffer, a sync jump with its alarm).
+// - Leak: a short cycle run whose verdicts name the leaking allocation (slub_debug=U nodes).
+// - Short hunt: DemoHunt over a 2x2 grid, shown in a table as it fills in.
+// - Stop: ends whatever the demo started and unloads prudaq.
+// A telemetry reader pins the module (rmmod answers EBUSY), so every step ends the telemetry
+// and any reader left on the node before it reloads prudaq.
+#pragma once
+
+#include "profile.h"
+
+#include <QObject>
+
+#include <functional>
+
+class QAction;
+class QDockWidget;
+class QMenu;
+
+namespace kms {
+struct SshCommandResult;
+}
+
+namespace kms::gui {
+
+class DemoHunt;
+class HuntGridTable;
+class MainWindow;
+
+class DemoMenu : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Step { UnloadRace, UseAfterFree, ConsumerStall, ClockJump, Leak, Hunt, Stop };
+    Q_ENUM(Step)
+
+    // Adds the menu to the window's menu bar (hidden until setProfile is given a virtual node's).
+    explicit DemoMenu(MainWindow *window);
+    ~DemoMenu() override;
+
+    void setProfile(const Profile &profile);
+    bool isShown() const;
+    QMenu *menu() const { return m_menu; }
+    QAction *action(Step step) const;
+    // The hunt's table (created on the first hunt), in a dock of its own.
+    HuntGridTable *huntTable() const { return m_huntTable; }
+    QDockWidget *huntDock() const { return m_huntDock; }
+    DemoHunt *demoHunt() const { return m_hunt; }
+
+    // The node command that reloads prudaq: any telemetry reader ended, the module unloaded if
+    // loaded, then loaded with `params` (empty: left unloaded).
+    static QByteArray reloadCommand(const QString &params);
+
+public Q_SLOTS:
+    void run(kms::gui::DemoMenu::Step step);
+
+Q_SIGNALS:
+    void message(const QString &text);
+
+private:
+    void stopAll();
+    // Runs the reload command over the session's SSH link, then `then` if it succeeded.
+    void reload(const QString &params, std::function<void()> then);
+    void onReloaded(const kms::SshCommandResult &result);
+    void startCycles(const QString &params, int count);
+    void startTelemetry(int heightPercent); // the Telemetry dock's share of the window
+    void revealPlotOf(const QString &key); // scrolls the Telemetry dock to the key's plot
+    void startHunt();
+    void say(const QString &text);
+
+    MainWindow *m_window;
+    QMenu *m_menu;
+    QHash<Step, QAction *> m_actions;
+    Profile m_profile;
+    DemoHunt *m_hunt = nullptr;
+    HuntGridTable *m_huntTable = nullptr;
+    QDockWidget *m_huntDock = nullptr;
+    quint64 m_reloadCommand = 0;
+    QMetaObject::Connection m_reloadConnection;
+    std::function<void()> m_afterReload;
+};
+
+} // namespace kms::gui
