@@ -1,14 +1,18 @@
 #include "mainwindow.h"
 
+#include "consoleactions.h"
 #include "consolemodel.h"
 #include "consoleview.h"
+#include "copyaction.h"
 #include "cyclesview.h"
 #include "demomenu.h"
 #include "logopener.h"
 #include "report/reportformatter.h"
+#include "reportactions.h"
 #include "reportfollower.h"
 #include "reportsmodel.h"
 #include "reportsview.h"
+#include "selectiondecoder.h"
 #include "sourceview.h"
 #include "sshlogin.h"
 #include "telemetry/cycletimeline.h"
@@ -204,6 +208,18 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
 
     m_logOpener = new LogOpener(m_session, this);
     connect(m_logOpener, &LogOpener::message, statusBar(), &QStatusBar::showMessage);
+    // Right-click menus and their shortcuts: what they need of the session and the Source dock.
+    m_consoleActions = new ConsoleActions(m_consoleView);
+    auto *selection = new SelectionDecoder(m_session, m_reportsView, this);
+    connect(m_consoleActions, &ConsoleActions::decodeRequested, selection, &SelectionDecoder::decode);
+    connect(selection, &SelectionDecoder::message, statusBar(), &QStatusBar::showMessage);
+    ReportActions *reportActions = m_reportsView->actions();
+    connect(reportActions, &ReportActions::message, statusBar(), &QStatusBar::showMessage);
+    connect(reportActions, &ReportActions::decodeAgainRequested, m_session, qOverload<int>(&NodeSession::resolveAgain));
+    connect(reportActions, &ReportActions::openInEditorRequested, this, [this](int id, int frame, int caller) {
+        onFrameActivated(id, frame, caller);
+        m_sourceView->openInEditor();
+    });
     buildActions();
 
     connectSession();
@@ -408,8 +424,15 @@ void MainWindow::buildActions()
     file->addSeparator();
     file->addAction(tr("Quit"), QKeySequence::Quit, this, &QWidget::close);
     QMenu *edit = menuBar()->addMenu(tr("&Edit"));
-    edit->addAction(tr("Copy console selection"), m_consoleView, &ConsoleView::copySelection);
-    edit->addAction(tr("Copy report as bug report"), m_reportsView, &ReportsView::copyBugReport);
+    auto *copy = new CopyAction(this);
+    copy->addArea(m_consoleView, [this] { m_consoleView->copySelection(); });
+    copy->addArea(m_reportsView->frameTree(), [this] { m_reportsView->actions()->copyFrame()->trigger(); });
+    copy->addArea(m_reportsView->reportList(), [this] { m_reportsView->actions()->copyTitle()->trigger(); });
+    edit->addAction(copy);
+    edit->addAction(m_reportsView->actions()->copyBugReport());
+    edit->addSeparator();
+    edit->addActions({m_consoleActions->find(), m_consoleActions->findNext(), m_consoleActions->findPrevious()});
+    edit->addSeparator();
     edit->addAction(tr("Editor command…"), this, [this] {
         bool ok = false;
         const QString cmd
@@ -429,6 +452,7 @@ void MainWindow::buildActions()
             QSettings().setValue(QStringLiteral("console/maxLines"), lines);
         }
     });
+    m_reportsView->actions()->fillMenu(menuBar()->addMenu(tr("&Reports")));
     m_viewMenu = new ViewMenu(this, {m_consoleDock, m_reportsDock, m_sourceDock, m_telemetryDock, m_cyclesDock},
                               menuBar()->addMenu(tr("&View")));
     m_follower->setFollowNewest(m_viewMenu->followAction()->isChecked());

@@ -24,6 +24,7 @@ class TelemetryStore;
 
 namespace kms::gui {
 
+class ConsoleActions;
 class ConsoleModel;
 class LogOpener;
 class ViewMenu;
@@ -64,6 +65,7 @@ public:
 
     ConsoleModel *consoleModel() const { return m_consoleModel; }
     ConsoleView *consoleView() const { return m_consoleView; }
+    ConsoleActions *consoleActions() const { return m_consoleActions; }
     ReportsModel *reportsModel() const { return m_reportsModel; }
     ReportsView *reportsView() const { return m_reportsView; }
     SourceView *sourceView() const { return m_sourceView; }
@@ -130,6 +132,7 @@ private:
     Profile m_profile;
     ConsoleModel *m_consoleModel;
     ConsoleView *m_consoleView;
+    ConsoleActions *m_consoleActions = nullptr;
     ReportsModel *m_reportsModel;
     ReportsView *m_reportsView;
     SourceView *m_sourceView;

@@ -93,18 +93,28 @@ struct Frame {
 struct Register {
     QString name;
     std::uint64_t value = 0;
+    // The value as the kernel printed it ("0010", "0018:ffffc90000003eb8", "00007f3c1e8b2740(0000)"):
+    // segment registers are 16 bits wide, not 64. Empty when not read from a log (JSON). The
+    // initializer keeps {name, value} aggregate initializations free of missing-field warnings.
+    QString printed = {};
 };
 
 struct DisassembledInstruction {
     std::uint64_t address = 0; // relative to the start of the Code: bytes unless the PC is known
     QString text; // "mov rax, qword ptr [rdi + 8]"
     bool trapping = false;
+    // The bytes lie before the start of the PC's function (the end of the function before it, or
+    // padding): decoded on their own, not instructions of the function the report names.
+    bool beforeFunction = false;
 };
 
 struct CodeBytes {
     QByteArray bytes; // in memory order
     int trapIndex = -1; // byte index of the trapping instruction, -1 when not marked
     bool thumb = false; // ARM: units were printed as 2-byte halfwords
+    // Byte index where the PC's function starts (trapIndex minus the PC's offset in it), when
+    // the report names that offset and it falls within the bytes; -1 otherwise.
+    int functionStart = -1;
     QList<DisassembledInstruction> disassembly;
     QString error; // why there is no disassembly
 };

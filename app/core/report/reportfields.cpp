@@ -82,6 +82,7 @@ bool parseRegisterLine(QByteArrayView s, QList<Register> &out)
         while (i < n) {
             std::uint64_t value = 0;
             qsizetype used = 0;
+            const qsizetype valueStart = i;
             if (startsWith(s.sliced(i), "[<")) {
                 const qsizetype close = s.indexOf(">]", i);
                 if (close < 0)
@@ -131,7 +132,7 @@ bool parseRegisterLine(QByteArrayView s, QList<Register> &out)
                     regName += QStringLiteral("[%1]").arg(index);
                 }
             }
-            regs.append(Register{regName, value});
+            regs.append(Register{regName, value, QString::fromLatin1(s.sliced(valueStart, i - valueStart))});
             ++index;
             any = true;
             while (i < n && isSpace(s[i]))

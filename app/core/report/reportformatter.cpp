@@ -142,7 +142,8 @@ void writeCode(QTextStream &out, const CodeBytes &code)
     if (!code.error.isEmpty())
         out << "    (" << code.error << ")\n";
     for (const DisassembledInstruction &insn : code.disassembly) {
-        out << (insn.trapping ? "  => " : "     ") << hexString(insn.address) << ":  " << insn.text << '\n';
+        out << (insn.trapping ? "  => " : "     ") << hexString(insn.address) << ":  " << insn.text
+            << (insn.beforeFunction ? "  (before the function)" : "") << '\n';
     }
 }
 

@@ -65,15 +65,19 @@ QJsonObject codeToJson(const CodeBytes &code)
 {
     QJsonArray disassembly;
     for (const DisassembledInstruction &insn : code.disassembly) {
-        disassembly.append(QJsonObject{
+        QJsonObject o{
             {QStringLiteral("address"), hexString(insn.address)},
             {QStringLiteral("text"), insn.text},
             {QStringLiteral("trapping"), insn.trapping},
-        });
+        };
+        if (insn.beforeFunction)
+            o.insert(QStringLiteral("before_function"), true);
+        disassembly.append(o);
     }
     return QJsonObject{
         {QStringLiteral("bytes"), QString::fromLatin1(code.bytes.toHex(' '))},
         {QStringLiteral("trap_index"), code.trapIndex >= 0 ? QJsonValue(code.trapIndex) : QJsonValue()},
+        {QStringLiteral("function_start"), code.functionStart >= 0 ? QJsonValue(code.functionStart) : QJsonValue()},
         {QStringLiteral("thumb"), code.thumb},
         {QStringLiteral("disassembly"), disassembly},
         {QStringLiteral("error"), stringOrNull(code.error)},
@@ -86,13 +90,14 @@ CodeBytes codeFromJson(const QJsonObject &object)
     code.bytes = QByteArray::fromHex(object.value(QStringLiteral("bytes")).toString().toLatin1());
     code.trapIndex = object.value(QStringLiteral("trap_index")).toInt(-1);
     code.thumb = object.value(QStringLiteral("thumb")).toBool();
+    code.functionStart = object.value(QStringLiteral("function_start")).toInt(-1);
     code.error = object.value(QStringLiteral("error")).toString();
     const QJsonArray disassembly = object.value(QStringLiteral("disassembly")).toArray();
     for (const QJsonValue &v : disassembly) {
         const QJsonObject o = v.toObject();
-        code.disassembly.append({parseHex(o.value(QStringLiteral("address"))).value_or(0),
-                                 o.value(QStringLiteral("text")).toString(),
-                                 o.value(QStringLiteral("trapping")).toBool()});
+        code.disassembly.append(
+            {parseHex(o.value(QStringLiteral("address"))).value_or(0), o.value(QStringLiteral("text")).toString(),
+             o.value(QStringLiteral("trapping")).toBool(), o.value(QStringLiteral("before_function")).toBool()});
     }
     return code;
 }

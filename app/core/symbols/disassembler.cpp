@@ -36,12 +36,26 @@ bool decodeRange(csh handle, const QByteArray &bytes, qsizetype begin, qsizetype
     return complete || allowTail;
 }
 
+// The earliest start in [begin, end) from which instructions end exactly at `end`.
+bool decodeUpTo(csh handle, const QByteArray &bytes, qsizetype begin, qsizetype end, int step, QList<Decoded> *out)
+{
+    for (qsizetype start = begin; start < end; start += step) {
+        QList<Decoded> decoded;
+        if (decodeRange(handle, bytes, start, end, &decoded, false)) {
+            out->append(decoded);
+            return true;
+        }
+    }
+    return false;
+}
+
 } // namespace
 
-void disassemble(CodeBytes &code, Arch arch, std::optional<quint64> pc)
+void disassemble(CodeBytes &code, Arch arch, std::optional<quint64> pc, std::optional<quint64> pcOffset)
 {
     code.disassembly.clear();
     code.error.clear();
+    code.functionStart = -1;
     if (code.bytes.isEmpty()) {
         code.error = QStringLiteral("no code bytes");
         return;
@@ -82,13 +96,19 @@ void disassemble(CodeBytes &code, Arch arch, std::optional<quint64> pc)
     if (trap < 0) {
         decodeRange(handle, code.bytes, 0, total, &insns, true);
     } else {
-        // Before the trap: the earliest start whose instructions end exactly at the trap.
-        for (qsizetype start = 0; start < trap; start += step) {
-            QList<Decoded> before;
-            if (decodeRange(handle, code.bytes, start, trap, &before, false)) {
-                insns = before;
-                break;
-            }
+        const qsizetype functionStart = pcOffset && *pcOffset <= quint64(trap) ? trap - qsizetype(*pcOffset) : -1;
+        QList<Decoded> inFunction;
+        if (functionStart >= 0
+            && (functionStart == trap || decodeRange(handle, code.bytes, functionStart, trap, &inFunction, false))) {
+            // The function's start is an instruction boundary: the bytes before it are another
+            // function's tail or padding, decoded on their own as far as they line up.
+            code.functionStart = int(functionStart);
+            if (functionStart > 0)
+                decodeUpTo(handle, code.bytes, 0, functionStart, step, &insns);
+            insns.append(inFunction);
+        } else {
+            // Before the trap: the earliest start whose instructions end exactly at the trap.
+            decodeUpTo(handle, code.bytes, 0, trap, step, &insns);
         }
         decodeRange(handle, code.bytes, trap, total, &insns, true);
     }
@@ -104,6 +124,7 @@ void disassemble(CodeBytes &code, Arch arch, std::optional<quint64> pc)
         out.address = quint64(qint64(insn.offset) + shift);
         out.text = insn.text;
         out.trapping = trap >= 0 && qint64(insn.offset) == trap;
+        out.beforeFunction = code.functionStart > 0 && qint64(insn.offset) < code.functionStart;
         code.disassembly.append(out);
     }
 }

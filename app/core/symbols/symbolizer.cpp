@@ -789,7 +789,16 @@ void Symbolizer::resolve(KernelReport &report)
                 break;
             }
         }
-        disassemble(*report.code, report.arch, pc);
+        // The PC's own frame (RIP:, pc :, PC is at) names the trap's offset in its function.
+        std::optional<quint64> pcOffset;
+        for (const Frame &f : std::as_const(report.frames)) {
+            if (f.exactPc) {
+                if (!f.function.isEmpty())
+                    pcOffset = f.offset;
+                break;
+            }
+        }
+        disassemble(*report.code, report.arch, pc, pcOffset);
     }
     if (d->explainFaults)
         report.explanation = explainFault(report, *this);

@@ -4,4 +4,5 @@ list(APPEND KMS_GUI_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/consolemodel.cpp ${CMAKE_CURRENT_LIST_DIR}/consolemodel.h
     ${CMAKE_CURRENT_LIST_DIR}/consoleview.cpp ${CMAKE_CURRENT_LIST_DIR}/consoleview.h
     ${CMAKE_CURRENT_LIST_DIR}/consolelinemap.cpp ${CMAKE_CURRENT_LIST_DIR}/consolelinemap.h
+    ${CMAKE_CURRENT_LIST_DIR}/consoleactions.cpp ${CMAKE_CURRENT_LIST_DIR}/consoleactions.h
 )

@@ -22,7 +22,6 @@
 #include <QPainter>
 #include <QScrollBar>
 #include <QSettings>
-#include <QShortcut>
 #include <QToolButton>
 #include <QVBoxLayout>
 
@@ -304,14 +303,21 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
             startSearch(m_searchEdit->text(), m_regex->isChecked());
     });
 
-    auto *copy = new QShortcut(QKeySequence::Copy, m_view, nullptr, nullptr, Qt::WidgetShortcut);
-    connect(copy, &QShortcut::activated, this, &ConsoleView::copySelection);
-    auto *find = new QShortcut(QKeySequence::Find, this);
-    connect(find, &QShortcut::activated, this, [this] {
-        m_searchEdit->setFocus();
-        m_searchEdit->selectAll();
-    });
+    // Copy (Ctrl+C) and Find (Ctrl+F) are ConsoleActions, on the window's Edit menu.
     onLinesDropped();
+}
+
+void ConsoleView::focusSearch()
+{
+    m_searchEdit->setFocus();
+    m_searchEdit->selectAll();
+}
+
+void ConsoleView::searchFor(const QString &text)
+{
+    m_searchEdit->setText(text);
+    m_regex->setChecked(false); // the text as it is, brackets and all
+    startSearch(text, false);
 }
 
 void ConsoleView::setFollowTail(bool on)
@@ -623,11 +629,15 @@ void ConsoleView::findPrevious()
 
 QString ConsoleView::selectedText() const
 {
-    QModelIndexList rows = m_view->selectionModel()->selectedIndexes();
-    std::sort(rows.begin(), rows.end(), [](const QModelIndex &a, const QModelIndex &b) { return a.row() < b.row(); });
+    // Each row once: a row has an index per column, and selections made twice overlap.
+    QList<int> rows;
+    for (const QModelIndex &i : m_view->selectionModel()->selectedIndexes())
+        rows.append(i.row());
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
     QStringList lines;
-    for (const QModelIndex &i : rows)
-        lines.append(textAtRow(i.row()));
+    for (int row : rows)
+        lines.append(textAtRow(row));
     return lines.join(QLatin1Char('\n'));
 }
 

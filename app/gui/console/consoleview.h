@@ -90,6 +90,9 @@ public:
 public Q_SLOTS:
     void copySelection();
     void saveAs();
+    void focusSearch();
+    // Puts the text in the search box and searches for it, literally.
+    void searchFor(const QString &text);
 
 Q_SIGNALS:
     // A frame span clicked in a report line: the report, the span's text and the line number.

@@ -4,6 +4,7 @@
 #include "node/nodesession.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -24,7 +25,9 @@ LogOpener::LogOpener(NodeSession *session, QWidget *window)
     m_action->setToolTip(tr("Open a console capture, dmesg output, journal export or session log"));
     connect(m_action, &QAction::triggered, this, &LogOpener::askForFile);
     window->setAcceptDrops(true);
-    window->installEventFilter(this);
+    // Files are dropped on whatever is under the pointer: the source editor and the text tabs
+    // take drops of their own (text), so the window's children are watched too, before them.
+    qApp->installEventFilter(this);
 }
 
 LogOpener::~LogOpener()
@@ -85,7 +88,11 @@ bool LogOpener::open(const QString &path)
 
 bool LogOpener::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_window && (event->type() == QEvent::DragEnter || event->type() == QEvent::Drop)) {
+    const QEvent::Type type = event->type();
+    if (type != QEvent::DragEnter && type != QEvent::DragMove && type != QEvent::Drop)
+        return QObject::eventFilter(watched, event);
+    auto *widget = qobject_cast<QWidget *>(watched);
+    if (widget && (widget == m_window || m_window->isAncestorOf(widget))) {
         auto *drop = static_cast<QDropEvent *>(event);
         const QMimeData *mime = drop->mimeData();
         QStringList files;

@@ -1,5 +1,7 @@
 #include "bugreport.h"
 
+#include "codelisting.h"
+
 #include "report/reportformatter.h"
 
 #include <QFile>
@@ -86,23 +88,12 @@ QString bugReportMarkdown(const KernelReport &report, int excerptContext)
         s << "\n`" << f.function << "` at " << key << ":\n\n```c\n" << excerpt << "```\n";
     }
 
-    if (!report.registers.isEmpty()) {
-        s << "\n### Registers\n\n```\n";
-        int col = 0;
-        for (const Register &r : report.registers) {
-            s << QStringLiteral("%1: %2").arg(r.name, 6).arg(r.value, 16, 16, QLatin1Char('0'));
-            s << (++col % 3 == 0 ? "\n" : "  ");
-        }
-        if (col % 3 != 0)
-            s << "\n";
-        s << "```\n";
-    }
-    if (report.code && !report.code->disassembly.isEmpty()) {
-        s << "\n### Code\n\n```\n";
-        for (const DisassembledInstruction &i : report.code->disassembly)
-            s << (i.trapping ? "=> " : "   ") << QString::number(i.address, 16) << ": " << i.text << "\n";
-        s << "```\n";
-    }
+    // As the Registers and Code tabs show them: the PC line as printed, registers at their printed
+    // width, code addresses as function+offset with the bytes before the function set apart.
+    if (!report.registers.isEmpty() || pcFrame(report))
+        s << "\n### Registers\n\n```\n" << registerListing(report, 3) << "\n```\n";
+    if (report.code && !report.code->disassembly.isEmpty())
+        s << "\n### Code\n\n```\n" << codeListing(report).text << "\n```\n";
     if (!report.lines.isEmpty()) {
         s << "\n<details><summary>Report as printed</summary>\n\n```\n"
           << report.lines.join(QLatin1Char('\n')) << "\n```\n</details>\n";

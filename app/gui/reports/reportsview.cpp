@@ -1,7 +1,9 @@
 #include "reportsview.h"
 
 #include "bugreport.h"
+#include "codeview.h"
 #include "report/reportformatter.h"
+#include "reportactions.h"
 #include "reportsmodel.h"
 #include "symbols/symbolizer.h"
 
@@ -44,7 +46,15 @@ ReportsView::ReportsView(ReportsModel *model, QWidget *parent)
     m_list->verticalHeader()->setDefaultSectionSize(m_list->fontMetrics().height() + 4);
     m_list->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_list->horizontalHeader()->setSectionResizeMode(ReportsModel::TitleColumn, QHeaderView::Stretch);
+    // The title names the guilty function already: its own column gets a fair width, not all
+    // of its text (long kernel names would squeeze the title to a few letters).
+    m_list->horizontalHeader()->setSectionResizeMode(ReportsModel::GuiltyColumn, QHeaderView::Interactive);
+    m_list->horizontalHeader()->resizeSection(ReportsModel::GuiltyColumn,
+                                              m_list->fontMetrics().averageCharWidth() * 22);
     m_list->setWordWrap(false);
+    // A long title keeps its start and its end ("... in prudaq_comm_receive_msg"); the tooltip
+    // has it whole.
+    m_list->setTextElideMode(Qt::ElideMiddle);
 
     auto *detail = new QWidget(split);
     auto *dl = new QVBoxLayout(detail);
@@ -114,10 +124,8 @@ ReportsView::ReportsView(ReportsModel *model, QWidget *parent)
     m_registers->setReadOnly(true);
     m_registers->setFont(mono);
     tabs->addTab(m_registers, tr("Registers"));
-    m_code = new QPlainTextEdit(tabs);
-    m_code->setReadOnly(true);
-    m_code->setFont(mono);
-    m_code->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_registers->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_code = new CodeView(tabs);
     tabs->addTab(m_code, tr("Code"));
     dl->addWidget(tabs, 1);
     split->addWidget(m_list);
@@ -152,6 +160,22 @@ ReportsView::ReportsView(ReportsModel *model, QWidget *parent)
     connect(m_frames, &QTreeWidget::itemPressed, this, [this] { m_model->markRead(m_reportId); });
     connect(m_frames, &QTreeWidget::itemActivated, this, activate);
     connect(m_copy, &QPushButton::clicked, this, &ReportsView::copyBugReport);
+    m_actions = new ReportActions(model, this);
+}
+
+QPlainTextEdit *ReportsView::disassemblyView() const
+{
+    return m_code;
+}
+
+bool ReportsView::currentFrame(int *frame, int *caller) const
+{
+    const QTreeWidgetItem *item = m_frames->currentItem();
+    if (!item || m_reportId < 0)
+        return false;
+    *frame = item->data(0, FrameIndexRole).toInt();
+    *caller = item->data(0, CallerIndexRole).toInt();
+    return true;
 }
 
 void ReportsView::selectReport(int id, bool markRead)
@@ -234,8 +258,15 @@ void ReportsView::showReport(int id)
         }
         if (item->toolTip(LocationCol).isEmpty())
             item->setToolTip(LocationCol, item->text(LocationCol));
-        if (!f.reliable)
-            item->setForeground(FunctionCol, Qt::gray);
+        item->setToolTip(FunctionCol,
+                         f.reliable ? symbol
+                                    : tr("%1\n\"?\": an address found on the stack, perhaps a leftover of an "
+                                         "earlier call, not certainly part of this call chain")
+                                          .arg(symbol));
+        if (!f.reliable) {
+            for (int col = 0; col < m_frames->columnCount(); ++col)
+                item->setForeground(col, Qt::gray);
+        }
         for (qsizetype c = 0; c < f.inlinedBy.size(); ++c) {
             const InlineCaller &ic = f.inlinedBy[c];
             auto *child = new QTreeWidgetItem(item);
@@ -260,30 +291,9 @@ void ReportsView::showReport(int id)
         m_noticeBox->hide();
     }
 
-    QString regs;
-    int col = 0;
-    const int width = r.arch == Arch::Arm || r.arch == Arch::I386 ? 8 : 16;
-    for (const Register &reg : r.registers) {
-        regs += QStringLiteral("%1: %2").arg(reg.name, 6).arg(reg.value, width, 16, QLatin1Char('0'));
-        regs += ++col % 4 == 0 ? QStringLiteral("\n") : QStringLiteral("   ");
-    }
-    if (r.faultAddress)
-        regs += QStringLiteral("\n\nfault address: 0x%1").arg(*r.faultAddress, 0, 16);
-    m_registers->setPlainText(regs);
-
-    QString code;
-    if (r.code) {
-        for (const DisassembledInstruction &ins : r.code->disassembly)
-            code += QStringLiteral("%1%2:  %3\n")
-                        .arg(ins.trapping ? QStringLiteral("=> ") : QStringLiteral("   "))
-                        .arg(ins.address, 8, 16, QLatin1Char('0'))
-                        .arg(ins.text);
-        if (r.code->disassembly.isEmpty())
-            code = r.code->error.isEmpty() ? tr("(not disassembled yet)") : r.code->error;
-    } else {
-        code = tr("(no Code: line in this report)");
-    }
-    m_code->setPlainText(code);
+    // The kernel prints x86 and ARM registers three to a line, arm64 two.
+    m_registers->setPlainText(registerListing(r, r.arch == Arch::Arm64 ? 2 : r.arch == Arch::Unknown ? 4 : 3));
+    m_code->setListing(codeListing(r));
 }
 
 // The explanation's summary with its `code` spans as code; confidence sets the colour of the

@@ -18,6 +18,8 @@ struct KernelReport;
 
 namespace kms::gui {
 
+class CodeView;
+class ReportActions;
 class ReportsModel;
 
 class ReportsView : public QWidget
@@ -29,7 +31,12 @@ public:
     QTableView *reportList() const { return m_list; }
     QTreeWidget *frameTree() const { return m_frames; }
     QPlainTextEdit *registersView() const { return m_registers; }
-    QPlainTextEdit *disassemblyView() const { return m_code; }
+    QPlainTextEdit *disassemblyView() const;
+    CodeView *codeView() const { return m_code; }
+    // Copy, export, decode again, next/previous report, open in editor: menus and shortcuts.
+    ReportActions *actions() const { return m_actions; }
+    // The current frame row: its frame and inline caller (-1: the frame itself); false if none.
+    bool currentFrame(int *frame, int *caller) const;
     int currentReportId() const { return m_reportId; }
     // markRead false: shown by the app itself (a new report followed), still counted as new.
     void selectReport(int id, bool markRead = true);
@@ -65,7 +72,8 @@ private:
     QTableView *m_list;
     QTreeWidget *m_frames;
     QPlainTextEdit *m_registers;
-    QPlainTextEdit *m_code;
+    CodeView *m_code;
+    ReportActions *m_actions = nullptr;
     QLabel *m_summary;
     QLabel *m_notice;
     QLabel *m_explanation; // the fault explanation, above the frames

@@ -1,5 +1,7 @@
 #include "sourceview.h"
 
+#include "elidedlabel.h"
+
 #include "report/reportformatter.h"
 
 #include <Qsci/qscilexercpp.h>
@@ -28,8 +30,8 @@ SourceView::SourceView(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     auto *bar = new QHBoxLayout;
-    m_header = new QLabel(tr("Click a frame to see its source."), this);
-    m_header->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_header = new ElidedLabel(tr("Click a frame to see its source."), this);
+    m_header->setObjectName(QStringLiteral("sourceHeader"));
     m_editorButton = new QPushButton(tr("Open in editor"), this);
     m_editorButton->setEnabled(false);
     connect(m_editorButton, &QPushButton::clicked, this, &SourceView::openInEditor);

@@ -12,6 +12,9 @@
 class QsciScintilla;
 class QsciLexerCPP;
 class QLabel;
+namespace kms::gui {
+class ElidedLabel;
+}
 class QPushButton;
 class QStackedWidget;
 
@@ -64,7 +67,7 @@ private:
     QStackedWidget *m_stack = nullptr;
     QsciScintilla *m_editor = nullptr;
     QsciLexerCPP *m_lexer = nullptr;
-    QLabel *m_header = nullptr;
+    ElidedLabel *m_header = nullptr;
     QLabel *m_missing = nullptr;
     QPushButton *m_mapButton = nullptr;
     QPushButton *m_fetchButton = nullptr;
