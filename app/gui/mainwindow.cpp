@@ -489,7 +489,7 @@ void MainWindow::applyProfile(const Profile &profile)
         m_telemetryHub->attach(m_session);
     }
     updateSymbolConfig();
-    m_cyclesView->setProfileConfig(profile.cycleRun, profile.modules);
+    m_cyclesView->setProfileConfig(profile.cycleRun, profile.modules, telemetrySources);
     m_serialAction->setEnabled(!profile.serialPort.isEmpty());
     m_sshAction->setEnabled(!profile.sshHost.isEmpty());
     m_serialAction->setToolTip(profile.serialPort.isEmpty() ? tr("No serial port in this profile")
@@ -741,6 +741,9 @@ void MainWindow::takeScreenshotWhenReady(const QString &file)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    // A cycle run in progress asks first (after a stop the dock closes the window itself).
+    if (!m_cyclesView->mayClose())
+        return event->ignore();
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());
