@@ -229,8 +229,9 @@ int runCycle(const QStringList &arguments)
     // have; the runner drives its SSH link and reads its consoles.
     NodeSession session;
     CycleRunner runner;
-    if (!catalog.entries().isEmpty())
-        runner.setSymbolizer(&symbolizer);
+    // Also without --ko: a report's fault explanation (the access, the kind of address, an
+    // earlier load's sections) needs no module file.
+    runner.setSymbolizer(&symbolizer);
     runner.follow(&session);
     if (parser.isSet(serial)) {
         SerialSettings s;

@@ -539,7 +539,7 @@ void MainWindow::applyProfile(const Profile &profile)
         m_telemetryHub->attach(m_session);
     }
     updateSymbolConfig();
-    m_cyclesView->setProfileConfig(profile.cycleRun, profile.modules);
+    m_cyclesView->setProfileConfig(profile.cycleRun, profile.modules, telemetrySources);
     if (m_demo)
         m_demo->setProfile(profile);
     m_serialAction->setEnabled(!profile.serialPort.isEmpty());
@@ -793,6 +793,9 @@ void MainWindow::takeScreenshotWhenReady(const QString &file)
 
 void MainWindow::closeEvent(QCloseEvent *event)
 {
+    // A cycle run in progress asks first (after a stop the dock closes the window itself).
+    if (!m_cyclesView->mayClose())
+        return event->ignore();
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     settings.setValue(QStringLiteral("window/state"), saveState());

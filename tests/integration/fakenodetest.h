@@ -52,6 +52,7 @@ protected:
     SshdFixture m_sshd;
     QString m_root; // the fake node's sysroot
     std::unique_ptr<SshLink> m_link;
+    SshSettings m_settings; // m_link's
 
     QString root(const QString &rel) const { return m_root + QLatin1Char('/') + rel; }
     // Until the file has not changed for a second (at most 15 s).
@@ -119,6 +120,7 @@ protected:
             = m_sshd.writeClientConfig(QStringLiteral("client_config"), m_sshd.path(QStringLiteral("id_client")),
                                        m_sshd.path(QStringLiteral("known_hosts")));
         s.unknownHostKey = SshSettings::UnknownHostKey::Accept;
+        m_settings = s;
         m_link = std::make_unique<SshLink>(s);
         m_link->start();
         return QTest::qWaitFor([this] { return m_link->state() == SshLink::State::Up; }, 20000);

@@ -7,6 +7,8 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QHash>
+#include <QList>
+#include <QPair>
 #include <QProcess>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -112,16 +114,24 @@ public:
         m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
         // Own process group: stop() kills the listener and every session child at once.
         m_process->setChildProcessModifier([] { ::setsid(); });
-        if (m_shadow.isEmpty()) {
+        QList<QPair<QString, QString>> binds = m_etc;
+        if (!m_shadow.isEmpty())
+            binds.append({m_shadow, QStringLiteral("/etc/shadow")});
+        if (binds.isEmpty()) {
             m_process->start(QStringLiteral("/usr/sbin/sshd"),
                              {QStringLiteral("-D"), QStringLiteral("-e"), QStringLiteral("-f"), config.fileName()});
         } else {
-            // sshd checks passwords against /etc/shadow: in a mount namespace of its own it sees
-            // our copy, with the test's root password, and the machine's accounts stay untouched.
-            m_process->start(QStringLiteral("unshare"),
-                             {QStringLiteral("--mount"), QStringLiteral("sh"), QStringLiteral("-c"),
-                              QStringLiteral("mount --bind \"$0\" /etc/shadow && exec /usr/sbin/sshd -D -e -f \"$1\""),
-                              m_shadow, config.fileName()});
+            // sshd checks passwords against /etc/shadow, accounts against /etc/passwd, and sudo
+            // reads /etc/sudoers: in a mount namespace of its own it sees our copies (the test's
+            // root password, a test user, a sudo policy), and the machine's stay untouched.
+            QStringList args{QStringLiteral("--mount"), QStringLiteral("sh"), QStringLiteral("-c"),
+                             QStringLiteral("while [ $# -gt 1 ]; do mount --bind \"$1\" \"$2\" || exit 1; shift 2; "
+                                            "done; exec /usr/sbin/sshd -D -e -f \"$1\""),
+                             QStringLiteral("sh")};
+            for (const auto &[file, target] : binds)
+                args << file << target;
+            args << config.fileName();
+            m_process->start(QStringLiteral("unshare"), args);
         }
         if (!m_process->waitForStarted(10000))
             return false;
@@ -142,6 +152,10 @@ public:
     // Environment of every session ("NAME=value NAME2=value2", no spaces in values): sshd's
     // SetEnv, which overrides the default PATH too. Call before start().
     void setSessionEnv(const QByteArray &vars) { m_env = vars; }
+    // A file of ours bound over `target` (/etc/passwd, /etc/sudoers ...) in sshd's own mount
+    // namespace, for start(). Needs root (as the password sshd does); rewriting the file in
+    // place changes what sshd and its sessions see.
+    void bindFile(const QString &file, const QString &target) { m_etc.append({file, target}); }
 
     // Password login for root with `password`, seen by this sshd only (see start()). Call before
     // start(); false when the hash or the shadow copy cannot be made.
@@ -217,13 +231,14 @@ public:
     }
 
     // An ssh config with a host alias for this server.
-    QString writeClientConfig(const QString &name, const QString &identity, const QString &knownHosts)
+    QString writeClientConfig(const QString &name, const QString &identity, const QString &knownHosts,
+                              const QByteArray &user = "root")
     {
         const QString file = path(name);
         QFile config(file);
         config.open(QIODevice::WriteOnly);
-        QByteArray text = "Host node\n  HostName 127.0.0.1\n  Port " + QByteArray::number(m_port)
-            + "\n  User root\n"
+        QByteArray text = "Host node\n  HostName 127.0.0.1\n  Port " + QByteArray::number(m_port) + "\n  User " + user
+            + "\n"
               "  UserKnownHostsFile "
             + knownHosts.toUtf8() + "\n";
         if (!identity.isEmpty())
@@ -251,6 +266,7 @@ private:
     QTemporaryDir m_dir;
     QProcess *m_process = nullptr;
     QString m_shadow; // our /etc/shadow for a password-login sshd, empty for keys only
+    QList<QPair<QString, QString>> m_etc; // bindFile()
     QByteArray m_env; // extra SetEnv variables
     qint64 m_pid = 0;
     int m_port = 0;

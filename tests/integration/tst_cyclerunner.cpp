@@ -7,12 +7,16 @@
 
 #include "cycle/cyclerunner.h"
 #include "cycle/cyclescript.h"
+#include "node/nodesession.h"
+#include "symbols/modulecatalog.h"
+#include "symbols/symbolizer.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTest>
 
 using namespace kms;
@@ -20,6 +24,9 @@ using namespace kms;
 class TestCycleRunner : public FakeNodeTest
 {
     Q_OBJECT
+
+private:
+    std::unique_ptr<SshdFixture> m_sudoSshd; // sudo(): a non-root login, started on first use
 
 private Q_SLOTS:
     void initTestCase() { QVERIFY(setUpNode()); }
@@ -379,6 +386,85 @@ private Q_SLOTS:
         QCOMPARE(toString(runner.cycles().at(1).verdict), toString(Verdict::Pass));
     }
 
+    // A report in cycle 2 whose fault address lies in cycle 1's recorded .text (the module
+    // moved between loads): the runner's decode and the node session's (the GUI's Reports
+    // dock) both name it as the code of cycle 1's load, unloaded since.
+    void previousLoadSectionsExplainAFault()
+    {
+        control(QStringLiteral("moving"), "1");
+        NodeSession session;
+        session.startSsh(m_settings, "exec sleep 60"); // the fake node has no kernel log (sshd leaves it running)
+        QTRY_VERIFY_WITH_TIMEOUT(session.sshUp(), 20000);
+        const ModuleCatalog catalog; // no .ko: the access and the address need none
+        Symbolizer symbolizer(catalog);
+        CycleRunner runner;
+        runner.setSymbolizer(&symbolizer);
+        runner.follow(&session);
+        QList<KernelReport> resolved;
+        connect(&session, &NodeSession::reportResolved, &runner,
+                [&resolved](int, const KernelReport &r) { resolved.append(r); });
+        QByteArray token;
+        connect(&runner, &CycleRunner::cycleFinished, &runner, [&](const CycleResult &c) {
+            if (c.n == 1) {
+                const QByteArray marker = readFile(root(QStringLiteral("dev/kmsg")));
+                token = marker.mid(marker.indexOf("run=") + 4).trimmed();
+            }
+        });
+        connect(&runner, &CycleRunner::cycleStarted, &runner, [&](int n) {
+            if (n != 2)
+                return;
+            // A timer of cycle 1's load fires in cycle 2 (arch/x86/mm/fault.c's report of an
+            // instruction fetch from unmapped module memory).
+            QList<LogLine> lines;
+            for (const char *text :
+                 {"[   20.000000] kmodscope: cycle 2 begin run=",
+                  "[   20.100000] BUG: unable to handle page fault for "
+                  "address: ffffffffc0a00123",
+                  "[   20.100001] #PF: supervisor instruction fetch in kernel mode",
+                  "[   20.100002] #PF: error_code(0x0010) - not-present page",
+                  "[   20.100003] Oops: 0010 [#1] PREEMPT SMP NOPTI",
+                  "[   20.100004] CPU: 0 PID: 0 Comm: swapper/0 Tainted: G           OE      6.1.0-57-amd64 #1",
+                  "[   20.100005] RIP: 0010:0xffffffffc0a00123",
+                  "[   20.100006] Code: Unable to access opcode bytes at 0xffffffffc0a000f9.",
+                  "[   20.100007] RSP: 0018:ffffb3c2c0003f08 EFLAGS: 00010246", "[   20.100008] Call Trace:",
+                  "[   20.100009]  <IRQ>", "[   20.100010]  __hrtimer_run_queues+0x112/0x2b0", "[   20.100011]  </IRQ>",
+                  "[   20.100012] ---[ end trace 0000000000000000 ]---"}) {
+                QByteArray line(text);
+                if (line.endsWith("run="))
+                    line += token;
+                lines.append(LogLine{hostTimeNowNs(), QStringLiteral("serial"), line, 0});
+            }
+            session.feedLines(lines);
+        });
+        CycleRunConfig c = config(3);
+        c.stopOnCrash = false;
+        c.settleMs = 1500; // cycle 2 still runs when the report completes
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 40000));
+        QCOMPARE(runner.cycles().size(), 3);
+        QCOMPARE(runner.cycles().at(0).load.locate(0xffffffffc0a00000)->first, QStringLiteral(".text"));
+        QCOMPARE(runner.cycles().at(1).load.locate(0xffffffffc0b00000)->first, QStringLiteral(".text"));
+        const CycleResult &two = runner.cycles().at(1);
+        QCOMPARE(toString(two.verdict), toString(Verdict::Crash));
+        QCOMPARE(two.reports.size(), 1);
+        const auto check = [](const KernelReport &r, const char *who) {
+            QVERIFY2(r.explanation && !r.explanation->address.isEmpty(), who);
+            const AddressReading &a = r.explanation->address.first();
+            QVERIFY2(a.kind == QLatin1String("previous_load"), qPrintable(QLatin1String(who) + u' ' + a.kind));
+            QCOMPARE(a.offset, qint64(0x123));
+            QVERIFY2(a.text.contains(QLatin1String("fakemod .text as loaded in cycle 1")), qPrintable(a.text));
+        };
+        check(two.reports.first(), "runner");
+        QTRY_COMPARE_WITH_TIMEOUT(resolved.size(), 1, 5000);
+        check(resolved.first(), "session");
+        // The run report carries it as decode --json does.
+        const QJsonObject json = toJson(two);
+        QCOMPARE(json[QStringLiteral("reports")][0][QStringLiteral("explanation")][QStringLiteral("address")][0]
+                     [QStringLiteral("kind")]
+                         .toString(),
+                 QStringLiteral("previous_load"));
+    }
+
     void insmodAndDependents()
     {
         QVERIFY(QDir().mkpath(root(QStringLiteral("sys/module/fakedep")))); // uses fakemod
@@ -504,6 +590,122 @@ private Q_SLOTS:
             const QByteArray calls = readFile(root(QStringLiteral("calls")));
             QVERIFY2(calls.isEmpty(), calls.constData()); // nothing done on the node
         }
+    }
+
+    // --sudo for real: a non-root login (a test user in sshd's own mount namespace: our
+    // /etc/passwd, /etc/group, /etc/shadow and /etc/sudoers bound over the machine's) and the
+    // real sudo(8). Without root and without a sudo -n that works the run stops before the
+    // module is touched (exit 2); with it every node-side script runs through sudo, as sudo's
+    // own log says.
+    void sudo_data()
+    {
+        QTest::addColumn<bool>("useSudo");
+        QTest::addColumn<bool>("allowed"); // the sudoers rule lets the test user run sh
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("not root, no --sudo") << false << true << 2 << QStringLiteral("not root on the node (uid 4242)");
+        QTest::newRow("--sudo, sudo -n refuses") << true << false << 2 << QStringLiteral("sudo -n refused");
+        QTest::newRow("--sudo, sudo -n works") << true << true << 0 << QStringLiteral("2 cycles: 2 pass");
+    }
+
+    void sudo()
+    {
+        QFETCH(bool, useSudo);
+        QFETCH(bool, allowed);
+        QFETCH(int, exitCode);
+        QFETCH(QString, says);
+        QVERIFY2(!QStandardPaths::findExecutable(QStringLiteral("sudo")).isEmpty(),
+                 "sudo is not installed (scripts/install-deps)");
+        const QString log = m_sshd.path(QStringLiteral("sudo.log"));
+        const auto sudoers = [&](bool allow) {
+            QByteArray text = "Defaults env_keep += \"KMS_SYSROOT\"\n"
+                              "Defaults secure_path=\""
+                + fakeBin.toUtf8()
+                + ":/usr/sbin:/usr/bin:/sbin:/bin\"\n"
+                  "Defaults !pam_session, !lecture, loglinelen=0, logfile=\""
+                + log.toUtf8() + "\"\n";
+            if (allow)
+                text += "kmstest ALL=(root) NOPASSWD: /bin/sh, /usr/bin/sh\n";
+            // In place: sshd's namespace sees this file's inode.
+            QFile f(m_sshd.path(QStringLiteral("sudoers")));
+            return f.open(QIODevice::WriteOnly) && f.write(text) == text.size()
+                && f.setPermissions(QFile::ReadOwner | QFile::ReadGroup);
+        };
+        QVERIFY(sudoers(allowed));
+        if (!m_sudoSshd) {
+            m_sudoSshd = std::make_unique<SshdFixture>();
+            QVERIFY(m_sudoSshd->setUp());
+            // The test user's account: uid 4242, a shell, not locked.
+            const auto account = [this](const char *name, const QByteArray &line) {
+                const QString copy = m_sshd.path(QLatin1String(name));
+                QByteArray text = SshdFixture::readFile(QStringLiteral("/etc/") + QLatin1String(name));
+                if (!text.endsWith('\n'))
+                    text += '\n';
+                m_sudoSshd->bindFile(copy, QStringLiteral("/etc/") + QLatin1String(name));
+                return writeFile(copy, text + line + '\n');
+            };
+            QVERIFY(account("passwd", "kmstest:x:4242:4242:kmodscope test:/tmp:/bin/sh"));
+            QVERIFY(account("group", "kmstest:x:4242:"));
+            QVERIFY(account("shadow", "kmstest:*:19000:0:99999:7:::"));
+            m_sudoSshd->bindFile(m_sshd.path(QStringLiteral("sudoers")), QStringLiteral("/etc/sudoers"));
+            // sshd reads authorized_keys as the user: let it reach the file.
+            QVERIFY(QFile::setPermissions(m_sudoSshd->path(QString()),
+                                          QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ExeGroup
+                                              | QFile::ExeOther));
+            QVERIFY(QFile::setPermissions(m_sudoSshd->path(QStringLiteral("authorized_keys")),
+                                          QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther));
+            m_sudoSshd->setSessionEnv("KMS_SYSROOT=" + m_root.toUtf8() + " PATH=" + fakeBin.toUtf8()
+                                      + ":/usr/sbin:/usr/bin:/sbin:/bin");
+            QVERIFY(m_sudoSshd->start(false));
+        }
+        control(QStringLiteral("uid"), "real"); // `id -u` is the login's own
+        // The fake node's tree lies in the main fixture's directory: the test user (before sudo)
+        // must reach its control files as a node's user reaches /sys and /proc.
+        QVERIFY(QFile::setPermissions(m_sshd.path(QString()),
+                                      QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ExeGroup
+                                          | QFile::ExeOther));
+        QFile::remove(log);
+        const QString config
+            = m_sudoSshd->writeClientConfig(QStringLiteral("cli_config"), m_sudoSshd->path(QStringLiteral("id_client")),
+                                            m_sudoSshd->path(QStringLiteral("known_hosts")), "kmstest");
+        QStringList argv{QStringLiteral("cycle"),
+                         QStringLiteral("--ssh"),
+                         QStringLiteral("node"),
+                         QStringLiteral("--ssh-config"),
+                         config,
+                         QStringLiteral("--accept-new"),
+                         QStringLiteral("--module"),
+                         QStringLiteral("fakemod"),
+                         QStringLiteral("--count"),
+                         QStringLiteral("2"),
+                         QStringLiteral("--params"),
+                         QStringLiteral("fault=none")};
+        if (useSudo)
+            argv << QStringLiteral("--sudo");
+        QProcess p;
+        p.start(QStringLiteral(KMS_BINARY_DIR "/app/cli/kmodscope-cli"), argv);
+        QVERIFY(p.waitForFinished(60000));
+        const QByteArray out = p.readAllStandardOutput() + p.readAllStandardError();
+        QVERIFY2(p.exitCode() == exitCode, out.constData());
+        QVERIFY2(out.contains(says.toUtf8()), out.constData());
+        if (exitCode == 2) {
+            const QByteArray calls = readFile(root(QStringLiteral("calls")));
+            QVERIFY2(calls.isEmpty(), calls.constData()); // the module was not touched
+            QVERIFY(!loaded());
+            return;
+        }
+        waitQuiet(root(QStringLiteral("calls")));
+        const QByteArray calls = readFile(root(QStringLiteral("calls")));
+        QCOMPARE(calls.count("modprobe fakemod fault=none\n"), 2);
+        QVERIFY(!loaded());
+        // Every script the run sent went through sudo, as root: sudo's log has each mode.
+        const QByteArray sudoLog = readFile(log);
+        for (const char *mode : {"probe", "cycle", "ensure"})
+            QVERIFY2(sudoLog.contains(QByteArray("kmstest : PWD=/tmp ; USER=root ; COMMAND=/usr/bin/sh -s -- ") + mode
+                                      + ' '),
+                     sudoLog.constData());
+        QCOMPARE(sudoLog.count("COMMAND=/usr/bin/sh -s -- cycle "), 2);
+        QCOMPARE(sudoLog.count("COMMAND="), 4); // probe, 2 cycles, the final state: nothing else
     }
 
     // --- stop() in every state: the run ends promptly and the module is left as chosen.

@@ -7,11 +7,13 @@
 #include "cyclesmodel.h"
 #include "cyclesview.h"
 #include "gui_test_support.h"
+#include "mainwindow.h"
 #include "node/nodesession.h"
 
 #include <QCheckBox>
 #include <QJsonArray>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -54,6 +56,41 @@ void fill(CyclesView &v, const QString &params, int count, bool untilFailure, in
             box->setChecked(untilFailure);
     }
 }
+
+// Answers the next "cycle run in progress" question (when it shows) with the button whose text
+// starts with `answer`; counts the questions.
+class CloseAnswerer : public QObject
+{
+public:
+    explicit CloseAnswerer(QString answer)
+        : answer(std::move(answer))
+    {
+        connect(&m_poll, &QTimer::timeout, this, [this] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (!box || box->objectName() != QLatin1String("cycleCloseQuestion"))
+                return;
+            text = box->text();
+            ++shown;
+            // For a look at it: KMS_TEST_SHOTS=DIR keeps a picture of the question.
+            if (const QByteArray dir = qgetenv("KMS_TEST_SHOTS"); !dir.isEmpty())
+                box->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/cycle-close-question.png"));
+            for (QAbstractButton *b : box->buttons()) {
+                if (b->text().startsWith(this->answer)) {
+                    b->click();
+                    return;
+                }
+            }
+            box->reject();
+        });
+        m_poll.start(50);
+    }
+    QString answer;
+    QString text;
+    int shown = 0;
+
+private:
+    QTimer m_poll;
+};
 
 bool waitIdle(CyclesView &v, int timeoutMs)
 {
@@ -127,7 +164,7 @@ private Q_SLOTS:
         QVERIFY2(v.statusText().contains(QStringLiteral("not a module name")), qPrintable(v.statusText()));
     }
 
-    void connectToNode()
+    SshSettings nodeSettings()
     {
         SshSettings s;
         s.heartbeatIntervalMs = 5000;
@@ -136,8 +173,13 @@ private Q_SLOTS:
             = m_sshd.writeClientConfig(QStringLiteral("client_config"), m_sshd.path(QStringLiteral("id_client")),
                                        m_sshd.path(QStringLiteral("known_hosts")));
         s.unknownHostKey = SshSettings::UnknownHostKey::Accept;
+        return s;
+    }
+
+    void connectToNode()
+    {
         // The fake node has no kernel log of its own: a quiet stream.
-        m_session->startSsh(s, "exec sleep 100000");
+        m_session->startSsh(nodeSettings(), "exec sleep 100000");
         QTRY_VERIFY_WITH_TIMEOUT(m_session->sshUp(), 20000);
     }
 
@@ -270,6 +312,98 @@ private Q_SLOTS:
         QVERIFY(v.startButton()->isEnabled());
         QVERIFY(!v.stopButton()->isEnabled());
         QVERIFY(v.findChild<QLineEdit *>(QStringLiteral("cycleModule"))->isEnabled());
+    }
+
+    // With a telemetry stream in the profile the dock reads it during each settle (unless the
+    // stored run turned it off); the runner's cycles carry what the reader saw.
+    void telemetryFollowsTheProfile()
+    {
+        QVERIFY(writeFile(root(QStringLiteral("control/tlm")), "buf0_fill_n=3 buf0_cap_n=512\n"));
+        const QString path = QStringLiteral("/sys/kernel/debug/prudaq/telemetry");
+        const auto stream = telemetry::TelemetrySourceSpec::parse(path);
+        QVERIFY(stream);
+        const auto poll = telemetry::TelemetrySourceSpec::parse(QStringLiteral("poll:/proc/loadavg@100"));
+        QVERIFY(poll);
+        CyclesView v(m_session.get());
+        auto *box = v.findChild<QCheckBox *>(QStringLiteral("cycleTelemetry"));
+        QVERIFY(box);
+        v.setProfileConfig({}, {}, {*poll});
+        QVERIFY(!box->isEnabled() && !box->isChecked());
+        QVERIFY(v.config().telemetryPath.isEmpty());
+        CycleRunConfig off;
+        off.telemetryPath.clear();
+        v.setProfileConfig(off.toJson(), {}, {*poll, *stream});
+        QVERIFY(box->isEnabled() && !box->isChecked()); // stored off
+        v.setProfileConfig({}, {}, {*poll, *stream});
+        QVERIFY(box->isEnabled() && box->isChecked()); // on by default with a stream
+        QCOMPARE(v.config().telemetryPath, path);
+
+        QSignalSpy configs(&v, &CyclesView::configChanged);
+        fill(v, QStringLiteral("fault=none"), 2, false, 300);
+        QTest::mouseClick(v.startButton(), Qt::LeftButton);
+        QVERIFY(!box->isEnabled());
+        QVERIFY(waitIdle(v, 60000));
+        QVERIFY(box->isEnabled());
+        QCOMPARE(v.runner()->cycles().size(), 2);
+        for (const CycleResult &c : v.runner()->cycles()) {
+            QCOMPARE(toString(c.verdict), toString(Verdict::Pass));
+            QVERIFY(c.telemetry && c.telemetry->opened && c.telemetry->samples > 0);
+        }
+        QCOMPARE(CycleRunConfig::fromJson(configs.first().first().toJsonObject()).telemetryPath, path);
+    }
+
+    // Closing the window mid-run asks: keep running, or stop and leave the module loaded or
+    // unloaded; after a stop the window closes once the node's side is done.
+    void closingMidRunAsks_data()
+    {
+        QTest::addColumn<QString>("answer");
+        QTest::addColumn<bool>("leftLoaded");
+        QTest::newRow("stop, leave unloaded") << QStringLiteral("Stop, leave fakemod unloaded") << false;
+        QTest::newRow("stop, leave loaded") << QStringLiteral("Stop, leave fakemod loaded") << true;
+    }
+
+    void closingMidRunAsks()
+    {
+        QFETCH(QString, answer);
+        QFETCH(bool, leftLoaded);
+        StartOptions options;
+        options.connect = false;
+        options.sessionLog = false;
+        MainWindow w(options);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.session()->startSsh(nodeSettings(), "exec sleep 60"); // sshd leaves it running: bounded
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->sshUp(), 20000);
+        CyclesView &v = *w.cyclesView();
+        fill(v, QStringLiteral("fault=none"), 0, false, 20000); // no limit, a long settle
+        QTest::mouseClick(v.startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo::exists(root(QStringLiteral("sys/module/fakemod"))), 20000);
+
+        {
+            // Keep running: the window stays, the run goes on.
+            CloseAnswerer keep(QStringLiteral("Keep running"));
+            QVERIFY(!w.close());
+            QCOMPARE(keep.shown, 1);
+            QVERIFY2(keep.text.contains(QStringLiteral("fakemod")), qPrintable(keep.text));
+            QVERIFY(w.isVisible());
+            QVERIFY(v.runner()->running());
+        }
+        CloseAnswerer stop(answer);
+        QVERIFY(!w.close()); // not yet: the module is being left as chosen
+        QCOMPARE(stop.shown, 1);
+        QTRY_VERIFY_WITH_TIMEOUT(!w.isVisible(), 15000);
+        QCOMPARE(stop.shown, 1); // asked once
+        QCOMPARE(toString(v.runner()->runEnd()), toString(RunEnd::Stopped));
+        QCOMPARE(QFileInfo::exists(root(QStringLiteral("sys/module/fakemod"))), leftLoaded);
+        QVERIFY2(v.runner()->runEndMessage().contains(leftLoaded ? QStringLiteral("left live")
+                                                                 : QStringLiteral("left unloaded")),
+                 qPrintable(v.runner()->runEndMessage()));
+        // A window without a run closes at once, without a question.
+        MainWindow idle(options);
+        idle.show();
+        CloseAnswerer none(QStringLiteral("Keep running"));
+        QVERIFY(idle.close());
+        QCOMPARE(none.shown, 0);
     }
 
     void cleanupTestCase() { m_session.reset(); }

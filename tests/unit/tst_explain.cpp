@@ -158,6 +158,8 @@ private slots:
                                 << QStringList{QStringLiteral("kernel")} << qint64(0);
         QTest::newRow("module section") << x86 << quint64(0xffffffffc0a00123) << qint64(-1)
                                         << QStringList{QStringLiteral("module_section")} << qint64(0x123);
+        QTest::newRow("previous load") << x86 << quint64(0xffffffffc0b00040) << qint64(-1)
+                                       << QStringList{QStringLiteral("previous_load")} << qint64(0x40);
     }
 
     void addressKinds()
@@ -169,7 +171,10 @@ private slots:
         QFETCH(qint64, offset);
         const SectionLookup sections = [](std::uint64_t a) -> std::optional<SectionHit> {
             if (a >= 0xffffffffc0a00000 && a < 0xffffffffc0a01000)
-                return SectionHit{QStringLiteral("prudaq"), QStringLiteral(".text"), a - 0xffffffffc0a00000};
+                return SectionHit{QStringLiteral("prudaq"), QStringLiteral(".text"), a - 0xffffffffc0a00000, {}};
+            if (a >= 0xffffffffc0b00000 && a < 0xffffffffc0b01000)
+                return SectionHit{QStringLiteral("prudaq"), QStringLiteral(".text"), a - 0xffffffffc0b00000,
+                                  QStringLiteral("cycle 2")};
             return std::nullopt;
         };
         const QList<AddressReading> r
@@ -178,6 +183,83 @@ private slots:
         QCOMPARE(kinds(r), expected);
         QCOMPARE(r.first().offset, offset);
         QVERIFY(!r.first().text.isEmpty());
+    }
+
+    // An address in the sections of a load that has been unloaded since (the cycle runner's
+    // earlier loads) is named with that load; one in the live load's is a module section.
+    void previousLoadSections_data()
+    {
+        QTest::addColumn<quint64>("address");
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<QString>("text"); // in the reading's text
+        QTest::addColumn<qint64>("offset");
+        QTest::newRow("load k-1 .text") << quint64(0xffffffffc0b00123) << QStringLiteral("previous_load")
+                                        << QStringLiteral("prudaq .text as loaded in cycle 2, unloaded since")
+                                        << qint64(0x123);
+        QTest::newRow("load k-2 .data") << quint64(0xffffffffc0a08010) << QStringLiteral("previous_load")
+                                        << QStringLiteral("prudaq .data as loaded in cycle 1") << qint64(0x10);
+        QTest::newRow("live load") << quint64(0xffffffffc0c00040) << QStringLiteral("module_section")
+                                   << QStringLiteral("prudaq .text") << qint64(0x40);
+        QTest::newRow("in none") << quint64(0xffffffffc1000000) << QStringLiteral("kernel") << QString() << qint64(0);
+    }
+
+    void previousLoadSections()
+    {
+        QFETCH(quint64, address);
+        QFETCH(QString, kind);
+        QFETCH(QString, text);
+        QFETCH(qint64, offset);
+        // The kernel's page fault report for an instruction fetch from unmapped module memory
+        // (arch/x86/mm/fault.c show_fault_oops, page_fault_oops; "Code: Unable to access opcode
+        // bytes" from show_opcodes): a timer of an unloaded module's load that still fires.
+        const QByteArray hex = QByteArray::number(address, 16);
+        const QByteArray log = "BUG: unable to handle page fault for address: " + hex
+            + "\n#PF: supervisor instruction fetch in kernel mode\n"
+              "#PF: error_code(0x0010) - not-present page\n"
+              "PGD 1e0e067 P4D 1e0e067 PUD 1e10067 PMD 3a5e067 PTE 0\n"
+              "Oops: 0010 [#1] PREEMPT SMP NOPTI\n"
+              "CPU: 0 PID: 0 Comm: swapper/0 Tainted: G           OE      6.1.0-57-amd64 #1  Debian 6.1.192-3\n"
+              "RIP: 0010:0x"
+            + hex + "\nCode: Unable to access opcode bytes at 0x" + QByteArray::number(address - 0x2a, 16)
+            + ".\nRSP: 0018:ffffb3c2c0003f08 EFLAGS: 00010246\n"
+              "RAX: 0000000000000000 RBX: ffff9d4f87a1c000 RCX: 0000000000000000\n"
+              "Call Trace:\n <IRQ>\n __hrtimer_run_queues+0x112/0x2b0\n hrtimer_interrupt+0xfe/0x230\n"
+              " </IRQ>\n"
+              "---[ end trace 0000000000000000 ]---\n";
+        const ModuleCatalog catalog; // no .ko: the recorded section starts bound the sections
+        Symbolizer symbolizer(catalog);
+        const SectionAddresses live{{QStringLiteral(".text"), 0xffffffffc0c00000},
+                                    {QStringLiteral(".data"), 0xffffffffc0c08000}};
+        const auto at = [](quint64 base) {
+            return SectionAddresses{{QStringLiteral(".text"), base}, {QStringLiteral(".data"), base + 0x8000}};
+        };
+        symbolizer.setSectionAddresses(QStringLiteral("prudaq"), live);
+        // Cycle 3's load was at cycle 2's place too: the newest holder of an address is named.
+        symbolizer.setEarlierLoads({{QStringLiteral("prudaq"), QStringLiteral("cycle 1"), at(0xffffffffc0a00000)},
+                                    {QStringLiteral("prudaq"), QStringLiteral("cycle 0"), at(0xffffffffc0b00000)},
+                                    {QStringLiteral("prudaq"), QStringLiteral("cycle 2"), at(0xffffffffc0b00000)}});
+        QList<KernelReport> reports = detectReports(log);
+        QCOMPARE(reports.size(), 1);
+        KernelReport &r = reports.first();
+        QCOMPARE(r.faultAddress, std::optional<quint64>(address));
+        symbolizer.resolve(r);
+        QVERIFY(r.explanation);
+        QVERIFY(!r.explanation->address.isEmpty());
+        const AddressReading &first = r.explanation->address.first();
+        QCOMPARE(first.kind, kind);
+        QCOMPARE(first.offset, offset);
+        QVERIFY2(first.text.contains(text), qPrintable(first.text));
+        // As `decode --json` and the run report write it.
+        const QJsonObject json = toJson(r);
+        QCOMPARE(json.value(QStringLiteral("explanation"))
+                     .toObject()
+                     .value(QStringLiteral("address"))
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value(QStringLiteral("kind"))
+                     .toString(),
+                 kind);
     }
 
     void accessChains()

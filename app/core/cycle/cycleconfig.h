@@ -40,7 +40,8 @@ struct CycleRunConfig {
     // reader pins the module. Empty: off. The hunt's "telemetry reader on" condition is this.
     QString telemetryPath;
     double telemetryFillLimitPct = 90; // a ring's fill at or over it is a `warning`
-    // "No sample: the stream is dead" is judged only when the reader was open this long.
+    // "No sample: the stream is dead" is judged only with a settle (and a reader window) this
+    // long: with settle 0 the reader is opened and closed at once (the hunt's condition).
     int telemetryMinWindowMs = 200;
 
     // Empty when valid, else why not (bad module name, path ...).

@@ -1,6 +1,7 @@
 #include "cycle/cycleresult.h"
 
 #include "report/reportjson.h"
+#include "symbols/sectionstarts.h"
 
 #include <QJsonArray>
 
@@ -57,32 +58,7 @@ QString toString(RunEnd end)
 
 std::optional<QPair<QString, quint64>> LoadRecord::locate(quint64 address, bool codeOnly) const
 {
-    // The kernel exports section starts, not sizes: a section ends where the next one (of the
-    // same load) starts; the last one is given 1 MiB. An address in another module's memory
-    // right after ours would need a section of ours to reach it, which only the last can.
-    const QPair<QString, quint64> *best = nullptr;
-    quint64 next = 0;
-    for (const auto &section : sections) {
-        if (section.second == 0)
-            continue;
-        if (section.second <= address) {
-            if (!best || section.second > best->second)
-                best = &section;
-        }
-    }
-    if (!best)
-        return std::nullopt;
-    for (const auto &section : sections) {
-        if (section.second > best->second && (next == 0 || section.second < next))
-            next = section.second;
-    }
-    const quint64 limit = next ? next - best->second : quint64(1) << 20;
-    const quint64 offset = address - best->second;
-    if (offset >= limit)
-        return std::nullopt;
-    if (codeOnly && !best->first.contains(QLatin1String("text")))
-        return std::nullopt;
-    return qMakePair(best->first, offset);
+    return locateBySectionStarts(sections, address, codeOnly);
 }
 
 void CycleResult::updateVerdict()

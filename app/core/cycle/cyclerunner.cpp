@@ -2,6 +2,7 @@
 
 #include "cycle/cyclescript.h"
 #include "cycle/cycletelemetry.h"
+#include "node/nodesession.h"
 #include "report/reportdetector.h"
 
 #include <QJsonArray>
@@ -100,6 +101,8 @@ bool CycleRunner::start(const CycleRunConfig &config, QString *error)
     m_downSinceMs = 0;
     m_waitingFor = 0;
     m_clock.start();
+    if (m_session) // the previous run's loads are no one's now
+        m_session->setModuleLoads(m_config.module, {}, {});
 
     setState(State::Probing);
     Q_EMIT message(QStringLiteral("checking the node"));
@@ -352,6 +355,7 @@ void CycleRunner::onCycleFinished(const SshCommandResult &result)
     }
     const bool unloadable = applyCycleOutput(out, m_config, c);
     checkCycleTelemetry(out, m_config, c);
+    publishLoads(out.states.value(QStringLiteral("unloaded")) == QLatin1String("absent"));
     for (const ScriptStep &s : out.steps)
         Q_EMIT stepFinished(c.n, s.name, (s.endS - s.startS) * 1000.0);
     for (const auto &[tag, step] : {std::pair{"loaded", "load"}, std::pair{"unloaded", "unload"}}) {

@@ -70,6 +70,9 @@ public:
     // Ends the run now: the cycle in flight is abandoned (its script stops at its next step),
     // and the module is left as config.finalState says. runFinished follows.
     void stop();
+    // What a stop (or the end of the run) leaves, decided while the run goes on (a window
+    // closing mid-run asks the user).
+    void setFinalState(CycleRunConfig::FinalState state) { m_config.finalState = state; }
 
     State state() const { return m_state; }
     // This run's token: its marker lines in the kernel log end with " run=TOKEN" (empty before the first run).
@@ -133,13 +136,20 @@ private:
     void done();
     CycleResult *cycle(int n);
     void attachReport(CycleResult &c, KernelReport report);
-    void resolve(KernelReport &report, const LoadRecord &load);
+    void resolve(KernelReport &report, const LoadRecord &load, int cycleN);
+    // Loads of the cycles before `beforeN` (all when 0), labelled "cycle N", the newest of
+    // identical section sets only: what an address outside the live load may belong to.
+    QList<EarlierLoad> earlierLoads(int beforeN) const;
+    // The node session (follow()) learns the live load and the unloaded ones, so that the
+    // reports it resolves itself (the GUI's Reports dock) are explained with them too.
+    void publishLoads(bool currentGone);
     void resolveLeaks(QList<LeakSite> &leaks, const LoadRecord &load);
     void consoleEvent(const CycleConsole::Event &event);
     void publish(CycleResult &c);
 
     QPointer<SshLink> m_ssh; // a session may destroy its link before saying so
     CycleShell m_shell; // the cycles' shell on m_ssh; one-off calls (probe, stop ...) use exec
+    QPointer<NodeSession> m_session; // follow()
     Symbolizer *m_symbolizer = nullptr;
     CycleRunConfig m_config;
     State m_state = State::Idle;

@@ -98,8 +98,11 @@ void CycleRunner::consoleEvent(const CycleConsole::Event &e)
     if (e.kind == CycleConsole::Event::Kind::Loaded) {
         // The load's code sections from the console, before the script's own output: what a
         // crash in this cycle's unload is resolved with if the script never returns.
-        if (CycleResult *c = cycle(e.cycle); c && !c->load.valid())
+        if (CycleResult *c = cycle(e.cycle); c && !c->load.valid()) {
             c->load.sections = e.sections;
+            if (m_current && c == &*m_current)
+                publishLoads(false);
+        }
         return;
     }
     int n = e.cycle;
@@ -171,7 +174,7 @@ void CycleRunner::onReport(const KernelReport &report)
 
 void CycleRunner::attachReport(CycleResult &c, KernelReport report)
 {
-    resolve(report, c.load);
+    resolve(report, c.load, c.n);
     const Verdict v = isCrashKind(report.kind) ? Verdict::Crash : Verdict::Warning;
     // The report replaces the finding its first line made.
     for (qsizetype i = 0; i < c.findings.size(); ++i) {
@@ -215,12 +218,14 @@ void CycleRunner::attachReport(CycleResult &c, KernelReport report)
         Q_EMIT crashDetected(c.n, c.findings.last().message, 0);
 }
 
-void CycleRunner::resolve(KernelReport &report, const LoadRecord &load)
+void CycleRunner::resolve(KernelReport &report, const LoadRecord &load, int cycleN)
 {
     if (!m_symbolizer)
         return;
-    if (load.valid())
-        m_symbolizer->setSectionAddresses(m_config.module, load.sections);
+    // (an empty list when the load's sections are not known yet: not another cycle's)
+    m_symbolizer->setSectionAddresses(m_config.module, load.sections);
+    // A fault address in an earlier cycle's load (unloaded since) is named as such.
+    m_symbolizer->setEarlierLoads(earlierLoads(cycleN));
     m_symbolizer->resolve(report);
 }
 

@@ -4,11 +4,13 @@
 #include "cycle/cyclerunner.h"
 
 #include "node/nodesession.h"
+#include "symbols/sectionstarts.h"
 
 namespace kms {
 
 void CycleRunner::follow(NodeSession *session)
 {
+    m_session = session;
     setSshLink(session->ssh());
     connect(session, &NodeSession::sshLinkChanged, this, &CycleRunner::setSshLink);
     connect(session, &NodeSession::linesReceived, this, [this](quint64, const QList<LogLine> &lines) {
@@ -32,6 +34,37 @@ void CycleRunner::follow(NodeSession *session)
             return onSshState(SshLink::State::Error, detail.isEmpty() ? QStringLiteral("no answer") : detail);
         onSshState(state, detail);
     });
+}
+
+QList<EarlierLoad> CycleRunner::earlierLoads(int beforeN) const
+{
+    QList<EarlierLoad> loads;
+    QList<SectionAddresses> seen;
+    for (auto it = m_cycles.crbegin(); it != m_cycles.crend(); ++it) {
+        if (!it->load.valid() || (beforeN > 0 && it->n >= beforeN) || seen.contains(it->load.sections))
+            continue;
+        seen.append(it->load.sections);
+        loads.prepend({m_config.module, QStringLiteral("cycle %1").arg(it->n), it->load.sections});
+    }
+    return loads;
+}
+
+void CycleRunner::publishLoads(bool currentGone)
+{
+    if (!m_session)
+        return;
+    QList<EarlierLoad> earlier = earlierLoads(0);
+    SectionAddresses live;
+    if (m_current && m_current->load.valid()) {
+        if (!currentGone)
+            live = m_current->load.sections;
+        else if (earlier.isEmpty() || earlier.last().sections != m_current->load.sections)
+            earlier.append({m_config.module, QStringLiteral("cycle %1").arg(m_current->n), m_current->load.sections});
+        else
+            earlier.last().label = QStringLiteral("cycle %1").arg(m_current->n);
+        // (an older identical set further back stays: the newest one is looked at first)
+    }
+    m_session->setModuleLoads(m_config.module, live, earlier);
 }
 
 } // namespace kms

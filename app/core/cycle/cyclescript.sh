@@ -283,6 +283,8 @@ settle() {
     s_t0=$T
     sleep "$1" &
     echo $! >"$rundir/sleep"
+    # A stop that read the pid file before this write kills nothing: it left the stop file.
+    stopped && kill $! 2>/dev/null
     wait $!
     now
     echo "@kms step settle $s_t0 $T 0"

@@ -84,7 +84,10 @@ void checkCycleTelemetry(const CycleScriptOutput &out, const CycleRunConfig &con
     check.rejected = int(parser.stats().lines - parser.stats().sets);
     result.telemetry = check;
 
-    if (check.samples == 0 && check.windowMs >= config.telemetryMinWindowMs) {
+    // Judged only on a settle long enough: with a short one the reader's window is mostly its
+    // own start and kill (a fork on a slow node), not time it spent reading.
+    const bool judged = config.settleMs >= config.telemetryMinWindowMs && check.windowMs >= config.telemetryMinWindowMs;
+    if (check.samples == 0 && judged) {
         result.addFinding(
             {Verdict::Warning, QStringLiteral("telemetry_dead"),
              QStringLiteral("telemetry: no sample from %1 in %2 ms with %3 live (%4 line(s), %5 rejected)")

@@ -7,7 +7,7 @@
 // "telemetry reader on" condition is exactly this) and telemetryFillLimitPct. Each cycle then
 // has CycleResult::telemetry and, as `warning` findings:
 //   telemetry_missing  the file is not there (or not readable) on the node
-//   telemetry_dead     no sample set in a window of at least telemetryMinWindowMs
+//   telemetry_dead     no sample set while the module settled for telemetryMinWindowMs or more
 //   telemetry_fill     a ring at or over the fill limit (one finding per ring and cycle)
 #pragma once
 

@@ -199,7 +199,13 @@ QList<AddressReading> classifyAddress(std::uint64_t address, std::optional<std::
         return out;
     }
     if (sections) {
-        if (const auto hit = sections(v)) {
+        if (const auto hit = sections(v); hit && !hit->load.isEmpty()) {
+            out << reading(QStringLiteral("previous_load"), v - hit->offset, std::int64_t(hit->offset),
+                           QStringLiteral("%1 %2 as loaded in %3, unloaded since (the code or data of an unloaded "
+                                          "module: the mark of a teardown race)")
+                               .arg(hit->module, hit->section, hit->load));
+            return out;
+        } else if (hit) {
             out << reading(QStringLiteral("module_section"), v - hit->offset, std::int64_t(hit->offset),
                            QStringLiteral("%1 %2 (as loaded at the given section addresses: an unloaded "
                                           "module's code or data if it has gone since, the mark of a teardown race)")

@@ -15,6 +15,7 @@ struct SectionHit {
     QString module;
     QString section;
     quint64 offset = 0;
+    QString load; // non-empty: a load that has been unloaded since ("cycle 3"): previous_load
 };
 using SectionLookup = std::function<std::optional<SectionHit>(std::uint64_t)>;
 

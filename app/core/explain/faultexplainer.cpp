@@ -3,6 +3,7 @@
 #include "explain/accessdecoder.h"
 #include "explain/addresskind.h"
 #include "explain/dwarftypes.h"
+#include "explain/loadsections.h"
 #include "explain/memberchain.h"
 #include "symbols/symbolizer.h"
 
@@ -298,12 +299,7 @@ std::optional<FaultExplanation> explainFault(const KernelReport &report, Symboli
                       .arg(missing.join(QStringLiteral(" and ")));
     }
 
-    const SectionLookup sections = [&symbolizer](std::uint64_t address) -> std::optional<SectionHit> {
-        SectionHit hit;
-        if (symbolizer.sectionAt(address, &hit.module, &hit.section, &hit.offset))
-            return hit;
-        return std::nullopt;
-    };
+    const SectionLookup sections = moduleSectionLookup(symbolizer);
     if (e.access && e.access->address)
         e.address = classifyAddress(*e.access->address, e.access->baseValue, report.arch, sections);
     else if (report.faultAddress)

@@ -34,7 +34,7 @@ struct MemoryAccess {
 struct AddressReading {
     QString kind; // null, slab_free, slab_uninit, slab_end, redzone_inactive, redzone_active,
                   // list_poison1, list_poison2, non_canonical, kasan_shadow, user, module_section,
-                  // kernel
+                  // previous_load, kernel
     std::uint64_t base = 0; // the bad pointer (NULL, the poison value, the section start)
     std::int64_t offset = 0; // from base (negative: below it, as container_of() makes)
     QString text; // "NULL + 0x1c1", "slab poison 0x6b6b6b6b (freed object: use after free) + 0x4"

@@ -4,5 +4,6 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/dwarftypes.cpp
     ${CMAKE_CURRENT_LIST_DIR}/memberchain.cpp
     ${CMAKE_CURRENT_LIST_DIR}/faultexplainer.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/loadsections.cpp
     ${CMAKE_CURRENT_LIST_DIR}/explanationjson.cpp
 )

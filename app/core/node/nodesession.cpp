@@ -262,6 +262,11 @@ void NodeSession::updateSymbolConfig()
     m_engine->setConfig(symbolConfig());
 }
 
+void NodeSession::setModuleLoads(const QString &module, const SectionAddresses &live, const QList<EarlierLoad> &earlier)
+{
+    m_engine->setModuleLoads(module, live, earlier);
+}
+
 void NodeSession::resolveAgain()
 {
     for (auto it = m_reports.cbegin(); it != m_reports.cend(); ++it)

@@ -97,6 +97,11 @@ public:
     // The user's modules and path maps; what was fetched from the node is added to them.
     void setSymbolConfig(const QStringList &koPaths, const QStringList &pathMaps);
     SymbolConfig symbolConfig() const; // effective: user's + fetched
+    // The loads of a module a cycle run recorded: the live one (empty: none) and those unloaded
+    // since (oldest first). The session's reports are resolved with the live one's sections and
+    // explained with both: a fault address in an unloaded load's sections is named as such.
+    // CycleRunner::follow() keeps this current while its run goes on.
+    void setModuleLoads(const QString &module, const SectionAddresses &live, const QList<EarlierLoad> &earlier);
     // Resolves every report of the session again (reportResolved for each), or one.
     void resolveAgain();
     void resolveAgain(int id);

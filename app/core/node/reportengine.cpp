@@ -59,8 +59,27 @@ void ReportWorker::setConfig(const SymbolConfig &config)
             map.add(rule.left(eq), rule.mid(eq + 1));
     }
     m_symbolizer = std::make_unique<Symbolizer>(*m_catalog, map);
+    applyLoads();
     if (!problems.isEmpty())
         Q_EMIT configProblem(problems.join(QLatin1Char('\n')));
+}
+
+void ReportWorker::setModuleLoads(const QString &module, const SectionAddresses &live,
+                                  const QList<EarlierLoad> &earlier)
+{
+    m_liveLoads.insert(module, live);
+    m_earlierLoads.insert(module, earlier);
+    applyLoads();
+}
+
+void ReportWorker::applyLoads()
+{
+    QList<EarlierLoad> earlier;
+    for (auto it = m_liveLoads.cbegin(); it != m_liveLoads.cend(); ++it) {
+        m_symbolizer->setSectionAddresses(it.key(), *it);
+        earlier += m_earlierLoads.value(it.key());
+    }
+    m_symbolizer->setEarlierLoads(earlier);
 }
 
 ReportWorker::Source &ReportWorker::source(const QString &name)
@@ -177,6 +196,14 @@ void ReportEngine::resolveAgain(int id, const KernelReport &report)
 {
     QMetaObject::invokeMethod(
         m_worker, [w = m_worker, id, report] { w->resolveAgain(id, report); }, Qt::QueuedConnection);
+}
+
+void ReportEngine::setModuleLoads(const QString &module, const SectionAddresses &live,
+                                  const QList<EarlierLoad> &earlier)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, module, live, earlier] { w->setModuleLoads(module, live, earlier); },
+        Qt::QueuedConnection);
 }
 
 void ReportEngine::finish()

@@ -9,6 +9,7 @@
 #include "log/logline.h"
 #include "report/duplicatereports.h"
 #include "report/kernelreport.h"
+#include "symbols/sectionstarts.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -45,6 +46,9 @@ public Q_SLOTS:
     void feed(const QList<kms::LogLine> &lines, quint64 firstSeq);
     // Resolve a report again (after the catalog or the path maps changed).
     void resolveAgain(int id, kms::KernelReport report);
+    // A module's live load (empty: none) and its loads unloaded since (NodeSession::setModuleLoads).
+    void setModuleLoads(const QString &module, const kms::SectionAddresses &live,
+                        const QList<kms::EarlierLoad> &earlier);
     // End of input: reports still being read are emitted as they are.
     void finishAll();
 
@@ -64,6 +68,9 @@ private:
     std::vector<std::unique_ptr<Source>> m_owned;
     std::unique_ptr<ModuleCatalog> m_catalog;
     std::unique_ptr<Symbolizer> m_symbolizer;
+    QHash<QString, SectionAddresses> m_liveLoads; // by module, kept across setConfig
+    QHash<QString, QList<EarlierLoad>> m_earlierLoads;
+    void applyLoads();
     DuplicateReports m_duplicates;
     QElapsedTimer m_clock;
     int m_nextId = 1;
@@ -79,6 +86,7 @@ public:
     void setConfig(const SymbolConfig &config);
     void feed(const QList<LogLine> &lines, quint64 firstSeq);
     void resolveAgain(int id, const KernelReport &report);
+    void setModuleLoads(const QString &module, const SectionAddresses &live, const QList<EarlierLoad> &earlier);
     // Waits for the worker to emit what it still holds, and delivers those signals before it
     // returns (the end of a replay, a CLI run's exit).
     void finish();

@@ -559,6 +559,7 @@ struct Symbolizer::Private {
     PathMap paths;
     QHash<QString, QList<QPair<QString, quint64>>> sections; // normalized module name -> bases
     QHash<QString, std::shared_ptr<LoadedModule>> loaded; // by file path
+    QList<EarlierLoad> earlierLoads;
     bool explainFaults = true;
 
     Private(const ModuleCatalog &c, PathMap p)
@@ -841,6 +842,33 @@ bool Symbolizer::sectionAt(quint64 address, QString *module, QString *section, q
         }
     }
     return false;
+}
+
+QHash<QString, SectionAddresses> Symbolizer::sectionAddresses() const
+{
+    return d->sections;
+}
+
+std::optional<bool> Symbolizer::sectionIn(const QString &module, const SectionAddresses &sections, quint64 address,
+                                          QString *section, quint64 *offset) const
+{
+    const ModuleCatalog::Entry *entry = d->catalog.find(module);
+    if (!entry)
+        return std::nullopt;
+    LoadedModule *mod = d->module(*entry);
+    if (!mod->error().isEmpty())
+        return std::nullopt;
+    return mod->sectionAt(address, sections, section, offset);
+}
+
+void Symbolizer::setEarlierLoads(QList<EarlierLoad> loads)
+{
+    d->earlierLoads = std::move(loads);
+}
+
+const QList<EarlierLoad> &Symbolizer::earlierLoads() const
+{
+    return d->earlierLoads;
 }
 
 } // namespace kms

@@ -5,7 +5,9 @@
 #include "report/kernelreport.h"
 #include "symbols/modulecatalog.h"
 #include "symbols/pathmap.h"
+#include "symbols/sectionstarts.h"
 
+#include <QHash>
 #include <QList>
 #include <QPair>
 #include <QString>
@@ -68,6 +70,18 @@ public:
 
     // The module section (from setSectionAddresses) containing a load address.
     bool sectionAt(quint64 address, QString *module, QString *section, quint64 *offset) const;
+    // Every module's section addresses given with setSectionAddresses (by normalized name).
+    QHash<QString, SectionAddresses> sectionAddresses() const;
+    // The section of `module` loaded at `sections` that holds `address`, with the sizes from the
+    // module's file: true/false, or nullopt when the file is not at hand (no sizes).
+    std::optional<bool> sectionIn(const QString &module, const SectionAddresses &sections, quint64 address,
+                                  QString *section, quint64 *offset) const;
+
+    // Loads that have been unloaded since (oldest first): a fault address in one of them, and
+    // in no section given with setSectionAddresses, is named in the fault explanation as the
+    // code or data of that earlier load (app/core/explain/loadsections.h).
+    void setEarlierLoads(QList<EarlierLoad> loads);
+    const QList<EarlierLoad> &earlierLoads() const;
 
 private:
     struct Private;

@@ -20,6 +20,7 @@
 #include <QSaveFile>
 #include <QSpinBox>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace kms::gui {
@@ -145,6 +146,9 @@ void CyclesView::buildForm()
     countRow->addWidget(m_untilFailure);
     countRow->addWidget(m_stopOnCrash);
     countRow->addWidget(m_sudo);
+    m_telemetry = new QCheckBox(tr("telemetry"), this);
+    m_telemetry->setObjectName(QStringLiteral("cycleTelemetry"));
+    countRow->addWidget(m_telemetry);
     countRow->addStretch();
     form->addRow(tr("Cycles:"), countRow);
 
@@ -220,10 +224,26 @@ void CyclesView::buildForm()
     setProfileConfig({}, {});
 }
 
-void CyclesView::setProfileConfig(const QJsonObject &config, const QStringList &modules)
+void CyclesView::setProfileConfig(const QJsonObject &config, const QStringList &modules,
+                                  const QList<telemetry::TelemetrySourceSpec> &telemetry)
 {
     m_stored = config;
     CycleRunConfig c = CycleRunConfig::fromJson(config);
+    m_telemetryPath.clear();
+    for (const telemetry::TelemetrySourceSpec &spec : telemetry) {
+        if (spec.kind == telemetry::TelemetrySourceSpec::Kind::Stream && m_telemetryPath.isEmpty())
+            m_telemetryPath = spec.path;
+    }
+    m_telemetry->setEnabled(!m_telemetryPath.isEmpty());
+    m_telemetry->setChecked(!m_telemetryPath.isEmpty()
+                            && (!config.contains(QLatin1String("telemetry")) || !c.telemetryPath.isEmpty()));
+    m_telemetry->setToolTip(
+        m_telemetryPath.isEmpty()
+            ? tr("The profile has no telemetry stream")
+            : tr("Read %1 while the module settles (closed before each unload); no sample or a ring fill at or "
+                 "over %2 % is a warning")
+                  .arg(m_telemetryPath)
+                  .arg(c.telemetryFillLimitPct));
     if (c.module.isEmpty() && !modules.isEmpty())
         c.module = modules.first();
     m_module->setText(c.module);
@@ -251,6 +271,7 @@ CycleRunConfig CyclesView::config() const
     c.settleMs = m_settle->value();
     c.delayMs = m_delay->value();
     c.returnTimeoutS = m_returnTimeout->value();
+    c.telemetryPath = m_telemetry->isChecked() ? m_telemetryPath : QString();
     return c;
 }
 
@@ -259,6 +280,7 @@ void CyclesView::setRunning(bool running)
     for (QWidget *w : std::initializer_list<QWidget *>{m_module, m_params, m_insmod, m_count, m_untilFailure,
                                                        m_stopOnCrash, m_sudo, m_settle, m_delay, m_returnTimeout})
         w->setEnabled(!running);
+    m_telemetry->setEnabled(!running && !m_telemetryPath.isEmpty());
     m_start->setEnabled(!running);
     m_stop->setEnabled(running);
     m_export->setEnabled(!running && m_model->rowCount() > 0);
@@ -322,9 +344,54 @@ void CyclesView::stop()
         return;
     }
     if (m_runner->running()) {
-        m_status->setText(tr("Stopping: leaving the module unloaded…"));
+        m_status->setText(m_runner->config().finalState == CycleRunConfig::FinalState::Loaded
+                              ? tr("Stopping: leaving the module loaded…")
+                              : tr("Stopping: leaving the module unloaded…"));
         m_runner->stop();
     }
+}
+
+bool CyclesView::mayClose()
+{
+    if (m_closeAfterRun)
+        return !m_runner->running();
+    if (m_pendingStart) {
+        stop(); // nothing was sent to the node yet
+        return true;
+    }
+    if (!m_runner->running())
+        return true;
+    const QString module = m_runner->config().module;
+    const int done = int(m_runner->cycles().size());
+    QMessageBox box(QMessageBox::Question, tr("Cycle run in progress"),
+                    tr("A cycle run of %1 is in progress (%2 cycle(s) done): stop it and leave the module unloaded "
+                       "or loaded, or keep running?")
+                        .arg(module)
+                        .arg(done),
+                    QMessageBox::NoButton, this);
+    box.setObjectName(QStringLiteral("cycleCloseQuestion"));
+    QPushButton *unloaded = box.addButton(tr("Stop, leave %1 unloaded").arg(module), QMessageBox::DestructiveRole);
+    QPushButton *loaded = box.addButton(tr("Stop, leave %1 loaded").arg(module), QMessageBox::DestructiveRole);
+    QPushButton *keep = box.addButton(tr("Keep running"), QMessageBox::RejectRole);
+    box.setDefaultButton(keep);
+    box.setEscapeButton(keep);
+    box.exec();
+    if (box.clickedButton() != unloaded && box.clickedButton() != loaded)
+        return false;
+    m_runner->setFinalState(box.clickedButton() == loaded ? CycleRunConfig::FinalState::Loaded
+                                                          : CycleRunConfig::FinalState::Unloaded);
+    m_closeAfterRun = true;
+    // Closed again once the node's side is done: a session torn down mid-stop would leave the
+    // module wherever the cycle in flight had it.
+    connect(
+        m_runner, &CycleRunner::runFinished, this,
+        [this] {
+            if (QWidget *w = window())
+                QTimer::singleShot(0, w, &QWidget::close);
+        },
+        Qt::SingleShotConnection);
+    stop();
+    return false;
 }
 
 void CyclesView::onProgress(int done, int total, double perMinute, qint64 etaMs)

@@ -6,6 +6,7 @@
 
 #include "cycle/cycleconfig.h"
 #include "cycle/cyclerunner.h"
+#include "telemetry/telemetrysource.h"
 
 #include <QHash>
 #include <QJsonObject>
@@ -35,9 +36,11 @@ public:
     explicit CyclesView(kms::NodeSession *session, QWidget *parent = nullptr);
     ~CyclesView() override;
 
-    // The profile's stored run (CycleRunConfig JSON; empty: defaults) and its modules (the
-    // first is the default module name).
-    void setProfileConfig(const QJsonObject &config, const QStringList &modules);
+    // The profile's stored run (CycleRunConfig JSON; empty: defaults), its modules (the first
+    // is the default module name) and its telemetry sources: with a stream among them, a
+    // reader of it during each settle is on unless the stored run turned it off.
+    void setProfileConfig(const QJsonObject &config, const QStringList &modules,
+                          const QList<kms::telemetry::TelemetrySourceSpec> &telemetry = {});
     // The run as the form says (over the stored settings the form does not show).
     kms::CycleRunConfig config() const;
 
@@ -55,6 +58,11 @@ public:
     // the cycle's begin marker (nullopt: not seen).
     int sessionReportOf(int n) const;
     std::optional<quint64> markerLineOf(int n) const;
+    // For the window's closeEvent: true when it may close now. Mid-run it asks "stop the run
+    // and leave the module unloaded / loaded, or keep running?"; after a stop it closes the
+    // window itself once the run has ended (the module left as chosen on the node).
+    bool mayClose();
+
     // The run so far as Markdown (core's runReportMarkdown) into path.
     bool writeMarkdown(const QString &path, QString *error = nullptr) const;
 
@@ -90,6 +98,7 @@ private:
     CyclesModel *m_model;
     QJsonObject m_stored; // the profile's settings
     bool m_pendingStart = false; // waiting for the decoder
+    bool m_closeAfterRun = false; // the window asked to close: stopping, then closing it
     kms::CycleRunConfig m_pendingConfig;
 
     // Session reports as detected, to find a cycle's report by its first line.
@@ -104,7 +113,8 @@ private:
 
     QLineEdit *m_module, *m_params, *m_insmod;
     QSpinBox *m_count, *m_delay, *m_settle, *m_returnTimeout;
-    QCheckBox *m_untilFailure, *m_stopOnCrash, *m_sudo;
+    QCheckBox *m_untilFailure, *m_stopOnCrash, *m_sudo, *m_telemetry;
+    QString m_telemetryPath; // the profile's stream, empty when it has none
     QPushButton *m_start, *m_stop, *m_export;
     QProgressBar *m_progress;
     QLabel *m_rate, *m_status, *m_totals;
