@@ -3,6 +3,7 @@
 #include "cycle/cyclerunner.h"
 #include "hunt/hunt.h"
 #include "hunt/huntjson.h"
+#include "hunt/huntsetup.h"
 #include "hunt/runnerbackend.h"
 #include "node/nodesession.h"
 #include "symbols/modulecatalog.h"
@@ -102,18 +103,24 @@ bool positive(const QString &text, qint64 *value, bool allowZero = false)
 
 int runHunt(const QStringList &arguments)
 {
-    // --compare takes two values, which QCommandLineParser cannot: take them out first.
+    // --compare and --compare-cmd take two values, which QCommandLineParser cannot: take them out
+    // first.
     QStringList args = arguments;
     QStringList compare;
+    hunt::CompareKind compareKind = hunt::CompareKind::Ko;
     for (qsizetype i = 0; i < args.size(); ++i) {
-        if (args[i] != QLatin1String("--compare"))
+        const bool ko = args[i] == QLatin1String("--compare");
+        if (!ko && args[i] != QLatin1String("--compare-cmd"))
             continue;
         if (!compare.isEmpty())
-            return usageError(QStringLiteral("--compare given twice"));
+            return usageError(QStringLiteral("give one --compare or --compare-cmd"));
         if (i + 2 >= args.size() || args[i + 1].startsWith(QLatin1String("--"))
             || args[i + 2].startsWith(QLatin1String("--")))
-            return usageError(QStringLiteral("--compare takes two module files: --compare KO_A KO_B"));
+            return usageError(ko ? QStringLiteral("--compare takes two module files: --compare KO_A KO_B")
+                                 : QStringLiteral("--compare-cmd takes two install commands: --compare-cmd "
+                                                  "\"CMD_A\" \"CMD_B\""));
         compare << args[i + 1] << args[i + 2];
+        compareKind = ko ? hunt::CompareKind::Ko : hunt::CompareKind::Command;
         args.remove(i, 3);
         --i;
     }
@@ -161,6 +168,10 @@ int runHunt(const QStringList &arguments)
     parser.addPositionalArgument(QStringLiteral("--compare KO_A KO_B"),
                                  QStringLiteral("the same hunt on two local builds (before, after), uploaded to "
                                                 "the node and loaded with insmod in turn"));
+    parser.addPositionalArgument(QStringLiteral("--compare-cmd CMD_A CMD_B"),
+                                 QStringLiteral("the same hunt on two builds that these commands install on the "
+                                                "node (run with sh -c before a side's cells; then modprobe, or "
+                                                "--insmod PATH)"));
 
     QStringList argv = args;
     argv.prepend(QStringLiteral("kmodscope-cli hunt"));
@@ -176,37 +187,20 @@ int runHunt(const QStringList &arguments)
         return usageError(QStringLiteral("--ssh HOST is required"));
     if (!parser.isSet(module))
         return usageError(QStringLiteral("--module NAME is required"));
-    if (!compare.isEmpty() && parser.isSet(insmod))
+    if (!compare.isEmpty() && compareKind == hunt::CompareKind::Ko && parser.isSet(insmod))
         return usageError(QStringLiteral("--compare loads its own two files: --insmod does not apply"));
 
     QString error;
-    hunt::Grid grid;
-    for (const QString &spec : parser.values(vary)) {
-        const auto d = hunt::Dimension::parse(spec, &error);
-        if (!d || !grid.add(*d, &error))
-            return usageError(error);
-    }
-    if (parser.isSet(load)) {
-        const auto d = hunt::Dimension::parse(QStringLiteral("load=") + parser.value(load), &error);
-        if (!d || !grid.add(*d, &error))
-            return usageError(error);
-    }
-    for (const hunt::Dimension &d : grid.dimensions()) {
-        // The cycle runner has no reader of its own yet: a reader left open would pin the module.
-        if (d.kind == hunt::Dimension::Kind::Telemetry)
-            return usageError(QStringLiteral("varying the telemetry reader needs a cycle runner that reads telemetry "
-                                             "during the settle; this one does not"));
-    }
-    if (grid.cellCount() > 10000)
-        return usageError(QStringLiteral("%1 cells: more than 10,000").arg(grid.cellCount()));
-    hunt::Conditions base;
-    if (const auto p = hunt::parseModuleParams(parser.value(params), &error))
-        base.params = *p;
-    else
+    if (parser.isSet(load) && parser.value(load).trimmed().isEmpty())
+        return usageError(QStringLiteral("--load takes none, cpu or irq (comma-separated)"));
+    // The cycle runner has no reader of its own yet: a reader left open would pin the module.
+    const auto setup = hunt::parseGridSetup(parser.values(vary), parser.value(load), parser.value(params),
+                                            /*readerSupported=*/false, &error);
+    if (!setup)
         return usageError(error);
 
     hunt::HuntConfig config;
-    config.conditions = grid.cells(base);
+    config.conditions = setup->cells();
     if (parser.isSet(cycles) && !positive(parser.value(cycles), &config.limits.cyclesPerCell))
         return usageError(QStringLiteral("bad --cycles '%1'").arg(parser.value(cycles)));
     if (parser.isSet(crashes) && !positive(parser.value(crashes), &config.limits.crashesPerCell, true))
@@ -255,8 +249,9 @@ int runHunt(const QStringList &arguments)
         if (!catalog.addPath(path, &error))
             return usageError(error);
     }
-    for (const QString &path : compare) {
-        if (!catalog.addPath(path, &error))
+    for (const QString &text : compare) {
+        if (compareKind == hunt::CompareKind::Ko ? !catalog.addPath(text, &error)
+                                                 : !hunt::isValidInstallCommand(text, &error))
             return usageError(error);
     }
     const QString jsonPath = parser.value(json);
@@ -291,9 +286,12 @@ int runHunt(const QStringList &arguments)
 
     hunt::RunnerBackend backend(&runner, &session, sshSettings, runConfig);
     if (!compare.isEmpty()) {
-        if (!backend.setBuilds(compare, &error))
+        const bool ok = compareKind == hunt::CompareKind::Ko ? backend.setBuilds(compare, &error)
+                                                             : backend.setInstallCommands(compare, &error);
+        if (!ok)
             return usageError(error);
         config.builds = compare;
+        config.compareKind = compareKind;
         for (const hunt::NodeBuild &b : backend.builds())
             config.buildNodePaths << b.nodePath;
     }

@@ -30,6 +30,7 @@ class ViewMenu;
 class ConsoleView;
 class ReportFollower;
 class CyclesView;
+class HuntView;
 class ReportsModel;
 class ReportsView;
 class SourceView;
@@ -80,6 +81,8 @@ public:
     kms::telemetry::CycleTimeline *cycleTimeline() const { return m_cycleTimeline; }
     CyclesView *cyclesView() const { return m_cyclesView; }
     QDockWidget *cyclesDock() const { return m_cyclesDock; }
+    HuntView *huntView() const { return m_huntView; }
+    QDockWidget *huntDock() const { return m_huntDock; }
     const Profile &profile() const { return m_profile; }
     // The links, the line pipeline, reports and fetching: the window only shows them.
     NodeSession *session() const { return m_session; }
@@ -145,6 +148,8 @@ private:
     kms::telemetry::CycleTimeline *m_cycleTimeline = nullptr;
     CyclesView *m_cyclesView;
     QDockWidget *m_cyclesDock;
+    HuntView *m_huntView;
+    QDockWidget *m_huntDock;
     QComboBox *m_profileBox = nullptr;
     QAction *m_serialAction = nullptr;
     QAction *m_sshAction = nullptr;

@@ -44,6 +44,11 @@ public:
     // *error for a file that cannot be read.
     bool setBuilds(const QStringList &localPaths, QString *error);
     const QList<NodeBuild> &builds() const { return m_builds; }
+    // Compare by install commands: a side's command runs on the node (`sh -c 'CMD'`, with sudo
+    // when the runs have it) before its batch whenever the other side was installed last or the
+    // node rebooted since; then the usual load. False with *error for an unusable command.
+    bool setInstallCommands(const QStringList &commands, QString *error);
+    static constexpr int installTimeoutS = 600; // a command may build the module
     static QString nodePathFor(const QString &module, int build);
 
     void runBatch(const Batch &batch) override;
@@ -59,10 +64,13 @@ private:
     void onCommandFinished(quint64 id, const kms::SshCommandResult &result);
     void onFileFinished(quint64 id, const kms::SshFileResult &result);
     void prepareBuild();
+    void install();
+    void onInstalled(const kms::SshCommandResult &result);
     void startRun();
     void onCycleFinished(const kms::CycleResult &result);
     void onCycleUpdated(const kms::CycleResult &result);
     void onRunFinished(kms::RunEnd end, const QString &message);
+    void transportFailed(const QString &detail);
     void endBatch(BatchEnd end, const QString &detail);
     static QStringList titlesOf(const CycleResult &result);
 
@@ -78,6 +86,9 @@ private:
     RunEnd m_lastEnd = RunEnd::Completed;
     QHash<quint64, int> m_uploads; // writeFile id -> build
     quint64 m_md5Command = 0;
+    QStringList m_installCommands;
+    quint64 m_installCommand = 0;
+    int m_installed = -1; // the side whose command ran last, with no reboot since
     QTimer m_prepareTimer; // md5sum and upload: a lost node queues them until it is back
     QHash<int, QStringList> m_sentTitles; // this run's cycles as reported, by number
 };
