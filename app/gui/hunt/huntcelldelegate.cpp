@@ -18,13 +18,13 @@ void HuntCellDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     const int pad = 6;
     const int barHeight = 6;
     int y = r.top() + pad;
-    painter->setPen(QColor(0x20, 0x20, 0x20));
+    painter->setPen(QColor(0x10, 0x10, 0x10));
     painter->setFont(bold);
     painter->drawText(QRect(r.left() + pad, y, r.width() - 2 * pad, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                       lines.value(0));
     y += fm.height();
     painter->setFont(option.font);
-    painter->setPen(QColor(0x40, 0x40, 0x40));
+    painter->setPen(QColor(0x30, 0x30, 0x30));
     painter->drawText(QRect(r.left() + pad, y, r.width() - 2 * pad, fm.height()), Qt::AlignLeft | Qt::AlignVCenter,
                       lines.value(1));
     y += fm.height() + 3;

@@ -123,10 +123,10 @@ QColor HuntGridModel::heatColor(const QVariant &rate)
     if (!rate.isValid())
         return QColor(0xee, 0xee, 0xee);
     // Hue from green-yellow (0) to red (50% and above); saturation grows with the rate, so 0
-    // reads as "nothing" and small rates already stand out.
+    // reads as "nothing" and small rates already stand out. Never darker than dark text needs.
     const double r = std::clamp(rate.toDouble() / 0.5, 0.0, 1.0);
     const double shown = r == 0 ? 0 : 0.15 + 0.85 * std::sqrt(r);
-    return QColor::fromHsvF(float(0.25 * (1 - shown)), float(0.12 + 0.7 * shown), 1.0f);
+    return QColor::fromHsvF(float(0.25 * (1 - shown)), float(0.12 + 0.5 * shown), 1.0f);
 }
 
 QString HuntGridModel::countText(const CellResult &cell)

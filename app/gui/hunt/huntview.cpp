@@ -20,6 +20,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QTableView>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -68,6 +69,18 @@ void HuntView::buildUi()
     layout->addWidget(m_form);
 
     auto *buttons = new QHBoxLayout;
+    // The settings fold away while a hunt runs: the heat map gets the dock's height.
+    m_settings = new QToolButton(this);
+    m_settings->setText(tr("Settings"));
+    m_settings->setCheckable(true);
+    m_settings->setChecked(true);
+    m_settings->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_settings->setArrowType(Qt::DownArrow);
+    connect(m_settings, &QToolButton::toggled, this, [this](bool on) {
+        m_form->setVisible(on);
+        m_settings->setArrowType(on ? Qt::DownArrow : Qt::RightArrow);
+    });
+    buttons->addWidget(m_settings);
     m_start = new QPushButton(tr("Start"), this);
     m_start->setObjectName(QStringLiteral("huntStart"));
     m_stop = new QPushButton(tr("Stop"), this);
@@ -105,7 +118,7 @@ void HuntView::buildUi()
     const QSize cell = sizer.sizeHint(option, {});
     m_grid->horizontalHeader()->setDefaultSectionSize(cell.width());
     m_grid->verticalHeader()->setDefaultSectionSize(cell.height());
-    m_grid->horizontalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_grid->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_grid->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     connect(m_grid, &QTableView::clicked, this, [this](const QModelIndex &index) { showCell(m_model->cellAt(index)); });
 
@@ -158,6 +171,17 @@ void HuntView::buildUi()
     commandRow(0, tr("Best reproducer, on the node:"), m_nodeCommand, m_copyNode, QStringLiteral("huntNodeCommand"));
     commandRow(1, tr("with kmodscope:"), m_cliCommand, m_copyCli, QStringLiteral("huntCliCommand"));
     layout->addLayout(best);
+}
+
+void HuntView::fitColumns()
+{
+    // A cell is as wide as its text, or its condition's header if that is wider.
+    const QFontMetrics fm(m_grid->horizontalHeader()->font());
+    const int cell = m_grid->horizontalHeader()->defaultSectionSize();
+    for (int c = 0; c < m_model->columnCount(); ++c) {
+        const QString header = m_model->headerData(c, Qt::Horizontal).toString();
+        m_grid->setColumnWidth(c, std::max(cell, fm.horizontalAdvance(header) + 20));
+    }
 }
 
 void HuntView::setDefaultModule(const QString &module)
@@ -275,6 +299,7 @@ void HuntView::start()
         }
     }
     m_model->setLayout(HuntGridModel::axesOf(prepared->grid.grid, compare), cells);
+    fitColumns();
     m_plannedCycles = qint64(cells.size()) * prepared->hunt.limits.cyclesPerCell;
     if (prepared->hunt.budget.cycles > 0)
         m_plannedCycles = std::min(m_plannedCycles, prepared->hunt.budget.cycles);
@@ -283,6 +308,7 @@ void HuntView::start()
     m_progress->setFormat(tr("%v of at most %m cycles"));
     m_rate->clear();
     m_prepared = std::move(prepared);
+    m_settings->setChecked(false);
     m_pendingStart = true;
     setRunning(true);
     m_status->setText(tr("Reading the modules for decoding…"));

@@ -23,6 +23,7 @@ class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QTableView;
+class QToolButton;
 class QTreeWidget;
 
 namespace kms {
@@ -86,6 +87,7 @@ private:
         std::optional<double> timestamp;
     };
     void buildUi();
+    void fitColumns();
     void setRunning(bool running);
     void startWithDecoder();
     void onBatchStarted(qsizetype cell, qint64 cycles);
@@ -125,6 +127,7 @@ private:
     qsizetype m_shownCell = -1;
 
     HuntForm *m_form;
+    QToolButton *m_settings;
     QPushButton *m_start, *m_stop, *m_copyNode, *m_copyCli;
     QProgressBar *m_progress;
     QLabel *m_rate, *m_status, *m_compare, *m_cellTitle;
