@@ -8,6 +8,7 @@
 #include "node/nodesession.h"
 #include "symbols/modulecatalog.h"
 #include "symbols/symbolizer.h"
+#include "telemetry/telemetrysource.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -54,6 +55,8 @@ QString conditionsText(const hunt::CellResult &cell)
     if (!cell.conditions.params.isEmpty())
         parts << hunt::formatModuleParams(cell.conditions.params);
     parts << QStringLiteral("load %1").arg(hunt::loadName(cell.conditions.load));
+    if (cell.conditions.telemetry)
+        parts << QStringLiteral("reader on");
     return parts.join(QStringLiteral(", "));
 }
 
@@ -148,9 +151,14 @@ int runHunt(const QStringList &arguments)
     const auto params = opt("params", "module parameters every cell has, e.g. \"fault=unload_race\"", "PARAMS");
     const auto vary = opt("vary",
                           "a condition and its values; repeatable: settle=0,10,100 (ms), param:NAME=v1,v2, "
-                          "load=none,cpu,irq",
+                          "load=none,cpu,irq, reader=off,on",
                           "SPEC");
     const auto load = opt("load", "background load on the node: none, cpu, irq (comma-separated: varied)", "LIST");
+    const auto reader = opt("reader",
+                            "a telemetry reader open during the settle: off, on (off,on: varied; also "
+                            "--vary reader=off,on)",
+                            "LIST");
+    const auto readerPath = opt("reader-path", "the stream the reader opens (default prudaq's telemetry)", "PATH");
     const auto cycles = opt("cycles", "cycles per cell at most (default 100)", "N");
     const auto crashes = opt("crashes", "crashes per cell at most (default 10; 0: no limit)", "K");
     const auto budget
@@ -193,9 +201,10 @@ int runHunt(const QStringList &arguments)
     QString error;
     if (parser.isSet(load) && parser.value(load).trimmed().isEmpty())
         return usageError(QStringLiteral("--load takes none, cpu or irq (comma-separated)"));
-    // The cycle runner has no reader of its own yet: a reader left open would pin the module.
-    const auto setup = hunt::parseGridSetup(parser.values(vary), parser.value(load), parser.value(params),
-                                            /*readerSupported=*/false, &error);
+    if (parser.isSet(reader) && parser.value(reader).trimmed().isEmpty())
+        return usageError(QStringLiteral("--reader takes off, on or off,on"));
+    const auto setup = hunt::parseGridSetup(parser.values(vary), parser.value(load), parser.value(reader),
+                                            parser.value(params), &error);
     if (!setup)
         return usageError(error);
 
@@ -232,6 +241,8 @@ int runHunt(const QStringList &arguments)
     runConfig.useSudo = parser.isSet(sudo);
     runConfig.leakCheck = CycleRunConfig::LeakCheck::Off; // a hunt counts crashes
     runConfig.kmemleakScan = false;
+    runConfig.telemetryPath
+        = parser.isSet(readerPath) ? parser.value(readerPath) : QString::fromLatin1(telemetry::defaultStreamPath);
     qint64 value = 0;
     if (parser.isSet(returnTimeout)) {
         if (!positive(parser.value(returnTimeout), &value) || value > 86400)
@@ -300,6 +311,7 @@ int runHunt(const QStringList &arguments)
     config.reproducer.sshHost = sshSettings.host;
     config.reproducer.sshConfig = sshSettings.configFile;
     config.reproducer.serialPath = parser.value(serial);
+    config.reproducer.telemetryPath = runConfig.telemetryPath;
     config.reproducer.cycles = config.limits.cyclesPerCell;
 
     QTextStream out(stdout);

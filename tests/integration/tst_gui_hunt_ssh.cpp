@@ -84,6 +84,8 @@ void fill(HuntView &v, const QString &params, const QString &varyParams, int cyc
     f->budgetEdit()->clear();
     f->returnTimeoutSpin()->setValue(10);
     f->compareBox()->setCurrentIndex(0);
+    f->readerBox(false)->setChecked(true);
+    f->readerBox(true)->setChecked(false);
 }
 
 bool waitIdle(HuntView &v, int timeoutMs)
@@ -356,6 +358,30 @@ private Q_SLOTS:
         QVERIFY2(v.nodeCommandEdit()->text().startsWith(QStringLiteral("sh -c ") + QString::fromUtf8(shellQuote(a))
                                                         + QStringLiteral(" && while modprobe")),
                  qPrintable(v.nodeCommandEdit()->text()));
+    }
+
+    void readerOffAndOnAreColumns()
+    {
+        // The reader as a condition: its own column; the "on" cells read the fake stream (a ring
+        // 98% full: telemetry_fill warnings) and closed it before the unload (no busy unload).
+        control(QStringLiteral("tlm"), "buf0_fill_n=500 buf0_cap_n=512\n");
+        HuntView v(m_session.get());
+        fill(v, QStringLiteral("fault=none"), QString(), 2, 0, 2);
+        v.form()->settleEdit()->setText(QStringLiteral("300"));
+        v.form()->readerBox(false)->setChecked(true);
+        v.form()->readerBox(true)->setChecked(true);
+        v.form()->readerPathEdit()->setText(QStringLiteral("/sys/kernel/debug/prudaq/telemetry"));
+        QTest::mouseClick(v.startButton(), Qt::LeftButton);
+        QVERIFY2(v.running(), qPrintable(v.statusText()));
+        QVERIFY(waitIdle(v, 60000));
+        QCOMPARE(v.model()->columnCount(), 2);
+        QCOMPARE(v.model()->headerData(0, Qt::Horizontal).toString(), QStringLiteral("reader off"));
+        QCOMPARE(v.model()->headerData(1, Qt::Horizontal).toString(), QStringLiteral("reader on"));
+        const auto r = v.result();
+        QCOMPARE(r->cells[0].verdicts.value(QStringLiteral("pass")), 2);
+        QCOMPARE(r->cells[1].verdicts.value(QStringLiteral("warning")), 2);
+        QVERIFY(!readFile(root(QStringLiteral("calls"))).contains("in use"));
+        QVERIFY(!QFileInfo::exists(root(QStringLiteral("sys/module/fakemod"))));
     }
 
     void failingInstallCommandEndsTheHuntWithItsOutput()

@@ -115,6 +115,9 @@ private Q_SLOTS:
         for (const QString &f : controls.entryList(QDir::Files))
             QVERIFY(controls.remove(f));
         QVERIFY(writeFile(root(QStringLiteral("control/dmesg")), ""));
+        // Each run is a new session whose `dmesg -w` starts from the log's first line: a clean
+        // log, as after a boot (the last test's oopses are not this one's).
+        QVERIFY(writeFile(root(QStringLiteral("dev/kmsg.log")), ""));
     }
 
     void compareTwoInstallCommands()
@@ -153,6 +156,37 @@ private Q_SLOTS:
         const QString node
             = r.value(QStringLiteral("best")).toObject().value(QStringLiteral("node_command")).toString();
         QVERIFY2(node.startsWith(QStringLiteral("sh -c 'printf '\\''%s\\n'\\'' \"build A'\\''s\"")), qPrintable(node));
+    }
+
+    void readerIsOpenOnlyInItsCellsAndClosedBeforeTheUnload()
+    {
+        // The fake stream reports a ring 98% full: a cycle whose reader read it gets the
+        // telemetry_fill warning; a reader still open at the unload would make it fail as busy.
+        QVERIFY(writeFile(root(QStringLiteral("control/tlm")), "buf0_fill_n=500 buf0_cap_n=512\n"));
+        const QString json = m_sshd.path(QStringLiteral("reader.json"));
+        QByteArray out;
+        const int rc = run({QStringLiteral("--vary"), QStringLiteral("settle=300"), QStringLiteral("--reader"),
+                            QStringLiteral("off,on"), QStringLiteral("--cycles"), QStringLiteral("3"),
+                            QStringLiteral("--json"), json, QStringLiteral("--accept-new")},
+                           &out);
+        QVERIFY2(rc == 1, out.constData()); // warnings: not every cycle passed
+        const QJsonArray cells
+            = QJsonDocument::fromJson(readFile(json)).object().value(QStringLiteral("cells")).toArray();
+        QCOMPARE(cells.size(), 2);
+        QHash<QString, QJsonObject> byReader;
+        for (const QJsonValue &c : cells)
+            byReader.insert(
+                c.toObject().value(QStringLiteral("params")).toObject().value(QStringLiteral("telemetry")).toString(),
+                c.toObject());
+        QCOMPARE(byReader.value(QStringLiteral("off")).value(QStringLiteral("verdicts")).toObject(),
+                 QJsonObject({{QStringLiteral("pass"), 3}}));
+        QCOMPARE(byReader.value(QStringLiteral("on")).value(QStringLiteral("verdicts")).toObject(),
+                 QJsonObject({{QStringLiteral("warning"), 3}}));
+        QVERIFY2(out.contains("reader on"), out.constData());
+        const QByteArray calls = readFile(root(QStringLiteral("calls")));
+        QCOMPARE(calls.count("modprobe -r fakemod\n"), 6);
+        QVERIFY2(!calls.contains("in use"), calls.constData());
+        QVERIFY(!QFileInfo::exists(root(QStringLiteral("sys/module/fakemod"))));
     }
 
     void unknownHostKeyIsUnreachable()

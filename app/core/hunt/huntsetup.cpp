@@ -3,21 +3,18 @@
 namespace kms::hunt {
 
 std::optional<GridSetup> parseGridSetup(const QStringList &varySpecs, const QString &loadList,
-                                        const QString &baseParams, bool readerSupported, QString *error)
+                                        const QString &readerList, const QString &baseParams, QString *error)
 {
     GridSetup setup;
     QStringList specs = varySpecs;
     if (!loadList.trimmed().isEmpty())
         specs << QStringLiteral("load=") + loadList.trimmed();
+    if (!readerList.trimmed().isEmpty())
+        specs << QStringLiteral("reader=") + readerList.trimmed();
     for (const QString &spec : std::as_const(specs)) {
         const auto d = Dimension::parse(spec, error);
         if (!d || !setup.grid.add(*d, error))
             return std::nullopt;
-        if (d->kind == Dimension::Kind::Telemetry && !readerSupported) {
-            *error = QStringLiteral("varying the telemetry reader needs a cycle runner that reads telemetry "
-                                    "during the settle; this one does not");
-            return std::nullopt;
-        }
     }
     if (setup.grid.cellCount() > kMaxCells) {
         *error = QStringLiteral("%1 cells: more than %2").arg(setup.grid.cellCount()).arg(kMaxCells);

@@ -17,11 +17,11 @@ struct GridSetup {
 
 inline constexpr qsizetype kMaxCells = 10000;
 
-// `varySpecs` as Dimension::parse takes them; `loadList` ("none,cpu"; empty: none varied) is one
-// more dimension. Refuses more than kMaxCells cells, and a telemetry-reader dimension unless
-// `readerSupported` (a reader left open pins the module). A clear message in *error.
+// `varySpecs` as Dimension::parse takes them; `loadList` ("none,cpu"; empty: none varied) and
+// `readerList` ("off,on"; empty: no reader) are one more dimension each. Refuses more than
+// kMaxCells cells. A clear message in *error.
 std::optional<GridSetup> parseGridSetup(const QStringList &varySpecs, const QString &loadList,
-                                        const QString &baseParams, bool readerSupported, QString *error);
+                                        const QString &readerList, const QString &baseParams, QString *error);
 
 // A compare's install command, as the user wrote it for the node's shell: one line, no NUL, at
 // most 4096 characters. Run as `sh -c 'CMD'` (quoted whole, never pasted into another command).

@@ -80,6 +80,8 @@ QString cliCommand(const ReproducerContext &context, const Conditions &condition
          << QString::number(context.cycles) << QStringLiteral("--continue-on-crash");
     if (!context.serialPath.isEmpty())
         argv << QStringLiteral("--serial") << context.serialPath;
+    if (conditions.telemetry && !context.telemetryPath.isEmpty())
+        argv << QStringLiteral("--telemetry") << context.telemetryPath;
     QString command = QString::fromUtf8(shellCommand(argv));
     if (!context.installCommand.isEmpty()) {
         // The build first, over plain ssh: the remote shell gets `sh -c 'CMD'` as one word.
@@ -91,8 +93,6 @@ QString cliCommand(const ReproducerContext &context, const Conditions &condition
     }
     if (conditions.load != BackgroundLoad::None)
         command += QStringLiteral("   # with background load: ") + loadName(conditions.load);
-    if (conditions.telemetry)
-        command += QStringLiteral("   # with a telemetry reader open during the settle");
     return command;
 }
 

@@ -4,6 +4,7 @@
 #include "hunt/huntsetup.h"
 #include "link/shellquote.h"
 #include "node/nodesession.h"
+#include "telemetry/telemetrysource.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -19,6 +20,8 @@ RunnerBackend::RunnerBackend(CycleRunner *runner, NodeSession *session, const Ss
     : HuntBackend(parent)
     , m_runner(runner)
     , m_base(base)
+    , m_readerPath(base.telemetryPath.isEmpty() ? QString::fromLatin1(telemetry::defaultStreamPath)
+                                                : base.telemetryPath)
     , m_load(settings)
 {
     connect(m_runner, &CycleRunner::cycleFinished, this, &RunnerBackend::onCycleFinished);
@@ -217,6 +220,8 @@ void RunnerBackend::startRun()
     for (const auto &[name, value] : m_batch.conditions.params)
         config.params << (value.isEmpty() ? name : name + QLatin1Char('=') + value);
     config.settleMs = m_batch.conditions.settleMs;
+    // The reader condition: the runner opens it after the load and closes it before the unload.
+    config.telemetryPath = m_batch.conditions.telemetry ? m_readerPath : QString();
     config.count = int(m_batch.cycles);
     config.untilFailure = false;
     // A crash ends the batch: after the reboot the load and the uploaded build are checked

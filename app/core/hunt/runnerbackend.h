@@ -33,7 +33,8 @@ class RunnerBackend : public HuntBackend
     Q_OBJECT
 public:
     // `base`: the run settings every batch shares (module, sudo, timeouts ...); count,
-    // params, settle, insmod and stop-on-crash are set per batch. Neither runner nor session is
+    // params, settle, insmod and stop-on-crash are set per batch, and the telemetry reader
+    // (base.telemetryPath, default prudaq's stream) only in cells with the reader on. Neither runner nor session is
     // owned; the runner follows the session (CycleRunner::follow), and so does the backend's
     // own use of its SSH link (md5sum, uploads, the background load). `settings` open the
     // traffic connection of the irq load.
@@ -78,6 +79,7 @@ private:
     QPointer<SshLink> m_ssh; // weak: the session destroys its link before saying so
     QList<QMetaObject::Connection> m_linkConnections;
     CycleRunConfig m_base;
+    QString m_readerPath;
     NodeLoad m_load;
     QList<NodeBuild> m_builds;
     Batch m_batch;

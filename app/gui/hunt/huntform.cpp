@@ -1,5 +1,7 @@
 #include "huntform.h"
 
+#include "telemetry/telemetrysource.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
@@ -80,6 +82,17 @@ HuntForm::HuntForm(QWidget *parent)
     varyRow->addWidget(m_loadCpu);
     varyRow->addWidget(m_loadIrq);
     form->addRow(tr("Vary:"), varyRow);
+
+    m_readerOff = new QCheckBox(tr("off"), this);
+    m_readerOn = new QCheckBox(tr("on"), this);
+    m_readerOn->setToolTip(tr("A reader of the stream open while the module settles, closed before the unload"));
+    m_readerPath = edit(QStringLiteral("huntReaderPath"), QString::fromLatin1(telemetry::defaultStreamPath), this);
+    auto *readerRow = new QHBoxLayout;
+    readerRow->addWidget(m_readerOff);
+    readerRow->addWidget(m_readerOn);
+    readerRow->addWidget(new QLabel(tr("stream:"), this));
+    readerRow->addWidget(m_readerPath, 1);
+    form->addRow(tr("Telemetry reader:"), readerRow);
 
     m_cycles = spin(1, 1000000, QString(), this);
     m_cycles->setObjectName(QStringLiteral("huntCycles"));
@@ -182,6 +195,9 @@ QJsonObject HuntForm::toJson() const
             {QStringLiteral("load_none"), m_loadNone->isChecked()},
             {QStringLiteral("load_cpu"), m_loadCpu->isChecked()},
             {QStringLiteral("load_irq"), m_loadIrq->isChecked()},
+            {QStringLiteral("reader_off"), m_readerOff->isChecked()},
+            {QStringLiteral("reader_on"), m_readerOn->isChecked()},
+            {QStringLiteral("reader_path"), m_readerPath->text()},
             {QStringLiteral("cycles"), m_cycles->value()},
             {QStringLiteral("crashes"), m_crashes->value()},
             {QStringLiteral("batch"), m_batch->value()},
@@ -206,6 +222,9 @@ void HuntForm::fromJson(const QJsonObject &j)
     m_loadNone->setChecked(j.value(QStringLiteral("load_none")).toBool(true));
     m_loadCpu->setChecked(j.value(QStringLiteral("load_cpu")).toBool());
     m_loadIrq->setChecked(j.value(QStringLiteral("load_irq")).toBool());
+    m_readerOff->setChecked(j.value(QStringLiteral("reader_off")).toBool(true));
+    m_readerOn->setChecked(j.value(QStringLiteral("reader_on")).toBool());
+    m_readerPath->setText(j.value(QStringLiteral("reader_path")).toString());
     m_cycles->setValue(j.value(QStringLiteral("cycles")).toInt(int(limits.cyclesPerCell)));
     m_crashes->setValue(j.value(QStringLiteral("crashes")).toInt(int(limits.crashesPerCell)));
     m_batch->setValue(j.value(QStringLiteral("batch")).toInt(int(limits.batch)));
@@ -240,8 +259,18 @@ std::optional<HuntForm::Prepared> HuntForm::prepare(QString *error) const
         *error = tr("Load: tick at least one (none: no background load)");
         return std::nullopt;
     }
+    QStringList readers;
+    if (m_readerOff->isChecked())
+        readers << QStringLiteral("off");
+    if (m_readerOn->isChecked())
+        readers << QStringLiteral("on");
+    if (readers.isEmpty()) {
+        *error = tr("Telemetry reader: tick off, on or both");
+        return std::nullopt;
+    }
     const auto grid = parseGridSetup(vary, loads == QStringList{QStringLiteral("none")} ? QString() : loads.join(','),
-                                     m_params->text(), /*readerSupported=*/false, error);
+                                     readers == QStringList{QStringLiteral("off")} ? QString() : readers.join(','),
+                                     m_params->text(), error);
     if (!grid)
         return std::nullopt;
     p.grid = *grid;
@@ -264,6 +293,8 @@ std::optional<HuntForm::Prepared> HuntForm::prepare(QString *error) const
     p.run.returnTimeoutS = m_returnTimeout->value();
     p.run.leakCheck = CycleRunConfig::LeakCheck::Off; // a hunt counts crashes
     p.run.kmemleakScan = false;
+    p.run.telemetryPath = m_readerPath->text().trimmed().isEmpty() ? QString::fromLatin1(telemetry::defaultStreamPath)
+                                                                   : m_readerPath->text().trimmed();
     if (const QString why = p.run.validate(); !why.isEmpty()) {
         *error = why;
         return std::nullopt;

@@ -1,5 +1,5 @@
 // The Hunt dock's settings: module and base parameters, the conditions varied (settle times,
-// module parameters `name=v1,v2`, background loads), cycles and crashes per cell, budget,
+// module parameters `name=v1,v2`, background loads, a telemetry reader off/on), cycles and crashes per cell, budget,
 // order and seed, and a compare of two builds (two local .ko, or two install commands run on
 // the node). Kept in the app's settings between runs; turned into the core's hunt config with
 // the same checks as `kmodscope-cli hunt`.
@@ -51,6 +51,8 @@ public:
     QLineEdit *settleEdit() const { return m_settle; }
     QLineEdit *varyParamsEdit() const { return m_varyParams; }
     QCheckBox *loadBox(kms::hunt::BackgroundLoad load) const;
+    QCheckBox *readerBox(bool on) const { return on ? m_readerOn : m_readerOff; }
+    QLineEdit *readerPathEdit() const { return m_readerPath; }
     QSpinBox *cyclesSpin() const { return m_cycles; }
     QSpinBox *crashesSpin() const { return m_crashes; }
     QSpinBox *batchSpin() const { return m_batch; }
@@ -66,8 +68,9 @@ public:
 private:
     void updateCompareFields();
 
-    QLineEdit *m_module, *m_params, *m_insmod, *m_settle, *m_varyParams, *m_budget, *m_compareA, *m_compareB;
-    QCheckBox *m_loadNone, *m_loadCpu, *m_loadIrq, *m_sudo;
+    QLineEdit *m_module, *m_params, *m_insmod, *m_settle, *m_varyParams, *m_budget, *m_compareA, *m_compareB,
+        *m_readerPath;
+    QCheckBox *m_loadNone, *m_loadCpu, *m_loadIrq, *m_readerOff, *m_readerOn, *m_sudo;
     QSpinBox *m_cycles, *m_crashes, *m_batch, *m_seed, *m_returnTimeout;
     QComboBox *m_order, *m_compare;
     QPushButton *m_browseA, *m_browseB;

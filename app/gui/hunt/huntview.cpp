@@ -267,6 +267,7 @@ void HuntView::start()
     context.sshHost = ssh.user.isEmpty() ? ssh.host : ssh.user + QLatin1Char('@') + ssh.host;
     context.sshConfig = ssh.configFile;
     context.serialPath = m_session->serial() ? m_session->serial()->settings().path : QString();
+    context.telemetryPath = prepared->run.telemetryPath;
     context.cycles = prepared->hunt.limits.cyclesPerCell;
     // After the backend's own connections: a crash's cell is counted before it is looked at here.
     connect(m_runner.get(), &CycleRunner::cycleFinished, this,
