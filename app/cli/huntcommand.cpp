@@ -1,5 +1,7 @@
 #include "huntcommand.h"
 
+#include "clisupport.h"
+
 #include "cycle/cyclerunner.h"
 #include "hunt/hunt.h"
 #include "hunt/huntjson.h"
@@ -15,35 +17,15 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QSaveFile>
-#include <QSocketNotifier>
 #include <QTextStream>
-
-#include <csignal>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace kms::cli {
 
 namespace {
 
-constexpr int exitPass = 0;
-constexpr int exitNotPassed = 1;
-constexpr int exitUsage = 2;
-constexpr int exitUnreachable = 3;
-
 int usageError(const QString &message)
 {
-    QTextStream(stderr) << "kmodscope-cli hunt: " << message << "\n"
-                        << "Try 'kmodscope-cli hunt --help'.\n";
-    return exitUsage;
-}
-
-int signalPipe[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char c = 1;
-    [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &c, 1);
+    return cli::usageError(QStringLiteral("hunt"), message);
 }
 
 QString conditionsText(const hunt::CellResult &cell)
@@ -143,10 +125,7 @@ int runHunt(const QStringList &arguments)
         parser.addOption(o);
         return o;
     };
-    const auto ssh = opt("ssh", "the node (host or ssh config alias)", "HOST");
-    const auto sshConfig = opt("ssh-config", "ssh config file (default ~/.ssh/config)", "FILE");
-    const auto knownHosts = opt("known-hosts", "known_hosts file (default: from the ssh config)", "FILE");
-    const auto acceptNew = opt("accept-new", "record an unknown host key (a changed one is always refused)");
+    const cli::LinkOptions link = cli::LinkOptions::add(parser);
     const auto module = opt("module", "the module to cycle", "NAME");
     const auto params = opt("params", "module parameters every cell has, e.g. \"fault=unload_race\"", "PARAMS");
     const auto vary = opt("vary",
@@ -167,9 +146,6 @@ int runHunt(const QStringList &arguments)
     const auto seed = opt("seed", "seed of the adaptive order (default 1)", "N");
     const auto batch = opt("batch", "cycles per turn of a cell (default 5)", "N");
     const auto insmod = opt("insmod", "load with insmod PATH (on the node) instead of modprobe", "PATH");
-    const auto serial = opt("serial", "the node's serial console (a UART or pty)", "PATH");
-    const auto baud = opt("baud", "serial baud rate (default 115200)", "N");
-    const auto ko = opt("ko", "module .ko or a directory searched for them, for decoding; repeatable", "FILE|DIR");
     const auto json = opt("json", "write the hunt as JSON to OUT (- for stdout), rewritten after each turn", "OUT");
     const auto sudo = opt("sudo", "run the node-side commands with sudo -n");
     const auto returnTimeout = opt("return-timeout", "wait this long for the node after a crash (s, default 120)", "S");
@@ -191,7 +167,7 @@ int runHunt(const QStringList &arguments)
     }
     if (!parser.positionalArguments().isEmpty())
         return usageError(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
-    if (!parser.isSet(ssh))
+    if (!parser.isSet(link.ssh))
         return usageError(QStringLiteral("--ssh HOST is required"));
     if (!parser.isSet(module))
         return usageError(QStringLiteral("--module NAME is required"));
@@ -251,15 +227,14 @@ int runHunt(const QStringList &arguments)
     }
     if (const QString why = runConfig.validate(); !why.isEmpty())
         return usageError(why);
-    qint64 baudRate = 115200;
-    if (parser.isSet(baud) && !positive(parser.value(baud), &baudRate))
-        return usageError(QStringLiteral("bad baud rate '%1'").arg(parser.value(baud)));
+    error.clear();
+    const std::optional<SerialSettings> serialSettings = link.serialSettings(parser, &error);
+    if (!error.isEmpty())
+        return usageError(error);
 
     ModuleCatalog catalog;
-    for (const QString &path : parser.values(ko)) {
-        if (!catalog.addPath(path, &error))
-            return usageError(error);
-    }
+    if (!link.loadModules(parser, catalog, &error))
+        return usageError(error);
     for (const QString &text : compare) {
         if (compareKind == hunt::CompareKind::Ko ? !catalog.addPath(text, &error)
                                                  : !hunt::isValidInstallCommand(text, &error))
@@ -274,12 +249,7 @@ int runHunt(const QStringList &arguments)
     }
     Symbolizer symbolizer(catalog);
 
-    SshSettings sshSettings;
-    sshSettings.host = parser.value(ssh);
-    sshSettings.configFile = parser.value(sshConfig);
-    sshSettings.knownHostsFile = parser.value(knownHosts);
-    sshSettings.unknownHostKey
-        = parser.isSet(acceptNew) ? SshSettings::UnknownHostKey::Accept : SshSettings::UnknownHostKey::Reject;
+    const SshSettings sshSettings = link.sshSettings(parser);
     // One node session (links, kernel-log stream, detection, pairing) as `cycle` has; the runner
     // drives its SSH link and reads its consoles, run after run.
     NodeSession session;
@@ -287,12 +257,8 @@ int runHunt(const QStringList &arguments)
     if (!catalog.entries().isEmpty())
         runner.setSymbolizer(&symbolizer);
     runner.follow(&session);
-    if (parser.isSet(serial)) {
-        SerialSettings s;
-        s.path = parser.value(serial);
-        s.baudRate = int(baudRate);
-        session.startSerial(s);
-    }
+    if (serialSettings)
+        session.startSerial(*serialSettings);
     session.startSsh(sshSettings);
 
     hunt::RunnerBackend backend(&runner, &session, sshSettings, runConfig);
@@ -310,7 +276,7 @@ int runHunt(const QStringList &arguments)
     config.reproducer.insmodPath = runConfig.insmodPath;
     config.reproducer.sshHost = sshSettings.host;
     config.reproducer.sshConfig = sshSettings.configFile;
-    config.reproducer.serialPath = parser.value(serial);
+    config.reproducer.serialPath = parser.value(link.serial);
     config.reproducer.telemetryPath = runConfig.telemetryPath;
     config.reproducer.cycles = config.limits.cyclesPerCell;
 
@@ -345,27 +311,15 @@ int runHunt(const QStringList &arguments)
         backend.cleanUp([] { QCoreApplication::exit(0); });
     });
 
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalPipe) != 0)
-        return usageError(QStringLiteral("cannot set up signal handling"));
-    QSocketNotifier signalNotifier(signalPipe[0], QSocketNotifier::Read);
-    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &hunt, [&hunt, &err] {
-        char c;
-        [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &c, 1);
+    const cli::SignalStop signalStop([&hunt, &err] {
         err << "kmodscope-cli hunt: stopping" << Qt::endl;
         hunt.stop();
     });
-    struct sigaction action {
-    };
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &action, nullptr);
-    ::sigaction(SIGTERM, &action, nullptr);
+    if (!signalStop.ok())
+        return usageError(QStringLiteral("cannot set up signal handling"));
 
     hunt.start();
     QCoreApplication::exec();
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
     session.stopSerial();
     session.stopSsh();
     if (!result)
@@ -400,21 +354,21 @@ int runHunt(const QStringList &arguments)
 
     if (result->ended == hunt::EndReason::Error && result->totalCycles == 0) {
         err << "kmodscope-cli hunt: " << result->endDetail << Qt::endl;
-        return backend.lastRunEnd() == RunEnd::Unreachable ? exitUnreachable : exitUsage;
+        return backend.lastRunEnd() == RunEnd::Unreachable ? cli::exitUnreachable : cli::exitUsage;
     }
     if (result->ended == hunt::EndReason::NodeLost && backend.lastRunEnd() == RunEnd::Unreachable
         && result->totalCycles == 0) {
         err << "kmodscope-cli hunt: " << result->endDetail << Qt::endl;
-        return exitUnreachable;
+        return cli::exitUnreachable;
     }
     for (const hunt::CellResult &cell : result->cells) {
         if (cell.verdicts.value(QStringLiteral("pass")) != cell.cycles)
-            return exitNotPassed;
+            return cli::exitNotPassed;
     }
     return result->totalCycles > 0 && result->ended != hunt::EndReason::NodeLost
             && result->ended != hunt::EndReason::Error
-        ? exitPass
-        : exitNotPassed;
+        ? cli::exitPass
+        : cli::exitNotPassed;
 }
 
 } // namespace kms::cli
