@@ -1,47 +1,31 @@
 #include "huntcommand.h"
 
+#include "clisupport.h"
+
 #include "cycle/cyclerunner.h"
 #include "hunt/hunt.h"
 #include "hunt/huntjson.h"
+#include "hunt/huntsetup.h"
 #include "hunt/runnerbackend.h"
 #include "node/nodesession.h"
 #include "symbols/modulecatalog.h"
 #include "symbols/symbolizer.h"
+#include "telemetry/telemetrysource.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
 #include <QSaveFile>
-#include <QSocketNotifier>
 #include <QTextStream>
-
-#include <csignal>
-#include <sys/socket.h>
-#include <unistd.h>
 
 namespace kms::cli {
 
 namespace {
 
-constexpr int exitPass = 0;
-constexpr int exitNotPassed = 1;
-constexpr int exitUsage = 2;
-constexpr int exitUnreachable = 3;
-
 int usageError(const QString &message)
 {
-    QTextStream(stderr) << "kmodscope-cli hunt: " << message << "\n"
-                        << "Try 'kmodscope-cli hunt --help'.\n";
-    return exitUsage;
-}
-
-int signalPipe[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char c = 1;
-    [[maybe_unused]] const ssize_t n = ::write(signalPipe[1], &c, 1);
+    return cli::usageError(QStringLiteral("hunt"), message);
 }
 
 QString conditionsText(const hunt::CellResult &cell)
@@ -53,6 +37,8 @@ QString conditionsText(const hunt::CellResult &cell)
     if (!cell.conditions.params.isEmpty())
         parts << hunt::formatModuleParams(cell.conditions.params);
     parts << QStringLiteral("load %1").arg(hunt::loadName(cell.conditions.load));
+    if (cell.conditions.telemetry)
+        parts << QStringLiteral("reader on");
     return parts.join(QStringLiteral(", "));
 }
 
@@ -102,18 +88,24 @@ bool positive(const QString &text, qint64 *value, bool allowZero = false)
 
 int runHunt(const QStringList &arguments)
 {
-    // --compare takes two values, which QCommandLineParser cannot: take them out first.
+    // --compare and --compare-cmd take two values, which QCommandLineParser cannot: take them out
+    // first.
     QStringList args = arguments;
     QStringList compare;
+    hunt::CompareKind compareKind = hunt::CompareKind::Ko;
     for (qsizetype i = 0; i < args.size(); ++i) {
-        if (args[i] != QLatin1String("--compare"))
+        const bool ko = args[i] == QLatin1String("--compare");
+        if (!ko && args[i] != QLatin1String("--compare-cmd"))
             continue;
         if (!compare.isEmpty())
-            return usageError(QStringLiteral("--compare given twice"));
+            return usageError(QStringLiteral("give one --compare or --compare-cmd"));
         if (i + 2 >= args.size() || args[i + 1].startsWith(QLatin1String("--"))
             || args[i + 2].startsWith(QLatin1String("--")))
-            return usageError(QStringLiteral("--compare takes two module files: --compare KO_A KO_B"));
+            return usageError(ko ? QStringLiteral("--compare takes two module files: --compare KO_A KO_B")
+                                 : QStringLiteral("--compare-cmd takes two install commands: --compare-cmd "
+                                                  "\"CMD_A\" \"CMD_B\""));
         compare << args[i + 1] << args[i + 2];
+        compareKind = ko ? hunt::CompareKind::Ko : hunt::CompareKind::Command;
         args.remove(i, 3);
         --i;
     }
@@ -133,17 +125,19 @@ int runHunt(const QStringList &arguments)
         parser.addOption(o);
         return o;
     };
-    const auto ssh = opt("ssh", "the node (host or ssh config alias)", "HOST");
-    const auto sshConfig = opt("ssh-config", "ssh config file (default ~/.ssh/config)", "FILE");
-    const auto knownHosts = opt("known-hosts", "known_hosts file (default: from the ssh config)", "FILE");
-    const auto acceptNew = opt("accept-new", "record an unknown host key (a changed one is always refused)");
+    const cli::LinkOptions link = cli::LinkOptions::add(parser);
     const auto module = opt("module", "the module to cycle", "NAME");
     const auto params = opt("params", "module parameters every cell has, e.g. \"fault=unload_race\"", "PARAMS");
     const auto vary = opt("vary",
                           "a condition and its values; repeatable: settle=0,10,100 (ms), param:NAME=v1,v2, "
-                          "load=none,cpu,irq",
+                          "load=none,cpu,irq, reader=off,on",
                           "SPEC");
     const auto load = opt("load", "background load on the node: none, cpu, irq (comma-separated: varied)", "LIST");
+    const auto reader = opt("reader",
+                            "a telemetry reader open during the settle: off, on (off,on: varied; also "
+                            "--vary reader=off,on)",
+                            "LIST");
+    const auto readerPath = opt("reader-path", "the stream the reader opens (default prudaq's telemetry)", "PATH");
     const auto cycles = opt("cycles", "cycles per cell at most (default 100)", "N");
     const auto crashes = opt("crashes", "crashes per cell at most (default 10; 0: no limit)", "K");
     const auto budget
@@ -152,15 +146,16 @@ int runHunt(const QStringList &arguments)
     const auto seed = opt("seed", "seed of the adaptive order (default 1)", "N");
     const auto batch = opt("batch", "cycles per turn of a cell (default 5)", "N");
     const auto insmod = opt("insmod", "load with insmod PATH (on the node) instead of modprobe", "PATH");
-    const auto serial = opt("serial", "the node's serial console (a UART or pty)", "PATH");
-    const auto baud = opt("baud", "serial baud rate (default 115200)", "N");
-    const auto ko = opt("ko", "module .ko or a directory searched for them, for decoding; repeatable", "FILE|DIR");
     const auto json = opt("json", "write the hunt as JSON to OUT (- for stdout), rewritten after each turn", "OUT");
     const auto sudo = opt("sudo", "run the node-side commands with sudo -n");
     const auto returnTimeout = opt("return-timeout", "wait this long for the node after a crash (s, default 120)", "S");
     parser.addPositionalArgument(QStringLiteral("--compare KO_A KO_B"),
                                  QStringLiteral("the same hunt on two local builds (before, after), uploaded to "
                                                 "the node and loaded with insmod in turn"));
+    parser.addPositionalArgument(QStringLiteral("--compare-cmd CMD_A CMD_B"),
+                                 QStringLiteral("the same hunt on two builds that these commands install on the "
+                                                "node (run with sh -c before a side's cells; then modprobe, or "
+                                                "--insmod PATH)"));
 
     QStringList argv = args;
     argv.prepend(QStringLiteral("kmodscope-cli hunt"));
@@ -172,41 +167,25 @@ int runHunt(const QStringList &arguments)
     }
     if (!parser.positionalArguments().isEmpty())
         return usageError(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
-    if (!parser.isSet(ssh))
+    if (!parser.isSet(link.ssh))
         return usageError(QStringLiteral("--ssh HOST is required"));
     if (!parser.isSet(module))
         return usageError(QStringLiteral("--module NAME is required"));
-    if (!compare.isEmpty() && parser.isSet(insmod))
+    if (!compare.isEmpty() && compareKind == hunt::CompareKind::Ko && parser.isSet(insmod))
         return usageError(QStringLiteral("--compare loads its own two files: --insmod does not apply"));
 
     QString error;
-    hunt::Grid grid;
-    for (const QString &spec : parser.values(vary)) {
-        const auto d = hunt::Dimension::parse(spec, &error);
-        if (!d || !grid.add(*d, &error))
-            return usageError(error);
-    }
-    if (parser.isSet(load)) {
-        const auto d = hunt::Dimension::parse(QStringLiteral("load=") + parser.value(load), &error);
-        if (!d || !grid.add(*d, &error))
-            return usageError(error);
-    }
-    for (const hunt::Dimension &d : grid.dimensions()) {
-        // The cycle runner has no reader of its own yet: a reader left open would pin the module.
-        if (d.kind == hunt::Dimension::Kind::Telemetry)
-            return usageError(QStringLiteral("varying the telemetry reader needs a cycle runner that reads telemetry "
-                                             "during the settle; this one does not"));
-    }
-    if (grid.cellCount() > 10000)
-        return usageError(QStringLiteral("%1 cells: more than 10,000").arg(grid.cellCount()));
-    hunt::Conditions base;
-    if (const auto p = hunt::parseModuleParams(parser.value(params), &error))
-        base.params = *p;
-    else
+    if (parser.isSet(load) && parser.value(load).trimmed().isEmpty())
+        return usageError(QStringLiteral("--load takes none, cpu or irq (comma-separated)"));
+    if (parser.isSet(reader) && parser.value(reader).trimmed().isEmpty())
+        return usageError(QStringLiteral("--reader takes off, on or off,on"));
+    const auto setup = hunt::parseGridSetup(parser.values(vary), parser.value(load), parser.value(reader),
+                                            parser.value(params), &error);
+    if (!setup)
         return usageError(error);
 
     hunt::HuntConfig config;
-    config.conditions = grid.cells(base);
+    config.conditions = setup->cells();
     if (parser.isSet(cycles) && !positive(parser.value(cycles), &config.limits.cyclesPerCell))
         return usageError(QStringLiteral("bad --cycles '%1'").arg(parser.value(cycles)));
     if (parser.isSet(crashes) && !positive(parser.value(crashes), &config.limits.crashesPerCell, true))
@@ -238,6 +217,8 @@ int runHunt(const QStringList &arguments)
     runConfig.useSudo = parser.isSet(sudo);
     runConfig.leakCheck = CycleRunConfig::LeakCheck::Off; // a hunt counts crashes
     runConfig.kmemleakScan = false;
+    runConfig.telemetryPath
+        = parser.isSet(readerPath) ? parser.value(readerPath) : QString::fromLatin1(telemetry::defaultStreamPath);
     qint64 value = 0;
     if (parser.isSet(returnTimeout)) {
         if (!positive(parser.value(returnTimeout), &value) || value > 86400)
@@ -246,17 +227,17 @@ int runHunt(const QStringList &arguments)
     }
     if (const QString why = runConfig.validate(); !why.isEmpty())
         return usageError(why);
-    qint64 baudRate = 115200;
-    if (parser.isSet(baud) && !positive(parser.value(baud), &baudRate))
-        return usageError(QStringLiteral("bad baud rate '%1'").arg(parser.value(baud)));
+    error.clear();
+    const std::optional<SerialSettings> serialSettings = link.serialSettings(parser, &error);
+    if (!error.isEmpty())
+        return usageError(error);
 
     ModuleCatalog catalog;
-    for (const QString &path : parser.values(ko)) {
-        if (!catalog.addPath(path, &error))
-            return usageError(error);
-    }
-    for (const QString &path : compare) {
-        if (!catalog.addPath(path, &error))
+    if (!link.loadModules(parser, catalog, &error))
+        return usageError(error);
+    for (const QString &text : compare) {
+        if (compareKind == hunt::CompareKind::Ko ? !catalog.addPath(text, &error)
+                                                 : !hunt::isValidInstallCommand(text, &error))
             return usageError(error);
     }
     const QString jsonPath = parser.value(json);
@@ -268,12 +249,7 @@ int runHunt(const QStringList &arguments)
     }
     Symbolizer symbolizer(catalog);
 
-    SshSettings sshSettings;
-    sshSettings.host = parser.value(ssh);
-    sshSettings.configFile = parser.value(sshConfig);
-    sshSettings.knownHostsFile = parser.value(knownHosts);
-    sshSettings.unknownHostKey
-        = parser.isSet(acceptNew) ? SshSettings::UnknownHostKey::Accept : SshSettings::UnknownHostKey::Reject;
+    const SshSettings sshSettings = link.sshSettings(parser);
     // One node session (links, kernel-log stream, detection, pairing) as `cycle` has; the runner
     // drives its SSH link and reads its consoles, run after run.
     NodeSession session;
@@ -281,19 +257,18 @@ int runHunt(const QStringList &arguments)
     if (!catalog.entries().isEmpty())
         runner.setSymbolizer(&symbolizer);
     runner.follow(&session);
-    if (parser.isSet(serial)) {
-        SerialSettings s;
-        s.path = parser.value(serial);
-        s.baudRate = int(baudRate);
-        session.startSerial(s);
-    }
+    if (serialSettings)
+        session.startSerial(*serialSettings);
     session.startSsh(sshSettings);
 
     hunt::RunnerBackend backend(&runner, &session, sshSettings, runConfig);
     if (!compare.isEmpty()) {
-        if (!backend.setBuilds(compare, &error))
+        const bool ok = compareKind == hunt::CompareKind::Ko ? backend.setBuilds(compare, &error)
+                                                             : backend.setInstallCommands(compare, &error);
+        if (!ok)
             return usageError(error);
         config.builds = compare;
+        config.compareKind = compareKind;
         for (const hunt::NodeBuild &b : backend.builds())
             config.buildNodePaths << b.nodePath;
     }
@@ -301,7 +276,8 @@ int runHunt(const QStringList &arguments)
     config.reproducer.insmodPath = runConfig.insmodPath;
     config.reproducer.sshHost = sshSettings.host;
     config.reproducer.sshConfig = sshSettings.configFile;
-    config.reproducer.serialPath = parser.value(serial);
+    config.reproducer.serialPath = parser.value(link.serial);
+    config.reproducer.telemetryPath = runConfig.telemetryPath;
     config.reproducer.cycles = config.limits.cyclesPerCell;
 
     QTextStream out(stdout);
@@ -335,27 +311,15 @@ int runHunt(const QStringList &arguments)
         backend.cleanUp([] { QCoreApplication::exit(0); });
     });
 
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, signalPipe) != 0)
-        return usageError(QStringLiteral("cannot set up signal handling"));
-    QSocketNotifier signalNotifier(signalPipe[0], QSocketNotifier::Read);
-    QObject::connect(&signalNotifier, &QSocketNotifier::activated, &hunt, [&hunt, &err] {
-        char c;
-        [[maybe_unused]] const ssize_t n = ::read(signalPipe[0], &c, 1);
+    const cli::SignalStop signalStop([&hunt, &err] {
         err << "kmodscope-cli hunt: stopping" << Qt::endl;
         hunt.stop();
     });
-    struct sigaction action {
-    };
-    action.sa_handler = onSignal;
-    sigemptyset(&action.sa_mask);
-    action.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &action, nullptr);
-    ::sigaction(SIGTERM, &action, nullptr);
+    if (!signalStop.ok())
+        return usageError(QStringLiteral("cannot set up signal handling"));
 
     hunt.start();
     QCoreApplication::exec();
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
     session.stopSerial();
     session.stopSsh();
     if (!result)
@@ -390,21 +354,21 @@ int runHunt(const QStringList &arguments)
 
     if (result->ended == hunt::EndReason::Error && result->totalCycles == 0) {
         err << "kmodscope-cli hunt: " << result->endDetail << Qt::endl;
-        return backend.lastRunEnd() == RunEnd::Unreachable ? exitUnreachable : exitUsage;
+        return backend.lastRunEnd() == RunEnd::Unreachable ? cli::exitUnreachable : cli::exitUsage;
     }
     if (result->ended == hunt::EndReason::NodeLost && backend.lastRunEnd() == RunEnd::Unreachable
         && result->totalCycles == 0) {
         err << "kmodscope-cli hunt: " << result->endDetail << Qt::endl;
-        return exitUnreachable;
+        return cli::exitUnreachable;
     }
     for (const hunt::CellResult &cell : result->cells) {
         if (cell.verdicts.value(QStringLiteral("pass")) != cell.cycles)
-            return exitNotPassed;
+            return cli::exitNotPassed;
     }
     return result->totalCycles > 0 && result->ended != hunt::EndReason::NodeLost
             && result->ended != hunt::EndReason::Error
-        ? exitPass
-        : exitNotPassed;
+        ? cli::exitPass
+        : cli::exitNotPassed;
 }
 
 } // namespace kms::cli

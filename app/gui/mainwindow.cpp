@@ -6,6 +6,7 @@
 #include "copyaction.h"
 #include "cyclesview.h"
 #include "demomenu.h"
+#include "huntview.h"
 #include "logopener.h"
 #include "report/reportformatter.h"
 #include "reportactions.h"
@@ -205,6 +206,17 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
         if (!m_profile.name.isEmpty())
             ProfileStore::save(m_profile);
     });
+
+    // Race hunts on the same session, a tab beside the cycles; one of the two drives the node at a time.
+    m_huntView = new HuntView(m_session, this);
+    m_huntDock = makeDock(tr("Hunt"), QStringLiteral("HuntDock"), m_huntView, Qt::LeftDockWidgetArea);
+    tabifyDockWidget(m_cyclesDock, m_huntDock);
+    m_cyclesDock->raise();
+    m_huntView->setNodeBusyCheck([this] {
+        return m_cyclesView->runner()->running() ? tr("the Cycles dock is running cycles on the node") : QString();
+    });
+    connect(m_huntView, &HuntView::runningChanged, m_cyclesView, &QWidget::setDisabled);
+    connect(m_huntView, &HuntView::reportRequested, m_reportsView, [this](int id) { m_reportsView->selectReport(id); });
 
     m_logOpener = new LogOpener(m_session, this);
     connect(m_logOpener, &LogOpener::message, statusBar(), &QStatusBar::showMessage);
@@ -453,8 +465,9 @@ void MainWindow::buildActions()
         }
     });
     m_reportsView->actions()->fillMenu(menuBar()->addMenu(tr("&Reports")));
-    m_viewMenu = new ViewMenu(this, {m_consoleDock, m_reportsDock, m_sourceDock, m_telemetryDock, m_cyclesDock},
-                              menuBar()->addMenu(tr("&View")));
+    m_viewMenu
+        = new ViewMenu(this, {m_consoleDock, m_reportsDock, m_sourceDock, m_telemetryDock, m_cyclesDock, m_huntDock},
+                       menuBar()->addMenu(tr("&View")));
     m_follower->setFollowNewest(m_viewMenu->followAction()->isChecked());
     connect(m_viewMenu, &ViewMenu::followChanged, m_follower, &ReportFollower::setFollowNewest);
     connect(m_viewMenu, &ViewMenu::layoutReset, this, [this] {
@@ -542,6 +555,8 @@ void MainWindow::applyProfile(const Profile &profile)
     m_cyclesView->setProfileConfig(profile.cycleRun, profile.modules, telemetrySources);
     if (m_demo)
         m_demo->setProfile(profile);
+    if (!profile.modules.isEmpty())
+        m_huntView->setDefaultModule(profile.modules.first());
     m_serialAction->setEnabled(!profile.serialPort.isEmpty());
     m_sshAction->setEnabled(!profile.sshHost.isEmpty());
     m_serialAction->setToolTip(profile.serialPort.isEmpty() ? tr("No serial port in this profile")

@@ -32,6 +32,7 @@ class ConsoleView;
 class ReportFollower;
 class CyclesView;
 class DemoMenu;
+class HuntView;
 class ReportsModel;
 class ReportsView;
 class SourceView;
@@ -84,6 +85,8 @@ public:
     CyclesView *cyclesView() const { return m_cyclesView; }
     DemoMenu *demoMenu() const { return m_demo; }
     QDockWidget *cyclesDock() const { return m_cyclesDock; }
+    HuntView *huntView() const { return m_huntView; }
+    QDockWidget *huntDock() const { return m_huntDock; }
     const Profile &profile() const { return m_profile; }
     // The links, the line pipeline, reports and fetching: the window only shows them.
     NodeSession *session() const { return m_session; }
@@ -152,6 +155,8 @@ private:
     CyclesView *m_cyclesView;
     QDockWidget *m_cyclesDock;
     DemoMenu *m_demo = nullptr; // virtual-node profiles only
+    HuntView *m_huntView;
+    QDockWidget *m_huntDock;
     QComboBox *m_profileBox = nullptr;
     QAction *m_serialAction = nullptr;
     QAction *m_sshAction = nullptr;

@@ -36,6 +36,22 @@ private Q_SLOTS:
         auto telemetry = Dimension::parse(QStringLiteral("telemetry=off,on"), &error);
         QVERIFY(telemetry);
         QCOMPARE(telemetry->values, (QStringList{"off", "on"}));
+        // `reader` is the same condition: one grid cannot have both.
+        auto reader = Dimension::parse(QStringLiteral("reader=off,on"), &error);
+        QVERIFY(reader);
+        QCOMPARE(reader->kind, Dimension::Kind::Telemetry);
+        QCOMPARE(reader->values, (QStringList{"off", "on"}));
+        Grid grid;
+        QVERIFY(grid.add(*telemetry, &error));
+        QVERIFY(!grid.add(*reader, &error));
+        const QList<Conditions> cells = Grid().cells({});
+        QCOMPARE(cells.size(), 1);
+        Grid byReader;
+        QVERIFY(byReader.add(*reader, &error));
+        const QList<Conditions> two = byReader.cells({});
+        QCOMPARE(two.size(), 2);
+        QVERIFY(!two[0].telemetry);
+        QVERIFY(two[1].telemetry);
     }
 
     void rejectsBadDimensions_data()
@@ -66,6 +82,8 @@ private Q_SLOTS:
                                        << "on or off";
         QTest::newRow("telemetry twice") << "telemetry=on,1"
                                          << "given twice";
+        QTest::newRow("bad reader") << "reader=sometimes"
+                                    << "on or off";
     }
     void rejectsBadDimensions()
     {

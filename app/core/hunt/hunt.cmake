@@ -6,6 +6,7 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/huntresult.cpp
     ${CMAKE_CURRENT_LIST_DIR}/huntscheduler.cpp
     ${CMAKE_CURRENT_LIST_DIR}/huntjson.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/huntsetup.cpp
     ${CMAKE_CURRENT_LIST_DIR}/reproducer.cpp
     ${CMAKE_CURRENT_LIST_DIR}/hunt.cpp
     ${CMAKE_CURRENT_LIST_DIR}/huntbackend.h

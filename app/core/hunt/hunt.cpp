@@ -63,12 +63,14 @@ HuntResult Hunt::result() const
         const CellResult &cell = r.cells[best];
         // Compare: the .ko that crashed, where the hunt put it on the node.
         const int build = cell.build == QLatin1String("b") ? 1 : 0;
-        if (build < m_config.buildNodePaths.size())
+        if (m_config.compareKind == CompareKind::Command)
+            context.installCommand = m_config.builds.value(build);
+        else if (build < m_config.buildNodePaths.size())
             context.insmodPath = m_config.buildNodePaths[build];
         r.best = Reproducer{best, nodeCommand(context, cell.conditions), cliCommand(context, cell.conditions)};
     }
     if (m_config.builds.size() == 2)
-        r.compare = compareBuilds(r.cells, m_config.builds[0], m_config.builds[1]);
+        r.compare = compareBuilds(r.cells, m_config.builds[0], m_config.builds[1], m_config.compareKind);
     return r;
 }
 
@@ -188,9 +190,10 @@ std::optional<Budget> parseBudget(const QString &text, QString *error)
     return std::nullopt;
 }
 
-CompareResult compareBuilds(const QList<CellResult> &cells, const QString &koA, const QString &koB)
+CompareResult compareBuilds(const QList<CellResult> &cells, const QString &koA, const QString &koB, CompareKind kind)
 {
     CompareResult c;
+    c.kind = kind;
     c.koA = koA;
     c.koB = koB;
     for (qsizetype i = 0; i + 1 < cells.size(); i += 2) {

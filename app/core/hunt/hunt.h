@@ -26,8 +26,11 @@ std::optional<Budget> parseBudget(const QString &text, QString *error);
 
 struct HuntConfig {
     QList<Conditions> conditions; // the grid's cells
-    QStringList builds; // compare: the two local .ko (A = before, B = after); else empty
-    QStringList buildNodePaths; // compare: where each is put on the node (for the commands)
+    // Compare: the two sides (A = before, B = after), two local .ko files or two install commands
+    // run on the node before a side's cells; else empty.
+    QStringList builds;
+    CompareKind compareKind = CompareKind::Ko;
+    QStringList buildNodePaths; // compare of .ko files: where each is put on the node
     Order order = Order::Adaptive;
     ScheduleLimits limits;
     Budget budget;
@@ -76,6 +79,7 @@ private:
 
 // The builds' totals side by side with Fisher's test, per condition and overall (cells come in
 // pairs: 2i is build A, 2i+1 build B).
-CompareResult compareBuilds(const QList<CellResult> &cells, const QString &koA, const QString &koB);
+CompareResult compareBuilds(const QList<CellResult> &cells, const QString &koA, const QString &koB,
+                            CompareKind kind = CompareKind::Ko);
 
 } // namespace kms::hunt

@@ -116,7 +116,7 @@ std::optional<Dimension> Dimension::parse(const QString &spec, QString *error)
 {
     const qsizetype eq = spec.indexOf(QLatin1Char('='));
     if (eq <= 0) {
-        *error = QStringLiteral("'%1': expected NAME=v1,v2,... (settle, param:NAME, load, telemetry)").arg(spec);
+        *error = QStringLiteral("'%1': expected NAME=v1,v2,... (settle, param:NAME, load, reader)").arg(spec);
         return std::nullopt;
     }
     const QString key = spec.left(eq).trimmed();
@@ -168,9 +168,10 @@ std::optional<Dimension> Dimension::parse(const QString &spec, QString *error)
                 return std::nullopt;
             }
         }
-    } else if (key == QLatin1String("telemetry")) {
+    } else if (key == QLatin1String("telemetry") || key == QLatin1String("reader")) {
+        // A telemetry reader open during the settle, or not ("reader" is the CLI's word).
         d.kind = Kind::Telemetry;
-        d.name = key;
+        d.name = QStringLiteral("telemetry");
         for (QString &value : d.values) {
             const auto on = parseOnOff(value);
             if (!on) {
@@ -184,7 +185,7 @@ std::optional<Dimension> Dimension::parse(const QString &spec, QString *error)
             return std::nullopt;
         }
     } else {
-        *error = QStringLiteral("'%1': unknown condition (settle, param:NAME, load, telemetry)").arg(key);
+        *error = QStringLiteral("'%1': unknown condition (settle, param:NAME, load, reader)").arg(key);
         return std::nullopt;
     }
     return d;

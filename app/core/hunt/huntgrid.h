@@ -45,7 +45,7 @@ struct Dimension {
     QStringList values; // as given, validated
 
     // `settle=0,10,100` (ms; `5ms`, `1s` also), `param:NAME=v1,v2`, `load=none,cpu,irq`,
-    // `telemetry=off,on`. A clear message in *error otherwise.
+    // `reader=off,on` (also `telemetry=off,on`). A clear message in *error otherwise.
     static std::optional<Dimension> parse(const QString &spec, QString *error);
 };
 

@@ -76,10 +76,12 @@ QJsonObject huntToJson(const HuntResult &result)
     QJsonValue compare(QJsonValue::Null);
     if (result.compare) {
         const CompareResult &c = *result.compare;
+        // A side is a local build ("ko") or an install command run on the node ("install_command").
+        const QString side = c.kind == CompareKind::Command ? QStringLiteral("install_command") : QStringLiteral("ko");
         QJsonObject a = rateToJson(c.a);
-        a.insert(QStringLiteral("ko"), c.koA);
+        a.insert(side, c.koA);
         QJsonObject b = rateToJson(c.b);
-        b.insert(QStringLiteral("ko"), c.koB);
+        b.insert(side, c.koB);
         QJsonArray pairs;
         for (const CompareResult::Pair &pair : c.cells) {
             pairs.append(QJsonObject{{QStringLiteral("cell_a"), pair.cellA},

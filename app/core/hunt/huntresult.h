@@ -42,8 +42,14 @@ struct Reproducer {
     QString cliCommand; // the same as a `kmodscope-cli cycle` run
 };
 
+enum class CompareKind {
+    Ko, // two local builds, uploaded and loaded with insmod
+    Command, // two install commands run on the node, then the usual load
+};
+
 struct CompareResult {
-    QString koA, koB;
+    CompareKind kind = CompareKind::Ko;
+    QString koA, koB; // the two .ko, or the two install commands
     RateCount a, b;
     double pValue = 1;
     QString statement; // "after: ... ; before: ..., p < 0.001" with a = before, b = after

@@ -11,6 +11,12 @@ QString quoted(const QString &word)
     return QString::fromUtf8(shellCommand({word}));
 }
 
+// `sh -c 'CMD'`: the user's install command kept whole, whatever it holds.
+QString installStep(const ReproducerContext &context)
+{
+    return QString::fromUtf8(shellCommand({QStringLiteral("sh"), QStringLiteral("-c"), context.installCommand}));
+}
+
 QString sleepSeconds(int ms)
 {
     return QString::number(ms / 1000.0, 'f', 3);
@@ -40,7 +46,9 @@ QString nodeCommand(const ReproducerContext &context, const Conditions &conditio
     if (!settle.isEmpty())
         steps << settle;
     steps << QString::fromUtf8(shellCommand(unloadArgv));
-    const QString loop = QStringLiteral("while %1; do :; done").arg(steps.join(QStringLiteral(" && ")));
+    QString loop = QStringLiteral("while %1; do :; done").arg(steps.join(QStringLiteral(" && ")));
+    if (!context.installCommand.isEmpty())
+        loop = installStep(context) + QStringLiteral(" && ") + loop;
     switch (conditions.load) {
     case BackgroundLoad::None:
         return loop;
@@ -72,11 +80,19 @@ QString cliCommand(const ReproducerContext &context, const Conditions &condition
          << QString::number(context.cycles) << QStringLiteral("--continue-on-crash");
     if (!context.serialPath.isEmpty())
         argv << QStringLiteral("--serial") << context.serialPath;
+    if (conditions.telemetry && !context.telemetryPath.isEmpty())
+        argv << QStringLiteral("--telemetry") << context.telemetryPath;
     QString command = QString::fromUtf8(shellCommand(argv));
+    if (!context.installCommand.isEmpty()) {
+        // The build first, over plain ssh: the remote shell gets `sh -c 'CMD'` as one word.
+        QStringList ssh{QStringLiteral("ssh")};
+        if (!context.sshConfig.isEmpty())
+            ssh << QStringLiteral("-F") << context.sshConfig;
+        ssh << context.sshHost << installStep(context);
+        command = QString::fromUtf8(shellCommand(ssh)) + QStringLiteral(" && ") + command;
+    }
     if (conditions.load != BackgroundLoad::None)
         command += QStringLiteral("   # with background load: ") + loadName(conditions.load);
-    if (conditions.telemetry)
-        command += QStringLiteral("   # with a telemetry reader open during the settle");
     return command;
 }
 

@@ -15,6 +15,7 @@ struct ReproducerContext {
     QString sshConfig;
     QString serialPath;
     QString telemetryPath; // the node file a telemetry reader opens
+    QString installCommand; // compare by install commands: the best side's, run first
     qint64 cycles = 100;
 };
 

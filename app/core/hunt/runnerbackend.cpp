@@ -1,8 +1,10 @@
 #include "hunt/runnerbackend.h"
 
 #include "cycle/cyclerunner.h"
+#include "hunt/huntsetup.h"
 #include "link/shellquote.h"
 #include "node/nodesession.h"
+#include "telemetry/telemetrysource.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -18,6 +20,8 @@ RunnerBackend::RunnerBackend(CycleRunner *runner, NodeSession *session, const Ss
     : HuntBackend(parent)
     , m_runner(runner)
     , m_base(base)
+    , m_readerPath(base.telemetryPath.isEmpty() ? QString::fromLatin1(telemetry::defaultStreamPath)
+                                                : base.telemetryPath)
     , m_load(settings)
 {
     connect(m_runner, &CycleRunner::cycleFinished, this, &RunnerBackend::onCycleFinished);
@@ -25,14 +29,17 @@ RunnerBackend::RunnerBackend(CycleRunner *runner, NodeSession *session, const Ss
     connect(m_runner, &CycleRunner::runFinished, this, &RunnerBackend::onRunFinished);
     connect(m_runner, &CycleRunner::message, this, &HuntBackend::message);
     m_prepareTimer.setSingleShot(true);
-    m_prepareTimer.setInterval(std::max(60, m_base.returnTimeoutS) * 1000);
     connect(&m_prepareTimer, &QTimer::timeout, this, [this] {
+        const bool installing = m_installCommand != 0;
         m_md5Command = 0;
+        m_installCommand = 0;
         m_uploads.clear();
+        m_installed = -1;
         endBatch(BatchEnd::NodeLost,
-                 QStringLiteral("the node did not answer within %1 s while the build was checked or "
-                                "uploaded")
-                     .arg(m_prepareTimer.interval() / 1000));
+                 QStringLiteral("the node did not answer within %1 s while %2")
+                     .arg(m_prepareTimer.interval() / 1000)
+                     .arg(installing ? QStringLiteral("the install command ran")
+                                     : QStringLiteral("the build was checked or uploaded")));
     });
     // The session's link, followed when it changes (as the runner follows it).
     connect(session, &NodeSession::sshLinkChanged, this, &RunnerBackend::setLink);
@@ -54,13 +61,20 @@ void RunnerBackend::setLink(SshLink *link)
 
 void RunnerBackend::onCommandFinished(quint64 id, const SshCommandResult &result)
 {
+    if (id != 0 && id == m_installCommand) {
+        m_installCommand = 0;
+        m_prepareTimer.stop();
+        if (m_active)
+            onInstalled(result);
+        return;
+    }
     if (id != m_md5Command || id == 0)
         return;
     m_md5Command = 0;
     if (!m_active)
         return;
     if (!result.error.isEmpty())
-        return endBatch(BatchEnd::NodeLost, QStringLiteral("the node did not answer: %1").arg(result.error));
+        return transportFailed(QStringLiteral("the node did not answer: %1").arg(result.error));
     const NodeBuild &build = m_builds[m_batch.build];
     if (result.standardOutput.startsWith(build.md5)) {
         m_prepareTimer.stop();
@@ -117,6 +131,52 @@ bool RunnerBackend::setBuilds(const QStringList &localPaths, QString *error)
     return true;
 }
 
+bool RunnerBackend::setInstallCommands(const QStringList &commands, QString *error)
+{
+    for (const QString &command : commands) {
+        if (!isValidInstallCommand(command, error))
+            return false;
+    }
+    m_installCommands = commands;
+    m_installed = -1;
+    return true;
+}
+
+void RunnerBackend::install()
+{
+    if (!m_ssh)
+        return endBatch(BatchEnd::NodeLost, QStringLiteral("no SSH link to the node"));
+    const QString &command = m_installCommands[m_batch.build];
+    Q_EMIT message(QStringLiteral("installing build %1: %2").arg(m_batch.build == 0 ? 'A' : 'B').arg(command));
+    // Quoted whole: the command reaches its own shell exactly as written, whatever it holds.
+    QStringList argv{QStringLiteral("sh"), QStringLiteral("-c"), command};
+    if (m_base.useSudo)
+        argv = QStringList{QStringLiteral("sudo"), QStringLiteral("-n")} + argv;
+    m_prepareTimer.start(installTimeoutS * 1000);
+    m_installCommand = m_ssh->runShell(shellCommand(argv) + " 2>&1");
+}
+
+void RunnerBackend::onInstalled(const SshCommandResult &result)
+{
+    const QString side = m_batch.build == 0 ? QStringLiteral("A") : QStringLiteral("B");
+    if (!result.error.isEmpty())
+        return transportFailed(QStringLiteral("the node did not answer: %1").arg(result.error));
+    if (result.exitStatus != 0) {
+        // Its last lines say why (the output of a build can be long).
+        const QStringList lines
+            = QString::fromUtf8(result.standardOutput).trimmed().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        return endBatch(BatchEnd::Error,
+                        QStringLiteral("the install command of build %1 failed (exit status %2)%3")
+                            .arg(side)
+                            .arg(result.exitStatus)
+                            .arg(lines.isEmpty()
+                                     ? QString()
+                                     : QStringLiteral(": ") + lines.mid(lines.size() - 3).join(QStringLiteral(" / "))));
+    }
+    m_installed = m_batch.build;
+    startRun();
+}
+
 void RunnerBackend::runBatch(const Batch &batch)
 {
     m_batch = batch;
@@ -127,7 +187,7 @@ void RunnerBackend::runBatch(const Batch &batch)
         if (!m_active)
             return;
         if (!error.isEmpty())
-            return endBatch(BatchEnd::NodeLost, error);
+            return transportFailed(error);
         if (m_stopRequested)
             return endBatch(BatchEnd::Stopped, {});
         prepareBuild();
@@ -138,13 +198,15 @@ void RunnerBackend::runBatch(const Batch &batch)
 // and the other build sits beside it). One md5sum round trip; the upload only when it differs.
 void RunnerBackend::prepareBuild()
 {
+    if (!m_installCommands.isEmpty())
+        return m_installed == m_batch.build ? startRun() : install();
     if (m_builds.isEmpty())
         return startRun();
     const NodeBuild &build = m_builds[m_batch.build];
     const QString dir = QFileInfo(build.nodePath).path();
     if (!m_ssh)
         return endBatch(BatchEnd::NodeLost, QStringLiteral("no SSH link to the node"));
-    m_prepareTimer.start();
+    m_prepareTimer.start(std::max(60, m_base.returnTimeoutS) * 1000);
     m_md5Command = m_ssh->runShell("mkdir -p " + shellQuote(dir) + " && { md5sum " + shellQuote(build.nodePath)
                                    + " 2>/dev/null || true; }");
 }
@@ -158,6 +220,8 @@ void RunnerBackend::startRun()
     for (const auto &[name, value] : m_batch.conditions.params)
         config.params << (value.isEmpty() ? name : name + QLatin1Char('=') + value);
     config.settleMs = m_batch.conditions.settleMs;
+    // The reader condition: the runner opens it after the load and closes it before the unload.
+    config.telemetryPath = m_batch.conditions.telemetry ? m_readerPath : QString();
     config.count = int(m_batch.cycles);
     config.untilFailure = false;
     // A crash ends the batch: after the reboot the load and the uploaded build are checked
@@ -195,6 +259,8 @@ void RunnerBackend::onCycleFinished(const CycleResult &result)
     if (!m_active)
         return;
     const QStringList titles = titlesOf(result);
+    if (result.verdict == Verdict::Crash)
+        m_installed = -1; // the node rebooted (or may have): install again
     m_sentTitles.insert(result.n, titles);
     Q_EMIT cycleFinished(toString(result.verdict), titles);
 }
@@ -243,6 +309,7 @@ void RunnerBackend::onRunFinished(RunEnd end, const QString &message)
         return endBatch(BatchEnd::Stopped, message);
     case RunEnd::NodeLost:
     case RunEnd::Unreachable:
+        m_installed = -1;
         return endBatch(BatchEnd::NodeLost, message);
     case RunEnd::Refused:
     case RunEnd::Stuck:
@@ -250,6 +317,15 @@ void RunnerBackend::onRunFinished(RunEnd end, const QString &message)
         return endBatch(BatchEnd::Error, message);
     }
     endBatch(BatchEnd::Error, message);
+}
+
+void RunnerBackend::transportFailed(const QString &detail)
+{
+    // A link that is not up (a refused host key, no route) before the runner ran: as the runner
+    // says it, so that front ends tell an unreachable node from one that went away.
+    if (!m_ssh || m_ssh->state() != SshLink::State::Up)
+        m_lastEnd = RunEnd::Unreachable;
+    endBatch(BatchEnd::NodeLost, detail);
 }
 
 void RunnerBackend::endBatch(BatchEnd end, const QString &detail)

@@ -123,6 +123,7 @@ void NodeSession::startSsh(const SshSettings &settings, const QByteArray &kernel
     m_fetcher = nullptr;
     m_ssh.reset();
     m_sshWasUp = false;
+    m_sshSettings = settings;
     m_ssh = std::make_unique<SshLink>(settings);
     connect(m_ssh.get(), &SshLink::stateChanged, this, &NodeSession::onSshState);
     connect(m_ssh.get(), &SshLink::hostKeyUnknown, this, &NodeSession::hostKeyUnknown);

@@ -72,6 +72,8 @@ public:
     // For commands, files and streams of one's own (the cycle runner). It changes with each
     // startSsh/stopSsh (sshLinkChanged): connect to the link that is there.
     SshLink *ssh() const { return m_ssh.get(); }
+    // The settings of the last startSsh (a second connection of one's own: the hunt's traffic).
+    const SshSettings &sshSettings() const { return m_sshSettings; }
     SshLink::State sshState() const { return m_sshState; }
     bool sshUp() const { return m_ssh && m_sshState == SshLink::State::Up; }
     // The answer to hostKeyUnknown.
@@ -160,6 +162,7 @@ private:
     ReportEngine *m_engine;
     std::unique_ptr<SerialLink> m_serial;
     std::unique_ptr<SshLink> m_ssh;
+    SshSettings m_sshSettings;
     SerialLink::State m_serialState = SerialLink::State::Closed;
     SshLink::State m_sshState = SshLink::State::Disconnected;
     bool m_sshWasUp = false;
