@@ -14,6 +14,8 @@
 #include <optional>
 
 struct Dwfl_Module;
+class DebuginfodClient;
+
 
 namespace kms {
 
@@ -24,8 +26,13 @@ inline const QString Stripped = QStringLiteral("stripped (no debug info)");
 inline const QString BuildIdMismatch = QStringLiteral("build-id mismatch");
 inline const QString SymbolNotFound = QStringLiteral("symbol not found");
 inline const QString NoVmlinux = QStringLiteral("no vmlinux given");
+// The prefix of a frame's error while its debug file is being fetched (debuginfod).
+inline const QString DebuginfodPending = QStringLiteral("debuginfod: still fetching");
 inline const QString NoSectionAddresses = QStringLiteral("address only, section addresses not given");
 inline const QString AddressOutsideSections = QStringLiteral("address outside the given sections");
+// Whether a resolved report has frames whose debug file is still being fetched.
+bool waitsForDebuginfod(const KernelReport &report);
+
 inline const QString NoLineInfo = QStringLiteral("no line information");
 } // namespace symbolerror
 
@@ -38,6 +45,15 @@ public:
     Symbolizer(const Symbolizer &) = delete;
     Symbolizer &operator=(const Symbolizer &) = delete;
 
+
+    // Debug files by build id, for modules given stripped or not given at all and for the
+    // kernel when no debug vmlinux is given. A resolve waits at most waitMs for a fetch
+    // (negative: until it ends); a frame whose fetch still runs says so in its error. The client
+    // may be shared (its answers are kept per build id for its life).
+    void setDebuginfod(std::shared_ptr<DebuginfodClient> client, int waitMs = -1);
+    // A build id the trace does not print: a module's (from /sys/module/NAME/notes on the node)
+    // or, for module "vmlinux", the kernel's (from /sys/kernel/notes). Hex, any case.
+    void setBuildId(const QString &module, const QByteArray &buildIdHex);
     // Load addresses of a module's sections (e.g. {".text", 0xffffffffc0a00000}, as in
     // /sys/module/NAME/sections/), for frames printed with absolute addresses only.
     void setSectionAddresses(const QString &module, const QList<QPair<QString, quint64>> &sections);
