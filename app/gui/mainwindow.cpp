@@ -236,6 +236,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
         if (!p.pathMaps.contains(map))
             p.pathMaps += map;
     }
+    if (!options.vmlinux.isEmpty())
+        p.vmlinux = options.vmlinux;
     if (!options.saveAs.isEmpty()) {
         // Scripts (scripts/demo) hand over a ready profile that the user finds again later.
         p.name = options.saveAs;
