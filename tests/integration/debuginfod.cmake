@@ -1,10 +1,21 @@
 # Debug info by build id through a real debuginfod server on 127.0.0.1 (Debian package
-# debuginfod), decoding the fixture module's report against a stripped copy with kmodscope-cli.
+# debuginfod), decoding the fixture module's report against a stripped copy: with kmodscope-cli
+# and the core (tst_debuginfod), and in the GUI's report worker (tst_gui_debuginfod).
+# RUN_SERIAL: they assert how long a dead or silent server may cost.
+include(${PROJECT_SOURCE_DIR}/tests/fixtures/kmsfixture/fixture.cmake)
 if(TARGET kmodscope-cli)
-    include(${PROJECT_SOURCE_DIR}/tests/fixtures/kmsfixture/fixture.cmake)
-    kms_add_qtest(tst_debuginfod SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_debuginfod.cpp LABELS integration)
+    kms_add_qtest(tst_debuginfod SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_debuginfod.cpp
+        ${CMAKE_CURRENT_LIST_DIR}/debuginfodfixture.h LABELS integration)
+    target_include_directories(tst_debuginfod PRIVATE ${PROJECT_SOURCE_DIR}/tests/unit)
     target_compile_definitions(tst_debuginfod PRIVATE ${KMS_FIXTURE_DEFINITIONS})
     add_dependencies(tst_debuginfod kmodscope-cli kmsfixture_modules)
-    # RUN_SERIAL: it asserts how long a dead or silent server may cost.
     set_tests_properties(tst_debuginfod PROPERTIES TIMEOUT 180 RUN_SERIAL ON)
+endif()
+if(TARGET kmodscope-gui)
+    kms_add_qtest(tst_gui_debuginfod SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_gui_debuginfod.cpp
+        ${CMAKE_CURRENT_LIST_DIR}/debuginfodfixture.h LABELS "gui;integration" LIBS kmodscope-gui)
+    target_include_directories(tst_gui_debuginfod PRIVATE ${PROJECT_SOURCE_DIR}/tests/unit ${PROJECT_SOURCE_DIR}/app/gui)
+    target_compile_definitions(tst_gui_debuginfod PRIVATE ${KMS_FIXTURE_DEFINITIONS})
+    add_dependencies(tst_gui_debuginfod kmsfixture_modules)
+    set_tests_properties(tst_gui_debuginfod PROPERTIES TIMEOUT 180 RUN_SERIAL ON)
 endif()
