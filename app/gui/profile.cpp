@@ -212,8 +212,9 @@ ProfileDialog::ProfileDialog(const Profile &p, QWidget *parent)
     m_fetchKo = new QCheckBox(tr("Fetch a module's .ko from the node when no path above has it"), this);
     m_fetchKo->setChecked(p.fetchKo);
     m_vmlinux = new QLineEdit(p.vmlinux, this);
-    m_vmlinux->setPlaceholderText(
-        tr("debug vmlinux (empty: by build id through debuginfod, if DEBUGINFOD_URLS is set)"));
+    m_vmlinux->setPlaceholderText(tr("debug vmlinux; empty: by build id (debuginfod)"));
+    m_vmlinux->setToolTip(tr("A vmlinux with debug info for core-kernel frames. Without one, and with "
+                             "DEBUGINFOD_URLS set, it is fetched by the build id the node reports"));
     m_telemetry = new QLineEdit(p.telemetrySource, this);
     m_telemetry->setPlaceholderText(QStringLiteral("/sys/kernel/debug/prudaq/telemetry (on the node, over SSH)"));
     m_modules = new QPlainTextEdit(p.modules.join(QLatin1Char('\n')), this);
