@@ -151,6 +151,21 @@ private Q_SLOTS:
                      QStringLiteral("debuginfod: no debug info for build id ") + QString::fromLatin1(other));
     }
 
+    // The build id read on the node is what ran: it wins over the given stripped file's.
+    void debuginfodNodeBuildIdWinsOverTheFile()
+    {
+        const QByteArray other = QByteArray(fx.buildId).replace(0, 4, "0000");
+        const CliRun r = decode({QStringLiteral("--ko"), fx.stripped, QStringLiteral("--build-id"),
+                                 QStringLiteral("kmsfixture=") + QString::fromLatin1(other)},
+                                fx.server.url);
+        QCOMPARE(r.exitCode, 0);
+        const QList<QJsonObject> frames = moduleFrames(r.out);
+        QVERIFY(frames.size() >= 20);
+        for (const QJsonObject &f : frames)
+            QCOMPARE(f.value(QStringLiteral("error")).toString(),
+                     QStringLiteral("debuginfod: no debug info for build id ") + QString::fromLatin1(other));
+    }
+
     // Nothing listens: every module frame says so, and the decode is not held up (a refused
     // connection costs well under a second: asserted with a 3x margin).
     void debuginfodServerDownSaysSoPerFrame()
