@@ -1,5 +1,6 @@
 #include "debuginfodoptions.h"
 
+#include "node/nodesession.h"
 #include "symbols/debuginfod.h"
 #include "symbols/symbolizer.h"
 
@@ -49,16 +50,15 @@ bool parseBuildIdSpec(const QString &text, QString *module, QByteArray *buildId,
     return true;
 }
 
-bool DebuginfodOptions::apply(const QCommandLineParser &parser, Symbolizer &symbolizer, int waitMs, QString *error)
+bool DebuginfodOptions::parse(const QCommandLineParser &parser, Settings *settings, QString *error) const
 {
     for (const QString &text : parser.values(m_options[BuildId])) {
         QString module;
         QByteArray id;
         if (!parseBuildIdSpec(text, &module, &id, error))
             return false;
-        symbolizer.setBuildId(module, id);
+        settings->buildIds.insert(module, id);
     }
-    int timeoutMs = 0;
     if (parser.isSet(m_options[Timeout])) {
         bool ok = false;
         const double seconds = parser.value(m_options[Timeout]).toDouble(&ok);
@@ -67,18 +67,37 @@ bool DebuginfodOptions::apply(const QCommandLineParser &parser, Symbolizer &symb
                 = QStringLiteral("bad --debuginfod-timeout '%1' (seconds, > 0)").arg(parser.value(m_options[Timeout]));
             return false;
         }
-        timeoutMs = int(seconds * 1000);
+        settings->stallTimeoutMs = int(seconds * 1000);
     }
-    if (parser.isSet(m_options[Off]))
-        return true;
+    settings->on = !parser.isSet(m_options[Off]);
     // libdebuginfod reads its servers from the environment only; nothing else runs yet.
-    if (parser.isSet(m_options[Urls]))
+    if (settings->on && parser.isSet(m_options[Urls]))
         qputenv("DEBUGINFOD_URLS", parser.value(m_options[Urls]).toLocal8Bit());
-    auto client = std::make_shared<DebuginfodClient>(timeoutMs);
-    if (!client->enabled())
+    return true;
+}
+
+bool DebuginfodOptions::apply(const QCommandLineParser &parser, Symbolizer &symbolizer, int waitMs, QString *error)
+{
+    Settings settings;
+    if (!parse(parser, &settings, error))
+        return false;
+    for (auto it = settings.buildIds.cbegin(); it != settings.buildIds.cend(); ++it)
+        symbolizer.setBuildId(it.key(), it.value());
+    if (!settings.on)
         return true;
-    m_client = client;
-    symbolizer.setDebuginfod(client, waitMs);
+    auto client = std::make_shared<DebuginfodClient>(settings.stallTimeoutMs);
+    if (client->enabled())
+        symbolizer.setDebuginfod(client, waitMs);
+    return true;
+}
+
+bool DebuginfodOptions::apply(const QCommandLineParser &parser, NodeSession &session, QString *error)
+{
+    Settings settings;
+    if (!parse(parser, &settings, error))
+        return false;
+    session.setBuildIds(settings.buildIds);
+    session.setDebuginfod(settings.on, settings.stallTimeoutMs);
     return true;
 }
 

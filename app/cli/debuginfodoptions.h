@@ -2,7 +2,9 @@
 // build ids a trace does not print.
 #pragma once
 
+#include <QByteArray>
 #include <QCommandLineOption>
+#include <QHash>
 #include <QList>
 #include <QString>
 
@@ -12,6 +14,7 @@ class QCommandLineParser;
 
 namespace kms {
 class DebuginfodClient;
+class NodeSession;
 class Symbolizer;
 } // namespace kms
 
@@ -25,12 +28,18 @@ public:
     // After parsing: sets up `symbolizer` (a resolve waits up to waitMs per build id, negative:
     // until the fetch ends). False and *error on a bad value.
     bool apply(const QCommandLineParser &parser, Symbolizer &symbolizer, int waitMs, QString *error);
-    // The client apply() made, null when debuginfod is off.
-    const std::shared_ptr<DebuginfodClient> &client() const { return m_client; }
+    // The same for a live session (`watch`): its report worker has its own client.
+    bool apply(const QCommandLineParser &parser, NodeSession &session, QString *error);
 
 private:
+    struct Settings {
+        bool on = true;
+        int stallTimeoutMs = 0;
+        QHash<QString, QByteArray> buildIds;
+    };
+    bool parse(const QCommandLineParser &parser, Settings *settings, QString *error) const;
+
     QList<QCommandLineOption> m_options;
-    std::shared_ptr<DebuginfodClient> m_client;
 };
 
 // "MOD=HEX" (MOD "vmlinux" for the kernel); false and *error when malformed.

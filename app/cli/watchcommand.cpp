@@ -1,9 +1,12 @@
 #include "watchcommand.h"
 
+#include "debuginfodoptions.h"
+
 #include "node/nodesession.h"
 #include "report/reportformatter.h"
 #include "report/reportjson.h"
 #include "symbols/modulecatalog.h"
+#include "symbols/symbolizer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -63,7 +66,9 @@ public:
 private:
     void print(int id, KernelReport report)
     {
-        if (m_printed.contains(id))
+        // A debug file still being fetched: the report comes again when the fetch ends (the
+        // stall timeout bounds that).
+        if (m_printed.contains(id) || waitsForDebuginfod(report))
             return;
         m_printed.insert(id);
         // watch has named its SSH source "ssh" since it shipped; the session log keeps the
@@ -168,6 +173,8 @@ int runWatch(const QStringList &arguments)
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("one REPORT JSON object per line"));
     parser.addOptions({serialOption, baudOption, rawOption, sshOption, sshConfigOption, knownHostsOption,
                        sshStreamOption, acceptNewOption, koOption, logOption, jsonOption});
+    DebuginfodOptions debuginfod;
+    debuginfod.addTo(parser);
 
     QStringList argv = arguments;
     argv.prepend(QStringLiteral("kmodscope-cli watch"));
@@ -197,6 +204,8 @@ int runWatch(const QStringList &arguments)
     }
     NodeSession session(idleFlushMs);
     session.setSymbolConfig(parser.values(koOption), {});
+    if (!debuginfod.apply(parser, session, &error))
+        return usageError(error);
     ReportPrinter printer(session, parser.isSet(jsonOption));
     if (parser.isSet(logOption) && !session.openSessionLog(parser.value(logOption), &error))
         return usageError(error);

@@ -466,6 +466,7 @@ void MainWindow::applyProfile(const Profile &profile)
 
 void MainWindow::updateSymbolConfig()
 {
+    m_session->setVmlinux(m_profile.vmlinux);
     m_session->setSymbolConfig(m_profile.koPaths, m_profile.pathMaps);
 }
 

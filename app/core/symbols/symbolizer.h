@@ -34,7 +34,12 @@ inline const QString AddressOutsideSections = QStringLiteral("address outside th
 bool waitsForDebuginfod(const KernelReport &report);
 
 inline const QString NoLineInfo = QStringLiteral("no line information");
+// The prefix of a frame's error while its debug file is being fetched (debuginfod).
+inline const QString DebuginfodPending = QStringLiteral("debuginfod: still fetching");
 } // namespace symbolerror
+
+// Whether a resolved report has frames whose debug file is still being fetched.
+bool waitsForDebuginfod(const KernelReport &report);
 
 class Symbolizer
 {

@@ -1,19 +1,18 @@
-// The GUI's report worker with debuginfod (labels gui, integration): reports are detected and
-// shown at once whatever the server does; frames whose debug file is being fetched say so and the
-// report is resolved again when the fetch ends, from a real debuginfod on 127.0.0.1 (against the
-// stripped fixture module, oracle addr2line) or with the silent server's timeout. Nothing here
-// waits on the GUI thread: feed() and setConfig() only post to the worker's thread.
+// A live session (NodeSession: what the GUI and `watch` run on) with debuginfod: reports are
+// detected and resolved at once whatever the server does; frames whose debug file is being
+// fetched say so and the report is resolved again when the fetch ends, from a real debuginfod on
+// 127.0.0.1 (against the stripped fixture module, oracle addr2line) or with the silent server's
+// timeout. Nothing waits in the caller's thread (the GUI's): feedLines only posts to the worker.
 #include "debuginfodfixture.h"
-#include "gui_test_support.h"
 
-#include "reportworker.h"
+#include "node/nodesession.h"
+#include "symbols/symbolizer.h"
 
 #include <QSignalSpy>
 
 using namespace kms;
-using namespace kms::gui;
 
-class TestGuiDebuginfod : public QObject
+class TestDebuginfodSession : public QObject
 {
     Q_OBJECT
 
@@ -21,7 +20,7 @@ class TestGuiDebuginfod : public QObject
 
     // Reports resolved by an engine fed the fixture's log, with debuginfod at `url`.
     struct Run {
-        std::unique_ptr<ReportEngine> engine;
+        std::unique_ptr<NodeSession> session;
         std::unique_ptr<QSignalSpy> resolved;
         qint64 feedMs = 0;
     };
@@ -33,18 +32,20 @@ class TestGuiDebuginfod : public QObject
         qputenv("DEBUGINFOD_CACHE_PATH", fx.freshCache().toUtf8());
         qputenv("DEBUGINFOD_TIMEOUT", timeoutSeconds.toUtf8());
         Run run;
-        run.engine = std::make_unique<ReportEngine>();
-        run.resolved = std::make_unique<QSignalSpy>(run.engine.get(), &ReportEngine::reportResolved);
-        SymbolConfig config;
-        config.koPaths = {fx.stripped};
-        run.engine->setConfig(config);
+        run.session = std::make_unique<NodeSession>();
+        run.resolved = std::make_unique<QSignalSpy>(run.session.get(), &NodeSession::reportResolved);
+        run.session->setSymbolConfig({fx.stripped}, {});
         QFile log(fx.log);
         if (!log.open(QIODevice::ReadOnly))
             return run;
-        const QList<LogLine> lines = guitest::asLines(log.readAll(), QStringLiteral("serial"));
+        QList<LogLine> lines;
+        for (const QByteArray &text : log.readAll().split('\n')) {
+            if (!text.isEmpty())
+                lines.append({hostTimeNowNs(), QStringLiteral("serial"), text, 0});
+        }
         QElapsedTimer t;
         t.start();
-        run.engine->feed(lines, 0);
+        run.session->feedLines(lines);
         run.feedMs = t.elapsed();
         return run;
     }
@@ -74,7 +75,8 @@ private Q_SLOTS:
     }
 
     // A silent server: the report is resolved at once with "still fetching" frames (the worker
-    // waits 300 ms), then again with the timeout on each module frame.
+    // waits 300 ms), then again with the timeout on each module frame. (watch prints the
+    // second; the GUI shows both.)
     void debuginfodSilentServerNeverHoldsTheReport()
     {
         dbgtest::Server slow;
@@ -119,5 +121,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestGuiDebuginfod)
-#include "tst_gui_debuginfod.moc"
+QTEST_GUILESS_MAIN(TestDebuginfodSession)
+#include "tst_debuginfod_session.moc"
