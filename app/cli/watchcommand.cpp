@@ -12,6 +12,7 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
+#include <QMap>
 #include <QSet>
 #include <QSocketNotifier>
 #include <QTextStream>
@@ -19,6 +20,8 @@
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <utility>
 
 namespace kms::cli {
 
@@ -60,7 +63,22 @@ public:
         : m_json(json)
     {
         m_out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
-        connect(&session, &NodeSession::reportResolved, this, &ReportPrinter::print);
+        connect(&session, &NodeSession::reportResolved, this, [this, &session](int id, const KernelReport &report) {
+            // The node's build ids are being read again for this report (its module may have
+            // been loaded since): when they changed, the report comes again, resolved with them.
+            if (session.readingBuildIds() && !m_printed.contains(id)) {
+                m_held.insert(id, report);
+                return;
+            }
+            print(id, report);
+        });
+        connect(&session, &NodeSession::buildIdsRead, this, [this](bool changed) {
+            const QMap<int, KernelReport> held = std::exchange(m_held, {});
+            if (changed)
+                return;
+            for (auto it = held.cbegin(); it != held.cend(); ++it)
+                print(it.key(), it.value());
+        });
     }
 
 private:
@@ -91,6 +109,7 @@ private:
     bool m_json;
     QFile m_out;
     QSet<int> m_printed;
+    QMap<int, KernelReport> m_held; // resolved while the node's build ids were being read
 };
 
 QString serialStateText(SerialLink::State state)

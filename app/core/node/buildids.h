@@ -35,6 +35,7 @@ class BuildIdFetcher : public QObject
 public:
     explicit BuildIdFetcher(SshLink *link, QObject *parent = nullptr);
     void fetch();
+    bool busy() const { return m_pending != 0; }
 
 Q_SIGNALS:
     void fetched(const kms::NodeBuildIds &ids);

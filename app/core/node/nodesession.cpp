@@ -157,12 +157,15 @@ void NodeSession::startSsh(const SshSettings &settings, const QByteArray &kernel
         QHash<QString, QByteArray> read = ids.modules;
         if (!ids.kernel.isEmpty())
             read.insert(QStringLiteral("vmlinux"), ids.kernel);
-        if (read == m_nodeBuildIds)
-            return;
-        m_nodeBuildIds = read;
-        updateSymbolConfig();
-        resolveAgain();
+        const bool changed = read != m_nodeBuildIds;
+        if (changed) {
+            m_nodeBuildIds = read;
+            updateSymbolConfig();
+            resolveAgain();
+        }
+        Q_EMIT buildIdsRead(changed);
     });
+    connect(m_buildIdFetcher, &BuildIdFetcher::fetchFailed, this, [this] { Q_EMIT buildIdsRead(false); });
     m_ssh->start();
     m_kernelStream
         = m_ssh->startShellStream(kernelLogCommand.isEmpty() ? defaultDmesgStreamCommand() : kernelLogCommand,
@@ -206,6 +209,11 @@ void NodeSession::onSshState(SshLink::State state, const QString &detail)
         fetchPendingModules();
         fetchBuildIds(); // a reboot may have brought another kernel
     }
+}
+
+bool NodeSession::readingBuildIds() const
+{
+    return m_buildIdFetcher && m_buildIdFetcher->busy();
 }
 
 void NodeSession::fetchBuildIds()

@@ -109,6 +109,7 @@ public:
     // Build ids the user gives (module, "vmlinux": the kernel); they win over the node's.
     void setBuildIds(const QHash<QString, QByteArray> &ids);
     QHash<QString, QByteArray> nodeBuildIds() const { return m_nodeBuildIds; } // as read on the node
+    bool readingBuildIds() const; // a read is under way (buildIdsRead follows)
     // Resolves every report of the session again (reportResolved for each), or one.
     void resolveAgain();
     void resolveAgain(int id);
@@ -148,6 +149,9 @@ Q_SIGNALS:
     void moduleFetched(const QString &module, const QString &localPath);
     void sourceFetched(const QString &remotePath, const QString &localPath);
     void fetchFailed(const QString &what, const QString &error); // what: module or remote path
+    // A read of the node's build ids ended; when they changed, every report is resolved again
+    // (reportResolved follows).
+    void buildIdsRead(bool changed);
 
 private:
     struct Stream {
