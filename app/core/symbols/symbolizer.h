@@ -14,10 +14,10 @@
 #include <optional>
 
 struct Dwfl_Module;
-class DebuginfodClient;
-
 
 namespace kms {
+
+class DebuginfodClient;
 
 // The reasons a frame stays unresolved (Frame::error), as the JSON contract names them.
 namespace symbolerror {
@@ -26,13 +26,8 @@ inline const QString Stripped = QStringLiteral("stripped (no debug info)");
 inline const QString BuildIdMismatch = QStringLiteral("build-id mismatch");
 inline const QString SymbolNotFound = QStringLiteral("symbol not found");
 inline const QString NoVmlinux = QStringLiteral("no vmlinux given");
-// The prefix of a frame's error while its debug file is being fetched (debuginfod).
-inline const QString DebuginfodPending = QStringLiteral("debuginfod: still fetching");
 inline const QString NoSectionAddresses = QStringLiteral("address only, section addresses not given");
 inline const QString AddressOutsideSections = QStringLiteral("address outside the given sections");
-// Whether a resolved report has frames whose debug file is still being fetched.
-bool waitsForDebuginfod(const KernelReport &report);
-
 inline const QString NoLineInfo = QStringLiteral("no line information");
 // The prefix of a frame's error while its debug file is being fetched (debuginfod).
 inline const QString DebuginfodPending = QStringLiteral("debuginfod: still fetching");
@@ -50,7 +45,6 @@ public:
     Symbolizer(const Symbolizer &) = delete;
     Symbolizer &operator=(const Symbolizer &) = delete;
 
-
     // Debug files by build id, for modules given stripped or not given at all and for the
     // kernel when no debug vmlinux is given. A resolve waits at most waitMs for a fetch
     // (negative: until it ends); a frame whose fetch still runs says so in its error. The client
@@ -59,6 +53,7 @@ public:
     // A build id the trace does not print: a module's (from /sys/module/NAME/notes on the node)
     // or, for module "vmlinux", the kernel's (from /sys/kernel/notes). Hex, any case.
     void setBuildId(const QString &module, const QByteArray &buildIdHex);
+
     // Load addresses of a module's sections (e.g. {".text", 0xffffffffc0a00000}, as in
     // /sys/module/NAME/sections/), for frames printed with absolute addresses only.
     void setSectionAddresses(const QString &module, const QList<QPair<QString, quint64>> &sections);
