@@ -1,14 +1,18 @@
 #include "watchcommand.h"
 
+#include "debuginfodoptions.h"
+
 #include "node/nodesession.h"
 #include "report/reportformatter.h"
 #include "report/reportjson.h"
 #include "symbols/modulecatalog.h"
+#include "symbols/symbolizer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
+#include <QMap>
 #include <QSet>
 #include <QSocketNotifier>
 #include <QTextStream>
@@ -16,6 +20,8 @@
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <utility>
 
 namespace kms::cli {
 
@@ -57,13 +63,30 @@ public:
         : m_json(json)
     {
         m_out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
-        connect(&session, &NodeSession::reportResolved, this, &ReportPrinter::print);
+        connect(&session, &NodeSession::reportResolved, this, [this, &session](int id, const KernelReport &report) {
+            // The node's build ids are being read again for this report (its module may have
+            // been loaded since): when they changed, the report comes again, resolved with them.
+            if (session.readingBuildIds() && !m_printed.contains(id)) {
+                m_held.insert(id, report);
+                return;
+            }
+            print(id, report);
+        });
+        connect(&session, &NodeSession::buildIdsRead, this, [this](bool changed) {
+            const QMap<int, KernelReport> held = std::exchange(m_held, {});
+            if (changed)
+                return;
+            for (auto it = held.cbegin(); it != held.cend(); ++it)
+                print(it.key(), it.value());
+        });
     }
 
 private:
     void print(int id, KernelReport report)
     {
-        if (m_printed.contains(id))
+        // A debug file still being fetched: the report comes again when the fetch ends (the
+        // stall timeout bounds that).
+        if (m_printed.contains(id) || waitsForDebuginfod(report))
             return;
         m_printed.insert(id);
         // watch has named its SSH source "ssh" since it shipped; the session log keeps the
@@ -86,6 +109,7 @@ private:
     bool m_json;
     QFile m_out;
     QSet<int> m_printed;
+    QMap<int, KernelReport> m_held; // resolved while the node's build ids were being read
 };
 
 QString serialStateText(SerialLink::State state)
@@ -168,6 +192,8 @@ int runWatch(const QStringList &arguments)
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("one REPORT JSON object per line"));
     parser.addOptions({serialOption, baudOption, rawOption, sshOption, sshConfigOption, knownHostsOption,
                        sshStreamOption, acceptNewOption, koOption, logOption, jsonOption});
+    DebuginfodOptions debuginfod;
+    debuginfod.addTo(parser);
 
     QStringList argv = arguments;
     argv.prepend(QStringLiteral("kmodscope-cli watch"));
@@ -197,6 +223,8 @@ int runWatch(const QStringList &arguments)
     }
     NodeSession session(idleFlushMs);
     session.setSymbolConfig(parser.values(koOption), {});
+    if (!debuginfod.apply(parser, session, &error))
+        return usageError(error);
     ReportPrinter printer(session, parser.isSet(jsonOption));
     if (parser.isSet(logOption) && !session.openSessionLog(parser.value(logOption), &error))
         return usageError(error);

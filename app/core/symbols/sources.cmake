@@ -1,4 +1,5 @@
 list(APPEND KMS_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/debuginfod.cpp
     ${CMAKE_CURRENT_LIST_DIR}/disassembler.cpp
     ${CMAKE_CURRENT_LIST_DIR}/elfimage.cpp
     ${CMAKE_CURRENT_LIST_DIR}/modulecatalog.cpp

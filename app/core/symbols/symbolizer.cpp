@@ -1,12 +1,14 @@
 #include "symbols/symbolizer.h"
 
 #include "explain/faultexplainer.h"
+#include "symbols/debuginfod.h"
 #include "symbols/disassembler.h"
 #include "symbols/elfimage.h"
 
 #include <QDir>
 #include <QFileInfo>
 #include <QHash>
+#include <QSet>
 
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -560,6 +562,10 @@ struct Symbolizer::Private {
     QHash<QString, QList<QPair<QString, quint64>>> sections; // normalized module name -> bases
     QHash<QString, std::shared_ptr<LoadedModule>> loaded; // by file path
     bool explainFaults = true;
+    std::shared_ptr<DebuginfodClient> debuginfod;
+    int debuginfodWaitMs = -1;
+    QHash<QString, QByteArray> buildIds; // normalized module name ("vmlinux": the kernel) -> hex
+    QSet<QByteArray> waitedFor; // build ids already waited for in this resolve(report)
 
     Private(const ModuleCatalog &c, PathMap p)
         : catalog(c)
@@ -567,14 +573,33 @@ struct Symbolizer::Private {
     {
     }
 
-    LoadedModule *module(const ModuleCatalog::Entry &entry)
+    LoadedModule *module(const ModuleCatalog::Entry &entry) { return module(entry.name, entry.path); }
+
+    LoadedModule *module(const QString &name, const QString &path)
     {
-        auto &slot = loaded[entry.path];
+        auto &slot = loaded[path];
         if (!slot) {
             slot = std::make_shared<LoadedModule>();
-            slot->load(entry.name, entry.path);
+            slot->load(name, path);
         }
         return slot.get();
+    }
+
+    // The debug file for a build id through debuginfod; empty and *error when there is none
+    // (yet). `fallback` is the error when debuginfod is off or no build id is known.
+    QString fetchDebugFile(const QByteArray &buildId, const QString &fallback, QString *error)
+    {
+        if (!debuginfod || !debuginfod->enabled() || buildId.isEmpty()) {
+            *error = fallback;
+            return {};
+        }
+        // A report's frames share build ids: wait once per report, not once per frame.
+        const int waitMs = waitedFor.contains(buildId) ? 0 : debuginfodWaitMs;
+        waitedFor.insert(buildId);
+        const DebuginfodClient::Result result = debuginfod->find(buildId, waitMs);
+        if (!result.found())
+            *error = result.error;
+        return result.path;
     }
 
     // The catalog entry for a frame's module, or the reason there is none.
@@ -707,33 +732,44 @@ struct Symbolizer::Private {
 
         if (moduleName.isEmpty()) {
             const ModuleCatalog::Entry *vmlinux = catalog.vmlinux();
-            if (!vmlinux) {
-                frame.error = symbolerror::NoVmlinux;
-                return nullptr;
-            }
-            if (!vmlinux->hasDebugInfo) {
-                frame.error = symbolerror::Stripped;
-                return nullptr;
-            }
             *link = true;
-            return module(*vmlinux);
+            if (vmlinux && vmlinux->hasDebugInfo)
+                return module(*vmlinux);
+            // The build id read on the node (what runs), else the one a stripped vmlinux names.
+            QByteArray id = buildIds.value(QStringLiteral("vmlinux"));
+            if (id.isEmpty() && vmlinux)
+                id = vmlinux->buildId;
+            QString error;
+            const QString path = fetchDebugFile(id, vmlinux ? symbolerror::Stripped : symbolerror::NoVmlinux, &error);
+            if (path.isEmpty()) {
+                frame.error = error;
+                return nullptr;
+            }
+            return module(QStringLiteral("vmlinux"), path);
         }
 
         Frame lookup = frame;
         lookup.module = moduleName;
+        const QString normalized = ModuleCatalog::normalizedName(moduleName);
+        const auto bases = sections.constFind(normalized);
+        *basesOut = bases == sections.cend() ? nullptr : &*bases;
         QString error;
         const ModuleCatalog::Entry *entry = entryFor(lookup, &error);
-        if (!entry) {
+        if (entry && entry->hasDebugInfo)
+            return module(*entry);
+        // What ran wins: the build id the frame prints, then the one read on the node, then the
+        // given file's.
+        QByteArray id = frame.buildId.toLower().toLatin1();
+        if (id.isEmpty())
+            id = buildIds.value(normalized);
+        if (id.isEmpty() && entry)
+            id = entry->buildId;
+        const QString path = fetchDebugFile(id, entry ? symbolerror::Stripped : error, &error);
+        if (path.isEmpty()) {
             frame.error = error;
             return nullptr;
         }
-        if (!entry->hasDebugInfo) {
-            frame.error = symbolerror::Stripped;
-            return nullptr;
-        }
-        const auto bases = sections.constFind(ModuleCatalog::normalizedName(moduleName));
-        *basesOut = bases == sections.cend() ? nullptr : &*bases;
-        return module(*entry);
+        return module(normalized, path);
     }
 };
 
@@ -768,13 +804,32 @@ std::optional<QPair<QString, quint64>> Symbolizer::functionAt(const QString &mod
     return qMakePair(symbol->first, quint64(symbol->second));
 }
 
+bool waitsForDebuginfod(const KernelReport &report)
+{
+    return std::any_of(report.frames.cbegin(), report.frames.cend(),
+                       [](const Frame &f) { return f.error.startsWith(symbolerror::DebuginfodPending); });
+}
+
+void Symbolizer::setDebuginfod(std::shared_ptr<DebuginfodClient> client, int waitMs)
+{
+    d->debuginfod = std::move(client);
+    d->debuginfodWaitMs = waitMs;
+}
+
+void Symbolizer::setBuildId(const QString &module, const QByteArray &buildIdHex)
+{
+    d->buildIds.insert(ModuleCatalog::normalizedName(module), buildIdHex.trimmed().toLower());
+}
+
 void Symbolizer::resolve(Frame &frame)
 {
+    d->waitedFor.clear();
     d->resolve(frame);
 }
 
 void Symbolizer::resolve(KernelReport &report)
 {
+    d->waitedFor.clear();
     for (Frame &frame : report.frames)
         d->resolve(frame);
     for (Frame &frame : report.registerFrames)
