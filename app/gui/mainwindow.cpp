@@ -2,8 +2,8 @@
 
 #include "consolemodel.h"
 #include "consoleview.h"
-#include "logopener.h"
 #include "cyclesview.h"
+#include "logopener.h"
 #include "report/reportformatter.h"
 #include "reportfollower.h"
 #include "reportsmodel.h"
@@ -168,7 +168,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     m_cyclesDock = makeDock(tr("Cycles"), QStringLiteral("CyclesDock"), m_cyclesView, Qt::LeftDockWidgetArea);
     splitDockWidget(m_consoleDock, m_cyclesDock, Qt::Vertical); // the reports keep their height
     resizeDocks({m_consoleDock, m_cyclesDock}, {60, 40}, Qt::Vertical);
-    connect(m_cyclesView, &CyclesView::reportRequested, m_reportsView, [this](int id) { m_reportsView->selectReport(id); });
+    connect(m_cyclesView, &CyclesView::reportRequested, m_reportsView,
+            [this](int id) { m_reportsView->selectReport(id); });
     connect(m_cyclesView, &CyclesView::consoleLineRequested, this, [this](quint64 seq) {
         for (int line : m_consoleLines.lines({seq}))
             m_consoleView->revealLine(line);
