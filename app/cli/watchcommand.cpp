@@ -187,11 +187,14 @@ int runWatch(const QStringList &arguments)
     const QCommandLineOption koOption(QStringLiteral("ko"),
                                       QStringLiteral("module .ko or a directory searched for them; repeatable"),
                                       QStringLiteral("FILE|DIR"));
+    const QCommandLineOption vmlinuxOption(
+        QStringLiteral("vmlinux"),
+        QStringLiteral("vmlinux for core kernel frames (debug, or stripped: see debuginfod)"), QStringLiteral("FILE"));
     const QCommandLineOption logOption(QStringLiteral("log"), QStringLiteral("session log: every line of every source"),
                                        QStringLiteral("FILE"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("one REPORT JSON object per line"));
     parser.addOptions({serialOption, baudOption, rawOption, sshOption, sshConfigOption, knownHostsOption,
-                       sshStreamOption, acceptNewOption, koOption, logOption, jsonOption});
+                       sshStreamOption, acceptNewOption, koOption, vmlinuxOption, logOption, jsonOption});
     DebuginfodOptions debuginfod;
     debuginfod.addTo(parser);
 
@@ -220,8 +223,11 @@ int runWatch(const QStringList &arguments)
             if (!catalog.addPath(path, &error))
                 return usageError(error);
         }
+        if (parser.isSet(vmlinuxOption) && !catalog.setVmlinux(parser.value(vmlinuxOption), &error))
+            return usageError(error);
     }
     NodeSession session(idleFlushMs);
+    session.setVmlinux(parser.value(vmlinuxOption));
     session.setSymbolConfig(parser.values(koOption), {});
     if (!debuginfod.apply(parser, session, &error))
         return usageError(error);
