@@ -1,7 +1,9 @@
 // Shared by the debuginfod tests: the x86_64 fixture module split as a distribution does it
 // (`objcopy --only-keep-debug` for the server, `strip --strip-debug` for the node), a report of
-// it from make-oops.py, a real `debuginfod` on 127.0.0.1 serving the debug file, a silent HTTP
-// server, fresh client caches, and the oracle (binutils' addr2line on the unstripped module).
+// it from make-oops.py, a small executable standing for the kernel (its functions are the core
+// frames make-oops.py prints) split the same way, a real `debuginfod` on 127.0.0.1 serving both
+// debug files, a silent HTTP server, fresh client caches, and the oracles (binutils' addr2line
+// on the unstripped module and executable).
 #pragma once
 
 #include "tst_symbols_helpers.h"
@@ -66,6 +68,9 @@ public:
     QString stripped;
     QByteArray buildId;
     QString log; // make-oops.py's x86_64 report
+    QString vmlinux; // with DWARF: the kernel oracle's input
+    QString vmlinuxStripped;
+    QByteArray vmlinuxBuildId;
     QHash<QString, ElfSymbol> functions;
     Server server; // debuginfod over the debug file
 
@@ -123,6 +128,9 @@ public:
             return QStringLiteral("cannot write ") + log;
         file.close();
 
+        if (const QString problem = makeVmlinux(); !problem.isEmpty())
+            return problem;
+
         const quint16 port = freePort();
         server.url = QStringLiteral("http://127.0.0.1:%1").arg(port);
         server.process.setProcessChannelMode(QProcess::MergedChannels);
@@ -134,7 +142,27 @@ public:
                               QStringLiteral("-g"), QStringLiteral("0")});
         if (!server.process.waitForStarted())
             return server.process.errorString();
-        return waitServed();
+        if (const QString problem = waitServed(buildId); !problem.isEmpty())
+            return problem;
+        return waitServed(vmlinuxBuildId);
+    }
+
+    // addr2line on the unstripped "vmlinux" at a core frame's address: "file:line".
+    QString kernelOracle(const QString &function, quint64 offset, bool exactPc) const
+    {
+        const RunResult syms = run(QStringLiteral("readelf"), {QStringLiteral("-sW"), vmlinux});
+        const RunResult secs = run(QStringLiteral("readelf"), {QStringLiteral("-SW"), vmlinux});
+        ElfSymbol sym;
+        for (const ElfSymbol &s : parseSymbols(syms.out, parseSections(secs.out))) {
+            if (s.name == function)
+                sym = s;
+        }
+        if (sym.name.isEmpty())
+            return QStringLiteral("no symbol ") + function;
+        const quint64 address = sym.value + offset - (!exactPc && offset > 0 ? 1 : 0);
+        const RunResult r = run(QStringLiteral("addr2line"),
+                                {QStringLiteral("-e"), vmlinux, QStringLiteral("0x") + QString::number(address, 16)});
+        return r.ok ? fileLine(r.out) : r.error;
     }
 
     // addr2line on the unstripped module at a frame's address (the call for a return address):
@@ -146,9 +174,13 @@ public:
         const RunResult r = run(tool("", "addr2line"),
                                 {QStringLiteral("-e"), ko, QStringLiteral("-j"), sym.section,
                                  QStringLiteral("0x") + QString::number(address, 16)});
-        if (!r.ok)
-            return r.error;
-        const QString line = QString::fromUtf8(r.out.split('\n').first()).trimmed();
+        return r.ok ? fileLine(r.out) : r.error;
+    }
+
+private:
+    static QString fileLine(const QByteArray &addr2lineOut)
+    {
+        const QString line = QString::fromUtf8(addr2lineOut.split('\n').first()).trimmed();
         const qsizetype colon = line.lastIndexOf(QLatin1Char(':'));
         QString lineNo = line.mid(colon + 1);
         if (const qsizetype space = lineNo.indexOf(QLatin1Char(' ')); space >= 0)
@@ -156,25 +188,67 @@ public:
         return QDir::cleanPath(line.left(colon)) + QLatin1Char(':') + lineNo;
     }
 
-private:
-    // Until the server has indexed the debug file and serves it.
-    QString waitServed()
+    // The kernel's part: an executable whose functions carry the names and sizes of the core
+    // frames make-oops.py prints for x86_64 (padding with nops past their offsets), with DWARF.
+    QString makeVmlinux()
+    {
+        const QString src = path(QStringLiteral("core.c"));
+        QFile file(src);
+        if (!file.open(QIODevice::WriteOnly))
+            return QStringLiteral("cannot write ") + src;
+        static const char *const names[] = {"__do_sys_delete_module", "exit_to_user_mode_prepare", "do_syscall_64",
+                                            "entry_SYSCALL_64_after_hwframe"};
+        QByteArray code;
+        for (const char *name : names) {
+            code += QByteArray("__attribute__((noinline)) int ") + name + "(volatile int *p)\n{\n\tint v = *p;\n"
+                + "\t__asm__ volatile(\".skip 0x100, 0x90\");\n\tv += *p;\n"
+                + "\t__asm__ volatile(\".skip 0x200, 0x90\");\n\treturn v + 1;\n}\n";
+        }
+        code += "int main(void)\n{\n\tstatic volatile int x;\n\treturn __do_sys_delete_module(&x)"
+                " + exit_to_user_mode_prepare(&x)\n\t\t+ do_syscall_64(&x) + entry_SYSCALL_64_after_hwframe(&x);\n}\n";
+        file.write(code);
+        file.close();
+        vmlinux = path(QStringLiteral("vmlinux"));
+        vmlinuxStripped = path(QStringLiteral("node/vmlinux"));
+        const QList<QPair<QString, QStringList>> steps = {
+            {QStringLiteral("cc"),
+             {QStringLiteral("-g"), QStringLiteral("-O2"), QStringLiteral("-no-pie"), QStringLiteral("-fno-pie"),
+              QStringLiteral("-Wl,--build-id"), QStringLiteral("-o"), vmlinux, src}},
+            {QStringLiteral("objcopy"),
+             {QStringLiteral("--only-keep-debug"), vmlinux, path(QStringLiteral("served/vmlinux.debug"))}},
+            {QStringLiteral("strip"),
+             {QStringLiteral("--strip-debug"), QStringLiteral("-o"), vmlinuxStripped, vmlinux}},
+        };
+        for (const auto &[program, args] : steps) {
+            if (const RunResult r = run(program, args); !r.ok)
+                return r.error;
+        }
+        const RunResult notes = run(QStringLiteral("readelf"), {QStringLiteral("-n"), vmlinux});
+        const auto m = QRegularExpression(QStringLiteral("Build ID: ([0-9a-f]+)")).match(QString::fromUtf8(notes.out));
+        if (!m.hasMatch())
+            return QStringLiteral("no build id in ") + vmlinux;
+        vmlinuxBuildId = m.captured(1).toLatin1();
+        return {};
+    }
+
+    // Until the server has indexed a debug file and serves it.
+    QString waitServed(const QByteArray &id)
     {
         QElapsedTimer t;
         t.start();
         while (t.elapsed() < 60000) {
             if (server.process.state() == QProcess::NotRunning)
                 return QStringLiteral("debuginfod exited: ") + QString::fromLocal8Bit(server.process.readAll());
-            const RunResult r = run(QStringLiteral("curl"),
-                                    {QStringLiteral("-sf"), QStringLiteral("-o"), QStringLiteral("/dev/null"),
-                                     server.url + QStringLiteral("/buildid/") + QString::fromLatin1(buildId)
-                                         + QStringLiteral("/debuginfo")},
-                                    10000);
+            const RunResult r = run(
+                QStringLiteral("curl"),
+                {QStringLiteral("-sf"), QStringLiteral("-o"), QStringLiteral("/dev/null"),
+                 server.url + QStringLiteral("/buildid/") + QString::fromLatin1(id) + QStringLiteral("/debuginfo")},
+                10000);
             if (r.ok)
                 return {};
             QThread::msleep(200);
         }
-        return QStringLiteral("debuginfod did not serve the debug file within 60 s");
+        return QStringLiteral("debuginfod did not serve build id %1 within 60 s").arg(QString::fromLatin1(id));
     }
 
     int m_caches = 0;

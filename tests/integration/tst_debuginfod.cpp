@@ -81,6 +81,37 @@ class TestDebuginfod : public QObject
         return frames;
     }
 
+    // The core-kernel frames (no module) of a decode --json output.
+    static QList<QJsonObject> kernelFrames(const QByteArray &json)
+    {
+        QList<QJsonObject> frames;
+        const QJsonArray reports = QJsonDocument::fromJson(json).object().value(QStringLiteral("reports")).toArray();
+        for (const QJsonValue &r : reports) {
+            for (const QJsonValue &f : r.toObject().value(QStringLiteral("frames")).toArray()) {
+                if (f.toObject().value(QStringLiteral("module")).toString().isEmpty()
+                    && !f.toObject().value(QStringLiteral("function")).toString().isEmpty())
+                    frames.append(f.toObject());
+            }
+        }
+        return frames;
+    }
+
+    // Every core-kernel frame resolved in the "vmlinux", at addr2line's file:line.
+    void verifyKernelFrames(const QList<QJsonObject> &frames)
+    {
+        QVERIFY(frames.size() >= 4);
+        for (const QJsonObject &f : frames) {
+            const QString function = f.value(QStringLiteral("function")).toString();
+            QVERIFY2(f.value(QStringLiteral("error")).isNull(),
+                     qPrintable(function + QStringLiteral(": ") + f.value(QStringLiteral("error")).toString()));
+            const QString got = f.value(QStringLiteral("file")).toString() + QLatin1Char(':')
+                + QString::number(f.value(QStringLiteral("line")).toInt());
+            QCOMPARE(got,
+                     fx.kernelOracle(function, quint64(f.value(QStringLiteral("offset")).toInteger()),
+                                     f.value(QStringLiteral("exact_pc")).toBool()));
+        }
+    }
+
     // Every module frame resolved, and at addr2line's file:line.
     void verifyAgainstOracle(const QList<QJsonObject> &frames)
     {
@@ -125,6 +156,37 @@ private Q_SLOTS:
         verifyAgainstOracle(moduleFrames(r.out));
         // Core-kernel frames: no vmlinux and no kernel build id, said as before.
         QVERIFY(r.out.contains("\"error\":\"no vmlinux given\""));
+    }
+
+    // Kernel frames from a debug vmlinux given as such (what a profile's vmlinux field does).
+    void debuginfodOffKernelFramesFromGivenVmlinux()
+    {
+        const CliRun r = decode({QStringLiteral("--no-debuginfod"), QStringLiteral("--ko"), fx.stripped,
+                                 QStringLiteral("--vmlinux"), fx.vmlinux},
+                                fx.server.url);
+        QCOMPARE(r.exitCode, 0);
+        verifyKernelFrames(kernelFrames(r.out));
+    }
+
+    // A stripped vmlinux (as a distribution installs it): the kernel's debug file by the build
+    // id in its note, from the server, as for a module.
+    void debuginfodKernelFramesByStrippedVmlinux()
+    {
+        const CliRun r = decode({QStringLiteral("--ko"), fx.stripped, QStringLiteral("--vmlinux"), fx.vmlinuxStripped},
+                                fx.server.url);
+        QCOMPARE(r.exitCode, 0);
+        verifyKernelFrames(kernelFrames(r.out));
+        verifyAgainstOracle(moduleFrames(r.out));
+    }
+
+    // No vmlinux at all: the kernel's build id as read on the node (/sys/kernel/notes).
+    void debuginfodKernelFramesByBuildIdAlone()
+    {
+        const CliRun r = decode({QStringLiteral("--ko"), fx.stripped, QStringLiteral("--build-id"),
+                                 QStringLiteral("vmlinux=") + QString::fromLatin1(fx.vmlinuxBuildId)},
+                                fx.server.url);
+        QCOMPARE(r.exitCode, 0);
+        verifyKernelFrames(kernelFrames(r.out));
     }
 
     // No .ko at all: the build id read on the node (/sys/module/NAME/notes) is enough.
