@@ -18,3 +18,13 @@ target_include_directories(tst_debuginfod_session PRIVATE ${PROJECT_SOURCE_DIR}/
 target_compile_definitions(tst_debuginfod_session PRIVATE ${KMS_FIXTURE_DEFINITIONS})
 add_dependencies(tst_debuginfod_session kmsfixture_modules)
 set_tests_properties(tst_debuginfod_session PROPERTIES TIMEOUT 180 RUN_SERIAL ON)
+# The main window with debuginfod (labels gui and integration): the real server's decode, and a
+# server that is down or silent, said per frame row while the GUI thread keeps running.
+if(TARGET kmodscope-gui)
+    kms_add_qtest(tst_gui_debuginfod SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_gui_debuginfod.cpp
+        ${CMAKE_CURRENT_LIST_DIR}/debuginfodfixture.h LABELS "gui;integration" LIBS kmodscope-gui)
+    target_include_directories(tst_gui_debuginfod PRIVATE ${PROJECT_SOURCE_DIR}/tests/unit)
+    target_compile_definitions(tst_gui_debuginfod PRIVATE ${KMS_FIXTURE_DEFINITIONS})
+    add_dependencies(tst_gui_debuginfod kmsfixture_modules)
+    set_tests_properties(tst_gui_debuginfod PROPERTIES TIMEOUT 180 RUN_SERIAL ON)
+endif()
