@@ -6,6 +6,7 @@
 #include "report/reportformatter.h"
 #include "symbols/modulecatalog.h"
 #include "symbols/symbolizer.h"
+#include "telemetry/telemetrysource.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -51,6 +52,11 @@ QString stepsText(const CycleResult &c)
         const auto it = c.stepMs.constFind(QLatin1String(step));
         if (it != c.stepMs.cend())
             parts << QStringLiteral("%1 %2 ms").arg(QLatin1String(step)).arg(*it, 0, 'f', 1);
+    }
+    if (c.telemetry && c.telemetry->opened) {
+        parts << QStringLiteral("telemetry %1 samples").arg(c.telemetry->samples);
+        if (c.telemetry->maxFillPct >= 0)
+            parts.last() += QStringLiteral(", fill <= %1 %").arg(c.telemetry->maxFillPct, 0, 'f', 0);
     }
     if (c.slabDeltaKb)
         parts << QStringLiteral("slab %1%2 kB")
@@ -110,8 +116,22 @@ int runCycle(const QStringList &arguments)
     const auto leave = opt("leave", "module state after a stop or error: unloaded (default) or loaded", "STATE");
     const auto noLeakCheck = opt("no-leak-check", "do not read the slab allocation traces");
     const auto commandTimeout = opt("command-timeout", "a cycle's time limit on the node (s, default 30)", "S");
+    const auto telemetryOption
+        = opt("telemetry",
+              "read this telemetry stream on the node during each settle, closed before the unload "
+              "(PATH optional: prudaq's stream); no sample or a fill over the limit is a warning",
+              "[PATH]");
+    const auto fillLimit
+        = opt("fill-limit", "with --telemetry: a ring fill at or over PCT is a warning (default 90)", "PCT");
 
-    QStringList argv = arguments;
+    // --telemetry takes an optional value: a bare one is prudaq's stream.
+    QStringList argv;
+    for (qsizetype i = 0; i < arguments.size(); ++i) {
+        argv << arguments[i];
+        if (arguments[i] == QLatin1String("--telemetry")
+            && (i + 1 == arguments.size() || arguments[i + 1].startsWith(QLatin1Char('-'))))
+            argv << QString::fromLatin1(telemetry::defaultStreamPath);
+    }
     argv.prepend(QStringLiteral("kmodscope-cli cycle"));
     if (!parser.parse(argv))
         return usageError(parser.errorText());
@@ -160,6 +180,22 @@ int runCycle(const QStringList &arguments)
             config.finalState = CycleRunConfig::FinalState::Loaded;
         else if (parser.value(leave) != QLatin1String("unloaded"))
             return usageError(QStringLiteral("--leave takes 'loaded' or 'unloaded'"));
+    }
+    if (parser.isSet(telemetryOption)) {
+        QString why;
+        const auto spec = telemetry::TelemetrySourceSpec::parse(parser.value(telemetryOption), &why);
+        if (!spec)
+            return usageError(QStringLiteral("bad --telemetry: %1").arg(why));
+        if (spec->kind != telemetry::TelemetrySourceSpec::Kind::Stream)
+            return usageError(QStringLiteral("--telemetry takes a stream file (PATH or stream:PATH)"));
+        config.telemetryPath = spec->path;
+    }
+    if (parser.isSet(fillLimit)) {
+        bool ok = false;
+        config.telemetryFillLimitPct = parser.value(fillLimit).toDouble(&ok);
+        if (!ok || !parser.isSet(telemetryOption))
+            return usageError(ok ? QStringLiteral("--fill-limit needs --telemetry")
+                                 : QStringLiteral("bad --fill-limit '%1'").arg(parser.value(fillLimit)));
     }
     int baudRate = 115200;
     if (parser.isSet(baud) && !positiveInt(parser.value(baud), &baudRate))

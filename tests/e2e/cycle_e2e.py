@@ -20,6 +20,10 @@ CASE:
               the allocating function and line (oracle: addr2line -j -f -i)
   armrace     (armhf) fault=unload_race: pc and lr resolved through the recorded sections give the
               lines of the symbolic PC/LR frames
+  telemetry   --telemetry: fault=none cycles pass with samples from prudaq's stream read during
+              each settle and the reader closed before every unload (no unload busy); then
+              fault=consumer_stall gives a telemetry_fill warning whose line shows a ring at or
+              over the limit (oracle: the fill_n/cap_n of that line, parsed here)
 Exit status 0 pass, 1 fail, 77 skipped. Lines starting with "MEASURE " carry figures.
 """
 
@@ -303,6 +307,49 @@ def c_armrace(args, node):
     log('armrace: ok (pc %s)' % ('and lr' if 'lr' in addrs else 'only'))
 
 
+def c_telemetry(args, node):
+    node.ensure_up()
+    ve.require_prudaq(args, node)
+    n = args.count
+    rc, rep, text, _ = run_cycle(args, node, ['--params', 'fault=none', '--count', str(n), '--settle',
+                                              '500', '--telemetry'], name='telemetry')
+    check(rc == 0, 'exit %d, expected 0:\n%s' % (rc, text[-3000:]))
+    check(verdicts(rep) == ['pass'] * n, 'verdicts: %s' % verdicts(rep))
+    samples = []
+    for c in rep['cycles']:
+        t = c['telemetry']
+        check(t and t['opened'], 'cycle %d: no telemetry reader: %s' % (c['n'], t))
+        check(t['samples'] > 0 and t['rejected'] == 0, 'cycle %d: telemetry %s' % (c['n'], t))
+        check(t['window_ms'] >= 500, 'cycle %d: reader open %s ms only' % (c['n'], t['window_ms']))
+        check(c['steps'].get('telemetry') is not None, 'cycle %d: no telemetry step' % c['n'])
+        samples.append(t['samples'])
+    # The reader is gone before the unload: nothing holds prudaq's debugfs file afterwards.
+    p = node.ssh('ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c prudaq/telemetry', check_rc=False)
+    check(p.stdout.strip() in ('', '0'), 'a process still holds the telemetry file: %s' % p.stdout)
+    log('MEASURE telemetry_cycles=%d samples_per_cycle_min=%d max=%d' % (n, min(samples), max(samples)))
+
+    rc, rep, text, _ = run_cycle(args, node, ['--params', 'fault=consumer_stall', '--count', '2',
+                                              '--settle', '1500', '--telemetry',
+                                              '/sys/kernel/debug/prudaq/telemetry', '--fill-limit', '90'],
+                                 name='telemetry-stall')
+    check(rc == 1, 'exit %d, expected 1 (warnings):\n%s' % (rc, text[-3000:]))
+    for c in rep['cycles']:
+        kinds = [f['kind'] for f in c['findings']]
+        check(c['verdict'] == 'warning', 'cycle %d: %s %s' % (c['n'], c['verdict'], kinds))
+        check('unload_busy' not in kinds and 'stuck_going' not in kinds, 'cycle %d: %s' % (c['n'], kinds))
+        fills = [f for f in c['findings'] if f['kind'] == 'telemetry_fill']
+        check(fills, 'cycle %d: no telemetry_fill finding: %s' % (c['n'], kinds))
+        for f in fills:
+            kv = ve.parse_kv(f['lines'][0])
+            ring = f['message'].split('telemetry: ', 1)[1].split(' fill', 1)[0]
+            pct = 100.0 * float(kv[ring + '_fill_n']) / float(kv[ring + '_cap_n'])
+            check(pct >= 90, 'cycle %d: %s, but its line says %.1f %%' % (c['n'], f['message'], pct))
+            log('cycle %d: %s (its line: %s_fill_n=%s of %s)' % (
+                c['n'], f['message'], ring, kv[ring + '_fill_n'], kv[ring + '_cap_n']))
+        check(c['telemetry']['max_fill_pct'] >= 90, 'cycle %d: %s' % (c['n'], c['telemetry']))
+    log('telemetry: ok')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument('--vnode', required=True)
@@ -311,14 +358,15 @@ def main():
     ap.add_argument('--cli', default='')
     ap.add_argument('--ko', default='')
     ap.add_argument('case', choices=('pass', 'race', 'race3', 'null_exit', 'noserial', 'leak',
-                                     'armrace'))
+                                     'armrace', 'telemetry'))
     ap.add_argument('--count', type=int, default=100)
     args = ap.parse_args()
     if args.ko and not os.path.isfile(args.ko):
         args.ko = ''
     node = ve.Node(args)
     fn = {'pass': c_pass, 'race': c_race, 'race3': c_race3, 'null_exit': c_null_exit,
-          'noserial': c_noserial, 'leak': c_leak, 'armrace': c_armrace}[args.case]
+          'noserial': c_noserial, 'leak': c_leak, 'armrace': c_armrace,
+          'telemetry': c_telemetry}[args.case]
     try:
         fn(args, node)
     except Skip as e:

@@ -275,6 +275,104 @@ private Q_SLOTS:
         QVERIFY2(inLoad, "the inspect step did not say the script hung in 'load'");
     }
 
+    // The fake node's stream pins the module like debugfs: a read-only open fails the unload.
+    void fakeTelemetryStreamPinsTheModule()
+    {
+        control(QStringLiteral("tlm"), "buf0_fill_n=1 buf0_cap_n=512");
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("KMS_SYSROOT"), m_root);
+        const auto fake = [&env](const QString &tool, const QStringList &args) {
+            QProcess p;
+            p.setProcessEnvironment(env);
+            p.start(fakeBin + QLatin1Char('/') + tool, args);
+            p.waitForFinished(10000);
+            return std::pair{p.exitCode(), p.readAllStandardOutput()};
+        };
+        QCOMPARE(fake(QStringLiteral("modprobe"), {QStringLiteral("fakemod")}).first, 0);
+        QProcess reader;
+        reader.start(QStringLiteral("cat"), {root(QStringLiteral("sys/kernel/debug/prudaq/telemetry"))});
+        QVERIFY(reader.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(reader.bytesAvailable() > 0 || reader.waitForReadyRead(100), 5000);
+        const auto busy = fake(QStringLiteral("rmmod"), {QStringLiteral("fakemod")});
+        QCOMPARE(busy.first, 1);
+        QVERIFY2(busy.second.contains("in use"), busy.second.constData());
+        reader.kill();
+        reader.waitForFinished();
+        QCOMPARE(fake(QStringLiteral("rmmod"), {QStringLiteral("fakemod")}).first, 0);
+        QVERIFY(!loaded());
+    }
+
+    void telemetryDuringTheSettle_data()
+    {
+        QTest::addColumn<QByteArray>("line"); // what the stream carries after t_ns (empty: dead)
+        QTest::addColumn<bool>("stream"); // the module creates the file at all
+        QTest::addColumn<QString>("finding"); // expected kind, empty: pass
+        QTest::addColumn<double>("fillPct"); // expected max fill, -1: none
+        QTest::newRow("alive, low fill") << QByteArray("buf0_fill_n=10 buf0_cap_n=512 sync_err_ns=5") << true
+                                         << QString() << 100.0 * 10 / 512;
+        QTest::newRow("fill over the limit") << QByteArray("buf0_fill_n=500 buf0_cap_n=512 buf1_fill_pct=20") << true
+                                             << QStringLiteral("telemetry_fill") << 100.0 * 500 / 512;
+        QTest::newRow("dead stream") << QByteArray() << true << QStringLiteral("telemetry_dead") << -1.0;
+        QTest::newRow("no such file") << QByteArray() << false << QStringLiteral("telemetry_missing") << -1.0;
+    }
+
+    // A reader of the stream is open during every settle and closed before the unload (the
+    // fake unload fails as busy otherwise); its lines become the cycle's telemetry check.
+    void telemetryDuringTheSettle()
+    {
+        QFETCH(QByteArray, line);
+        QFETCH(bool, stream);
+        QFETCH(QString, finding);
+        QFETCH(double, fillPct);
+        if (stream) {
+            control(QStringLiteral("tlm"), line + '\n');
+            if (line.isEmpty())
+                control(QStringLiteral("tlm_dead"), "1");
+        }
+        CycleRunner runner(m_link.get());
+        CycleRunConfig c = config(3);
+        c.settleMs = 300;
+        c.telemetryPath = QStringLiteral("/sys/kernel/debug/prudaq/telemetry");
+        c.telemetryFillLimitPct = 90;
+        QVERIFY(runner.start(c));
+        QVERIFY(waitFinished(runner, 30000));
+        QCOMPARE(toString(runner.runEnd()), toString(RunEnd::Completed));
+        QCOMPARE(runner.cycles().size(), 3);
+        for (const CycleResult &r : runner.cycles()) {
+            QStringList kinds;
+            for (const Finding &f : r.findings)
+                kinds << f.kind;
+            QCOMPARE(kinds, finding.isEmpty() ? QStringList() : QStringList{finding});
+            QCOMPARE(toString(r.verdict), toString(finding.isEmpty() ? Verdict::Pass : Verdict::Warning));
+            QVERIFY(r.telemetry.has_value());
+            QCOMPARE(r.telemetry->opened, stream);
+            if (!stream)
+                continue;
+            // The reader was open through the settle (node clock), not cut short.
+            QVERIFY2(r.telemetry->windowMs >= 300, qPrintable(QString::number(r.telemetry->windowMs)));
+            if (line.isEmpty()) {
+                QCOMPARE(r.telemetry->samples, 0);
+                continue;
+            }
+            // 10 ms between lines over 300 ms: a few at least, whatever the load here.
+            QVERIFY2(r.telemetry->samples >= 3, qPrintable(QString::number(r.telemetry->samples)));
+            QCOMPARE(r.telemetry->samples, r.telemetry->lines);
+            QCOMPARE(r.telemetry->maxFillRing, QStringLiteral("buf0"));
+            QVERIFY(qAbs(r.telemetry->maxFillPct - fillPct) < 1e-9);
+            if (!finding.isEmpty()) {
+                QVERIFY2(r.findings.first().message.contains(QLatin1String("buf0 fill 98 %")),
+                         qPrintable(r.findings.first().message));
+                QVERIFY(r.findings.first().lines.first().contains(QLatin1String("buf0_fill_n=500")));
+            }
+        }
+        // Every unload went through at once: the reader never held the module.
+        const QByteArray calls = readFile(root(QStringLiteral("calls")));
+        QCOMPARE(calls.count("modprobe -r fakemod\n"), 3);
+        QVERIFY(!loaded());
+        const QJsonObject json = toJson(runner.cycles().first());
+        QCOMPARE(json.value(QStringLiteral("telemetry")).toObject().value(QStringLiteral("opened")).toBool(), stream);
+    }
+
     void notRootIsRefusedBeforeTouchingTheModule()
     {
         control(QStringLiteral("uid"), "1000");

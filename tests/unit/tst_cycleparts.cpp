@@ -6,6 +6,7 @@
 #include "cycle/cycleconsole.h"
 #include "cycle/cycleresult.h"
 #include "cycle/cyclescript.h"
+#include "cycle/cycletelemetry.h"
 #include "cycle/leaktracker.h"
 
 #include <QProcess>
@@ -104,6 +105,73 @@ private Q_SLOTS:
         QCOMPARE(r.findings.first().kind, QStringLiteral("stuck_going"));
         QVERIFY(r.findings.first().message.contains(QLatin1String("killed (rc 137)")));
         QCOMPARE(r.taintLoaded, QStringLiteral("OE"));
+    }
+
+    void telemetryCheck()
+    {
+        CycleRunConfig config;
+        config.module = QStringLiteral("prudaq");
+        config.telemetryPath = QStringLiteral("/sys/kernel/debug/prudaq/telemetry");
+        config.telemetryFillLimitPct = 75;
+        const auto run = [&config](const QByteArray &records) {
+            CycleResult r;
+            checkCycleTelemetry(parseCycleScriptOutput("@kms v 1 cycle\n" + records + "@kms end ok\n"), config, r);
+            return r;
+        };
+        // Garbage is counted, not trusted; the fill rule fires once per ring (hysteresis) at
+        // the limit, with the line that raised it; a _fill_pct ring counts too.
+        CycleResult r = run("@kms step telemetry 10.000 10.500 0\n"
+                            "@kms tlm t_ns=1000 q_fill_n=10 q_cap_n=40 dma_fill_pct=20\n"
+                            "@kms tlm \x01\x02 garbage\n"
+                            "@kms tlm t_ns=2000 q_fill_n=30 q_cap_n=40 dma_fill_pct=80\n"
+                            "@kms tlm t_ns=3000 q_fill_n=31 q_cap_n=40 dma_fill_pct=81\n"
+                            "@kms tlm_lines 4\n");
+        QVERIFY(r.telemetry);
+        QCOMPARE(r.telemetry->samples, 3);
+        QCOMPARE(r.telemetry->rejected, 1);
+        QCOMPARE(r.telemetry->lines, 4);
+        QVERIFY(qAbs(r.telemetry->windowMs - 500) < 1e-6);
+        QCOMPARE(r.telemetry->maxFillRing, QStringLiteral("dma"));
+        QCOMPARE(r.telemetry->maxFillPct, 81.0);
+        QStringList messages;
+        for (const Finding &f : r.findings) {
+            QCOMPARE(f.kind, QStringLiteral("telemetry_fill"));
+            QCOMPARE(f.lines.size(), 1);
+            QVERIFY(f.lines.first().startsWith(QLatin1String("t_ns=2000")));
+            messages << f.message;
+        }
+        messages.sort();
+        QCOMPARE(messages,
+                 (QStringList{QStringLiteral("telemetry: dma fill 80 %, at or over the limit of 75 %"),
+                              QStringLiteral("telemetry: q fill 75 %, at or over the limit of 75 %")}));
+        QCOMPARE(toString(r.verdict), toString(Verdict::Warning));
+
+        // No sample: dead only when the reader had time to see one.
+        r = run("@kms step telemetry 10.000 10.050 0\n@kms tlm_lines 0\n");
+        QVERIFY(r.findings.isEmpty());
+        QCOMPARE(r.telemetry->samples, 0);
+        r = run("@kms step telemetry 10.000 10.250 0\n@kms tlm no time here\n@kms tlm_lines 1\n");
+        QCOMPARE(r.findings.size(), 1);
+        QCOMPARE(r.findings.first().kind, QStringLiteral("telemetry_dead"));
+        QCOMPARE(r.findings.first().lines, QStringList{QStringLiteral("no time here")});
+        r = run("@kms tlm_missing /sys/kernel/debug/prudaq/telemetry\n");
+        QCOMPARE(r.findings.first().kind, QStringLiteral("telemetry_missing"));
+        QVERIFY(!r.telemetry->opened);
+        // A cycle that never reached its settle (no reader) and a run without telemetry: nothing.
+        QVERIFY(!run(QByteArray()).telemetry);
+        config.telemetryPath.clear();
+        QVERIFY(!run("@kms step telemetry 10.000 10.500 0\n").telemetry);
+        // The option round-trips through the profile's JSON and is validated.
+        config.telemetryPath = QStringLiteral("/sys/kernel/debug/prudaq/telemetry");
+        const CycleRunConfig back = CycleRunConfig::fromJson(config.toJson());
+        QCOMPARE(back.telemetryPath, config.telemetryPath);
+        QCOMPARE(back.telemetryFillLimitPct, 75.0);
+        QVERIFY(back.validate().isEmpty());
+        config.telemetryPath = QStringLiteral("relative/path");
+        QVERIFY(config.validate().contains(QLatin1String("telemetry")));
+        config.telemetryPath = QStringLiteral("/x");
+        config.telemetryFillLimitPct = 0;
+        QVERIFY(config.validate().contains(QLatin1String("fill limit")));
     }
 
     void verdictOrder()

@@ -10,6 +10,7 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/cyclerunner_session.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclerunreport.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclescript.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/cycletelemetry.cpp
     ${CMAKE_CURRENT_LIST_DIR}/leaktracker.cpp
     ${CMAKE_CURRENT_BINARY_DIR}/cycle/cyclescript_text.cpp
 )

@@ -25,6 +25,10 @@ QString CycleRunConfig::validate() const
         return QStringLiteral("counts and times must not be negative");
     if (!errorPattern.isEmpty() && !QRegularExpression(errorPattern).isValid())
         return QStringLiteral("bad error pattern: %1").arg(QRegularExpression(errorPattern).errorString());
+    if (!telemetryPath.isEmpty() && (!isValidRemotePath(telemetryPath) || !telemetryPath.startsWith(QLatin1Char('/'))))
+        return QStringLiteral("'%1' is not a usable telemetry path on the node").arg(telemetryPath);
+    if (!(telemetryFillLimitPct > 0 && telemetryFillLimitPct <= 100) || telemetryMinWindowMs < 0)
+        return QStringLiteral("the telemetry fill limit must be a percentage above 0 and at most 100");
     if (preCommand.contains(QChar(0)) || postCommand.contains(QChar(0)))
         return QStringLiteral("a command cannot hold a NUL byte");
     return {};
@@ -54,7 +58,10 @@ QJsonObject CycleRunConfig::toJson() const
         {QStringLiteral("final_state"),
          finalState == FinalState::Loaded ? QStringLiteral("loaded") : QStringLiteral("unloaded")},
         {QStringLiteral("slab_growth_warn_kb_per_cycle"), slabGrowthWarnKbPerCycle},
-        {QStringLiteral("marker_wait_ms"), markerWaitMs}};
+        {QStringLiteral("marker_wait_ms"), markerWaitMs},
+        {QStringLiteral("telemetry"), telemetryPath},
+        {QStringLiteral("telemetry_fill_limit_pct"), telemetryFillLimitPct},
+        {QStringLiteral("telemetry_min_window_ms"), telemetryMinWindowMs}};
 }
 
 CycleRunConfig CycleRunConfig::fromJson(const QJsonObject &o)
@@ -90,6 +97,9 @@ CycleRunConfig CycleRunConfig::fromJson(const QJsonObject &o)
     c.slabGrowthWarnKbPerCycle
         = o.value(QLatin1String("slab_growth_warn_kb_per_cycle")).toDouble(c.slabGrowthWarnKbPerCycle);
     c.markerWaitMs = o.value(QLatin1String("marker_wait_ms")).toInt(c.markerWaitMs);
+    c.telemetryPath = o.value(QLatin1String("telemetry")).toString();
+    c.telemetryFillLimitPct = o.value(QLatin1String("telemetry_fill_limit_pct")).toDouble(c.telemetryFillLimitPct);
+    c.telemetryMinWindowMs = o.value(QLatin1String("telemetry_min_window_ms")).toInt(c.telemetryMinWindowMs);
     return c;
 }
 

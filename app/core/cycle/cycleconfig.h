@@ -35,6 +35,13 @@ struct CycleRunConfig {
     double slabGrowthWarnKbPerCycle = 4.0;
     // Waiting for the cycle's end marker on each console after its script returned.
     int markerWaitMs = 1000;
+    // Telemetry sanity (cycletelemetry.h): a reader of this stream file on the node is open
+    // while the module settles and is closed (and waited for) before the unload, since an open
+    // reader pins the module. Empty: off. The hunt's "telemetry reader on" condition is this.
+    QString telemetryPath;
+    double telemetryFillLimitPct = 90; // a ring's fill at or over it is a `warning`
+    // "No sample: the stream is dead" is judged only when the reader was open this long.
+    int telemetryMinWindowMs = 200;
 
     // Empty when valid, else why not (bad module name, path ...).
     QString validate() const;

@@ -161,6 +161,19 @@ QJsonObject toJson(const AddressFrame &a)
             {QStringLiteral("error"), orNull(a.frame.error)}};
 }
 
+QJsonObject toJson(const TelemetryCheck &t)
+{
+    return {{QStringLiteral("path"), t.path},
+            {QStringLiteral("opened"), t.opened},
+            {QStringLiteral("window_ms"), qRound(t.windowMs * 10.0) / 10.0},
+            {QStringLiteral("lines"), t.lines},
+            {QStringLiteral("samples"), t.samples},
+            {QStringLiteral("rejected"), t.rejected},
+            {QStringLiteral("max_fill_pct"),
+             t.maxFillPct < 0 ? QJsonValue() : QJsonValue(qRound(t.maxFillPct * 10.0) / 10.0)},
+            {QStringLiteral("max_fill_ring"), orNull(t.maxFillRing)}};
+}
+
 QJsonObject toJson(const CycleResult &cycle)
 {
     QJsonArray findings;
@@ -201,7 +214,8 @@ QJsonObject toJson(const CycleResult &cycle)
         {QStringLiteral("boot_id"), orNull(cycle.bootId)},
         {QStringLiteral("reports"), reports},
         {QStringLiteral("addresses"), addresses},
-        {QStringLiteral("leaks"), leaks}};
+        {QStringLiteral("leaks"), leaks},
+        {QStringLiteral("telemetry"), cycle.telemetry ? QJsonValue(toJson(*cycle.telemetry)) : QJsonValue()}};
 }
 
 QJsonObject toJson(const RunTotals &totals)

@@ -71,6 +71,18 @@ struct MemorySample {
     qint64 availableKb = -1; // MemAvailable
 };
 
+// What the telemetry reader saw while the module settled (CycleRunConfig::telemetryPath).
+struct TelemetryCheck {
+    QString path;
+    bool opened = false; // false: the file was not there or not readable
+    double windowMs = 0; // how long the reader was open (node clock)
+    int lines = 0; // lines the stream gave
+    int samples = 0; // sample sets the telemetry parser accepted
+    int rejected = 0; // lines it dropped (garbage, no t_ns, ...)
+    double maxFillPct = -1; // the fullest ring over the window; -1: the stream has no fill values
+    QString maxFillRing; // "buf0"
+};
+
 struct CycleResult {
     int n = 0; // 1-based
     Verdict verdict = Verdict::Pass;
@@ -86,6 +98,7 @@ struct CycleResult {
     QList<KernelReport> reports; // resolved with `load`
     QList<AddressFrame> addresses;
     QList<LeakSite> leaks;
+    std::optional<TelemetryCheck> telemetry; // when the run reads telemetry
     QString bootId;
     qint64 startedNs = 0; // host wall clock
     qint64 finishedNs = 0;
@@ -130,6 +143,7 @@ QString toString(RunEnd end);
 QJsonObject toJson(const Finding &finding);
 QJsonObject toJson(const LeakSite &leak);
 QJsonObject toJson(const AddressFrame &address);
+QJsonObject toJson(const TelemetryCheck &telemetry);
 // REPORT objects as `decode --json` writes them.
 QJsonObject toJson(const CycleResult &cycle);
 QJsonObject toJson(const RunTotals &totals);

@@ -1,6 +1,7 @@
 #include "cycle/cyclerunner.h"
 
 #include "cycle/cyclescript.h"
+#include "cycle/cycletelemetry.h"
 #include "report/reportdetector.h"
 
 #include <QJsonArray>
@@ -342,6 +343,7 @@ void CycleRunner::onCycleFinished(const SshCommandResult &result)
                       {}});
     }
     const bool unloadable = applyCycleOutput(out, m_config, c);
+    checkCycleTelemetry(out, m_config, c);
     for (const ScriptStep &s : out.steps)
         Q_EMIT stepFinished(c.n, s.name, (s.endS - s.startS) * 1000.0);
     for (const auto &[tag, step] : {std::pair{"loaded", "load"}, std::pair{"unloaded", "unload"}}) {

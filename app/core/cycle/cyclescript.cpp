@@ -47,6 +47,8 @@ QStringList cycleScriptBaseArgs(const CycleRunConfig &config, const QString &run
         args << QStringLiteral("insmod=") + config.insmodPath;
     if (!config.dependents.isEmpty())
         args << QStringLiteral("deps=") + config.dependents.join(QLatin1Char(' '));
+    if (!config.telemetryPath.isEmpty())
+        args << QStringLiteral("tlm=") + config.telemetryPath;
     return args;
 }
 
@@ -176,6 +178,8 @@ CycleScriptOutput parseCycleScriptOutput(const QByteArray &standardOutput)
             out.pstoreFiles.append(QString::fromUtf8(rest));
         } else if (key == "pl") {
             out.pstoreLines.append(QString::fromUtf8(rest));
+        } else if (key == "tlm") {
+            out.telemetryLines.append(QString::fromUtf8(rest));
         } else if (key == "kl") {
             out.kmemleakLines.append(QString::fromUtf8(rest));
         } else if (key == "trace" && words.size() >= 2) {

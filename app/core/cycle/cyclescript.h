@@ -50,6 +50,7 @@ struct CycleScriptOutput {
     QStringList pstoreFiles; // probe: the names; pstore: the files read
     QStringList pstoreLines; // pstore: the text
     QStringList kmemleakLines;
+    QStringList telemetryLines; // the stream's lines read during the settle (tlm=PATH)
     // Live allocation sites printed with a bare address (leak candidates).
     struct Trace {
         QString cache;

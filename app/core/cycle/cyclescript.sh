@@ -5,6 +5,7 @@
 # MODE: probe | cycle | unload | ensure | inspect | kmemleak | pstore
 # KEY=VALUE: module=NAME insmod=PATH rundir=DIR n=CYCLE token=RUN settle=SECONDS
 #            pre=CMD post=CMD deps="A B" mark=0|1 leaks=0|1 unload_first=0|1 want=loaded|unloaded
+#            tlm=PATH
 # PARAM...: the module's parameters, each one word (k=v), passed to modprobe/insmod as is.
 # KMS_SYSROOT (environment) prefixes /sys and /proc: only the integration tests' fake node sets it.
 #
@@ -17,7 +18,7 @@ R=${KMS_SYSROOT:-}
 mode=$1
 shift
 module='' insmod='' rundir=/tmp n=0 token=x settle=0 pre='' post='' deps='' mark=1 leaks=0
-unload_first=0 kofile=''
+unload_first=0 kofile='' tlm='' t_pid=''
 
 want=unloaded
 while [ $# -gt 0 ]; do
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
     unload_first=*) unload_first=${1#*=} ;;
     want=*) want=${1#*=} ;;
     kofile=*) kofile=${1#*=} ;;
+    tlm=*) tlm=${1#*=} ;;
     esac
     shift
 done
@@ -204,6 +206,7 @@ begin() {
     : >"$rundir/step"
 }
 end() {
+    tlm_stop
     : >"$rundir/pid"
     : >"$rundir/sleep"
     echo "@kms end $1"
@@ -224,6 +227,41 @@ settle() {
 }
 # @end
 
+# @mode cycle
+# ---- telemetry reader (tlm=PATH) ----
+# A reader of the telemetry stream is open while the module settles; its lines come back as
+# "@kms tlm" records (at most 2000; "@kms tlm_lines N" counts them all). It is killed and waited
+# for before every unload and at every end: an open reader pins the module (rmmod: EBUSY).
+tlm_start() {
+    [ -n "$tlm" ] || return 0
+    now
+    t_t0=$T
+    if [ -r "$R$tlm" ]; then
+        cat "$R$tlm" >"$rundir/tlm" 2>/dev/null </dev/null &
+        t_pid=$!
+        echo "$t_pid" >"$rundir/tlm_pid"
+    else
+        echo "@kms tlm_missing $tlm"
+    fi
+}
+tlm_stop() {
+    [ -n "$t_pid" ] || return 0
+    kill "$t_pid" 2>/dev/null
+    wait "$t_pid" 2>/dev/null
+    t_pid=
+    : >"$rundir/tlm_pid"
+    now
+    echo "@kms step telemetry $t_t0 $T 0"
+    i=0
+    while IFS= read -r l; do
+        [ $i -lt 2000 ] && echo "@kms tlm $l"
+        i=$((i + 1))
+    done <"$rundir/tlm"
+    echo "@kms tlm_lines $i"
+}
+# ---- end of the telemetry reader ----
+# @end
+
 # @mode unload ensure
 # A stop: the cycle in flight (if any) ends at its next step; wait for it (a kernel operation in
 # progress cannot be cut short).
@@ -237,6 +275,8 @@ stop_cycle() {
         i=$((i + 1))
     done
     [ $i -lt 300 ] || echo "@kms busy $(cat "$rundir/step" 2>/dev/null)"
+    # A telemetry reader left by a cycle whose shell died would pin the module.
+    [ -s "$rundir/tlm_pid" ] && read -r p <"$rundir/tlm_pid" && kill "$p" 2>/dev/null
 }
 # @end
 
@@ -322,6 +362,7 @@ cycle)
         kmsg "cycle $n end run=$token"
         end load_failed
     fi
+    tlm_start
     stopped && { kmsg "cycle $n end run=$token"; end stopped; }
     if [ "$settle" != 0 ]; then
         settle "$settle"
@@ -331,6 +372,7 @@ cycle)
         now
         echo "@kms step checks $c_t0 $T 0"
     fi
+    tlm_stop
     stopped && { kmsg "cycle $n end run=$token"; end stopped; }
     unload
     verify_gone
