@@ -11,6 +11,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
+#include <QHash>
 #include <QJsonDocument>
 #include <QMap>
 #include <QSet>
@@ -63,10 +64,22 @@ public:
         : m_json(json)
     {
         m_out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
+        // Every detection is resolved once; a read of the node's build ids that changed them
+        // resolves every kept report again. Only the latest requested resolution is printed:
+        // one made with the old build ids may still be on its way (the worker can be busy for
+        // seconds loading a debug vmlinux) when the read ends.
+        connect(&session, &NodeSession::reportDetected, this, [this](int id) { m_pending[id] = 1; });
         connect(&session, &NodeSession::reportResolved, this, [this, &session](int id, const KernelReport &report) {
+            if (m_printed.contains(id))
+                return;
+            int &pending = m_pending[id];
+            if (pending > 0)
+                --pending;
+            if (pending > 0)
+                return;
             // The node's build ids are being read again for this report (its module may have
             // been loaded since): when they changed, the report comes again, resolved with them.
-            if (session.readingBuildIds() && !m_printed.contains(id)) {
+            if (session.readingBuildIds()) {
                 m_held.insert(id, report);
                 return;
             }
@@ -74,8 +87,11 @@ public:
         });
         connect(&session, &NodeSession::buildIdsRead, this, [this](bool changed) {
             const QMap<int, KernelReport> held = std::exchange(m_held, {});
-            if (changed)
+            if (changed) {
+                for (auto it = m_pending.begin(); it != m_pending.end(); ++it)
+                    ++it.value();
                 return;
+            }
             for (auto it = held.cbegin(); it != held.cend(); ++it)
                 print(it.key(), it.value());
         });
@@ -89,6 +105,7 @@ private:
         if (m_printed.contains(id) || waitsForDebuginfod(report))
             return;
         m_printed.insert(id);
+        m_pending.remove(id);
         // watch has named its SSH source "ssh" since it shipped; the session log keeps the
         // stream's own label.
         if (report.source == QLatin1String(NodeSession::kernelLogSource))
@@ -110,6 +127,7 @@ private:
     QFile m_out;
     QSet<int> m_printed;
     QMap<int, KernelReport> m_held; // resolved while the node's build ids were being read
+    QHash<int, int> m_pending; // unprinted reports: resolutions requested and not yet arrived
 };
 
 QString serialStateText(SerialLink::State state)
