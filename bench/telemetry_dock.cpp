@@ -1,5 +1,5 @@
-// bench_telemetry_dock [--backend qcustomplot|charts] [--naive] [--channels 8] [--rate 10000]
-//                      [--seconds 20] [--warmup 3] [--window 10]
+// bench_telemetry_dock [--backend qcustomplot|charts] [--naive] [--queued-paint] [--channels 8]
+//                      [--rate 10000] [--seconds 20] [--warmup 3] [--window 10]
 //
 // Feeds the Telemetry dock with `channels` x `rate` samples a second as a link would: a producer
 // thread formats prudaq-style `t_ns=... key=value` lines every 2 ms, parses them back and appends
@@ -35,6 +35,7 @@
 #include <cmath>
 #include <cstdio>
 #include <deque>
+#include <functional>
 
 using namespace kms;
 using namespace kms::telemetry;
@@ -107,7 +108,8 @@ public:
                 d.pop_front();
         }
     }
-    qint64 draw()
+    // ready(newest) before the paint.
+    void draw(const std::function<void(qint64)> &ready)
     {
         QMutexLocker lock(&m_mutex);
         double lo = qInf(), hi = -qInf();
@@ -121,11 +123,17 @@ public:
         }
         for (auto &c : m_canvases) {
             c->setRanges(double(m_newest - m_windowNs) / 1e9, double(m_newest) / 1e9, lo, hi);
-            c->replot();
+            if (queued)
+                c->replot();
+            else
+                c->renderNow();
         }
-        return m_newest;
+        ready(m_newest);
+        if (!queued)
+            repaint(); // painted as the dock paints its frames
     }
     std::vector<std::unique_ptr<PlotCanvas>> m_canvases;
+    bool queued = false;
 
 private:
     QMutex m_mutex;
@@ -135,27 +143,44 @@ private:
     QList<QPair<int, int>> m_lineOf;
 };
 
+// Latency of a frame = how long its oldest new sample waited for the frame to start (the redraw
+// timer's phase and lateness) + from the frame's start to the end of its paint (store queries,
+// rendering, and any event-loop hop before the paint). Both parts are kept to say where a frame
+// of delay comes from.
 struct Latency {
-    std::vector<double> oldestMs;
-    qint64 prevNewest = 0, pendingPrev = 0;
+    std::vector<double> oldestMs, waitMs, drawMs;
+    qint64 prevNewest = 0, pendingPrev = 0, frameStart = 0;
     int outstanding = 0;
     bool measuring = false;
-    void frame(qint64 newest, int canvases)
+    void frame(qint64 newest, int canvases, qint64 startNs)
     {
         if (outstanding > 0) // a frame whose paint never came (coalesced): measure from the older one
             return;
         pendingPrev = prevNewest;
         prevNewest = newest;
+        frameStart = startNs;
         outstanding = canvases;
     }
     void painted()
     {
         if (outstanding <= 0 || --outstanding > 0)
             return;
-        if (measuring && pendingPrev > 0)
-            oldestMs.push_back(double(nowNs() - pendingPrev) / 1e6);
+        if (measuring && pendingPrev > 0) {
+            const qint64 now = nowNs();
+            oldestMs.push_back(double(now - pendingPrev) / 1e6);
+            waitMs.push_back(double(frameStart - pendingPrev) / 1e6);
+            drawMs.push_back(double(now - frameStart) / 1e6);
+        }
     }
 };
+
+double percentile(std::vector<double> v, double q)
+{
+    if (v.empty())
+        return qQNaN();
+    std::sort(v.begin(), v.end());
+    return v[size_t(q * double(v.size() - 1))];
+}
 
 } // namespace
 
@@ -167,6 +192,8 @@ int main(int argc, char *argv[])
         {{QStringLiteral("backend"), QStringLiteral("qcustomplot|charts"), QStringLiteral("B"),
           QStringLiteral("qcustomplot")},
          {QStringLiteral("naive"), QStringLiteral("replace every point of the window each frame")},
+         {QStringLiteral("queued-paint"),
+          QStringLiteral("the way before: each plot's replot and paint queued (not in the frame's pass)")},
          {QStringLiteral("no-draw"), QStringLiteral("baseline: lines made, parsed and stored, no plot")},
          {QStringLiteral("channels"), QStringLiteral("channels"), QStringLiteral("N"), QStringLiteral("8")},
          {QStringLiteral("rate"), QStringLiteral("samples/s per channel"), QStringLiteral("HZ"),
@@ -181,6 +208,7 @@ int main(int argc, char *argv[])
         : PlotCanvas::Backend::QCustomPlot;
     const bool naive = p.isSet(QStringLiteral("naive"));
     const bool noDraw = p.isSet(QStringLiteral("no-draw"));
+    const bool queued = p.isSet(QStringLiteral("queued-paint"));
     const int channels = std::clamp(p.value(QStringLiteral("channels")).toInt(), 1, int(kKeys.size()));
     const double rate = p.value(QStringLiteral("rate")).toDouble();
     const double seconds = p.value(QStringLiteral("seconds")).toDouble();
@@ -256,18 +284,25 @@ int main(int argc, char *argv[])
     producer->start();
 
     QTimer naiveTimer;
+    qint64 frameStart = 0;
     if (naive) {
-        QObject::connect(&naiveTimer, &QTimer::timeout,
-                         [&] { latency.frame(naiveView->draw(), int(canvases.size())); });
-        naiveTimer.start(33);
+        naiveView->queued = queued;
+        naiveTimer.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&naiveTimer, &QTimer::timeout, [&] {
+            const qint64 start = nowNs();
+            naiveView->draw([&](qint64 newest) { latency.frame(newest, int(canvases.size()), start); });
+        });
+        naiveTimer.start(34);
     } else {
-        QObject::connect(view.get(), &gui::TelemetryView::frameDrawn, [&](qint64 newest) {
+        view->setImmediatePaint(!queued);
+        QObject::connect(view.get(), &gui::TelemetryView::frameStarted, [&] { frameStart = nowNs(); });
+        QObject::connect(view.get(), &gui::TelemetryView::frameReady, [&](qint64 newest) {
             canvases.clear();
             for (int i = 0; i < view->plotCount(); ++i)
                 canvases.push_back(view->plot(i));
             for (PlotCanvas *c : canvases)
                 c->setPaintedCallback([&latency] { latency.painted(); });
-            latency.frame(newest, int(canvases.size()));
+            latency.frame(newest, int(canvases.size()), frameStart);
         });
     }
     for (PlotCanvas *c : canvases)
@@ -286,20 +321,21 @@ int main(int argc, char *argv[])
         frames0 = frames();
         latency.measuring = true;
         latency.oldestMs.clear();
+        latency.waitMs.clear();
+        latency.drawMs.clear();
     });
     QTimer::singleShot(int((warmup + seconds) * 1000), [&] {
         const double wall = double(nowNs() - wall0) / 1e9;
         const double cpu = cpuSeconds() - cpu0;
-        auto &l = latency.oldestMs;
-        std::sort(l.begin(), l.end());
+        const auto &l = latency.oldestMs;
         auto pct = [&l](double q) {
-            return l.empty() ? qQNaN() : l[size_t(q * double(l.size() - 1))];
+            return percentile(l, q);
         };
         printf("load=%s", qPrintable(QString::fromLatin1(loadAvg())));
         printf("backend=%s mode=%s channels=%d rate=%.0f window_s=%.0f\n", qPrintable(PlotCanvas::backendName(backend)),
                noDraw      ? "no-draw"
-                   : naive ? "naive"
-                           : "pyramid",
+                   : naive ? (queued ? "naive-queued-paint" : "naive")
+                           : (queued ? "pyramid-queued-paint" : "pyramid"),
                channels, rate, double(windowNs) / 1e9);
         const double fps = double(frames() - frames0) / wall;
         printf("samples_per_s=%.0f frames_per_s=%.1f cpu_pct_of_core=%.1f cpu_ms_per_frame_all_in=%.2f\n",
@@ -307,7 +343,10 @@ int main(int argc, char *argv[])
                fps > 0 ? cpu * 1000 / (fps * wall) : 0.0);
         printf(
             "latency_ms median=%.1f p95=%.1f max=%.1f (frames of 33.3 ms: median=%.2f p95=%.2f) painted_frames=%zu\n",
-            pct(0.5), pct(0.95), l.empty() ? qQNaN() : l.back(), pct(0.5) / 33.3, pct(0.95) / 33.3, l.size());
+            pct(0.5), pct(0.95), pct(1), pct(0.5) / 33.3, pct(0.95) / 33.3, l.size());
+        printf("latency_parts_ms wait_for_frame median=%.1f p95=%.1f · frame_start_to_painted median=%.1f p95=%.1f\n",
+               percentile(latency.waitMs, 0.5), percentile(latency.waitMs, 0.95), percentile(latency.drawMs, 0.5),
+               percentile(latency.drawMs, 0.95));
         stop = true;
         producer->wait();
         app.quit();

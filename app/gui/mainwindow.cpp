@@ -10,6 +10,7 @@
 #include "reportsview.h"
 #include "sourceview.h"
 #include "sshlogin.h"
+#include "telemetry/cycletimeline.h"
 #include "telemetry/telemetryhub.h"
 #include "telemetry/telemetrystore.h"
 #include "telemetryview.h"
@@ -152,7 +153,13 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     m_telemetryDock
         = makeDock(tr("Telemetry"), QStringLiteral("TelemetryDock"), m_telemetryView, Qt::BottomDockWidgetArea);
     m_telemetryDock->hide(); // until samples arrive
-    connect(m_telemetryView, &TelemetryView::firstData, m_telemetryDock, &QDockWidget::show);
+    connect(m_telemetryView, &TelemetryView::firstData, this, [this] {
+        if (m_telemetryDock->isVisible())
+            return; // where the restored layout put it
+        // Room for two or three plots: a dock at its minimum height shows a strip of one.
+        m_telemetryDock->show();
+        resizeDocks({m_telemetryDock}, {height() * 2 / 5}, Qt::Vertical);
+    });
     // A click on a report's marker opens the report, which scrolls the console to its lines.
     connect(m_telemetryView, &TelemetryView::reportActivated, m_reportsView,
             [this](int id) { m_reportsView->selectReport(id); });
@@ -173,6 +180,19 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
     connect(m_cyclesView, &CyclesView::consoleLineRequested, this, [this](quint64 seq) {
         for (int line : m_consoleLines.lines({seq}))
             m_consoleView->revealLine(line);
+    });
+    // The cycles' boundaries on the telemetry's time axis; a click on one shows the cycle.
+    m_cycleTimeline = new telemetry::CycleTimeline(this);
+    m_cycleTimeline->follow(m_session, m_cyclesView->runner(), m_telemetryHub);
+    connect(m_cycleTimeline, &telemetry::CycleTimeline::boundary, m_telemetryView, &TelemetryView::addCycleBoundary);
+    connect(m_cycleTimeline, &telemetry::CycleTimeline::verdictChanged, m_telemetryView,
+            &TelemetryView::setCycleVerdict);
+    connect(m_cycleTimeline, &telemetry::CycleTimeline::runChanged, m_telemetryView, &TelemetryView::clearCycles);
+    connect(m_telemetryView, &TelemetryView::cycleActivated, this, [this](int n) {
+        if (m_cyclesView->selectCycle(n)) {
+            m_cyclesDock->show();
+            m_cyclesDock->raise();
+        }
     });
     connect(m_cyclesView, &CyclesView::configChanged, this, [this](const QJsonObject &run) {
         m_profile.cycleRun = run;

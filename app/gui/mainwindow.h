@@ -17,6 +17,7 @@ class QDockWidget;
 class QLabel;
 
 namespace kms::telemetry {
+class CycleTimeline;
 class TelemetryHub;
 class TelemetryStore;
 } // namespace kms::telemetry
@@ -77,6 +78,7 @@ public:
     TelemetryView *telemetryView() const { return m_telemetryView; }
     QDockWidget *telemetryDock() const { return m_telemetryDock; }
     kms::telemetry::TelemetryHub *telemetryHub() const { return m_telemetryHub; }
+    kms::telemetry::CycleTimeline *cycleTimeline() const { return m_cycleTimeline; }
     CyclesView *cyclesView() const { return m_cyclesView; }
     QDockWidget *cyclesDock() const { return m_cyclesDock; }
     const Profile &profile() const { return m_profile; }
@@ -141,6 +143,7 @@ private:
     TelemetryView *m_telemetryView = nullptr;
     QDockWidget *m_telemetryDock = nullptr;
     kms::telemetry::TelemetryHub *m_telemetryHub = nullptr;
+    kms::telemetry::CycleTimeline *m_cycleTimeline = nullptr;
     CyclesView *m_cyclesView;
     QDockWidget *m_cyclesDock;
     QComboBox *m_profileBox = nullptr;

@@ -2,7 +2,9 @@
 // fault=consumer_stall, tests/data/telemetry): the channels grouped by unit, ring fills in % of
 // capacity, a report marker that a click turns into reportActivated, PNG and CSV export. Run
 // with both plot back ends.
+#include "cyclesmodel.h"
 #include "telemetry/channelgroups.h"
+#include "telemetry/cyclemarkers.h"
 #include "telemetry/telemetryparser.h"
 #include "telemetry/telemetrystore.h"
 #include "telemetry/telemetryview.h"
@@ -171,6 +173,43 @@ private slots:
         QCOMPARE(rows.size(), 1 + 340);
         QVERIFY(rows.front().startsWith("t_ns,msg_to_pru0_fill_n,msg_to_pru0_cap_n,"));
         QVERIFY(rows.back().startsWith(QByteArray::number(last) + ",0,16,"));
+    }
+
+    void cycleBoundariesThinOutAndTheWorstShowsThrough()
+    {
+        // 10,000 cycles of 40 ms (begin, load, unload, end each) on a 1000-pixel plot.
+        kms::gui::CycleMarkers m;
+        const qint64 t0 = 5'000'000'000, cycleNs = 40'000'000;
+        for (int n = 1; n <= 10000; ++n) {
+            const qint64 b = t0 + (n - 1) * cycleNs;
+            m.add({n, CycleBoundary::Kind::Begin, b, 0});
+            m.add({n, CycleBoundary::Kind::Loaded, b + 10'000'000, 0});
+            m.add({n, CycleBoundary::Kind::Unloaded, b + 30'000'000, 0});
+            m.add({n, CycleBoundary::Kind::End, b + 35'000'000, 0});
+            m.setVerdict(n, n == 7321 ? kms::Verdict::Crash : kms::Verdict::Pass);
+        }
+        const qint64 t1 = t0 + 10000 * cycleNs;
+        const QList<PlotCanvas::Marker> all = m.visible(t0, t1, 1000, true);
+        QVERIFY(all.size() <= 1000 / kms::gui::CycleMarkers::minSpacingPx + 1);
+        QVERIFY(all.size() >= 1000 / kms::gui::CycleMarkers::minSpacingPx - 1);
+        int crashes = 0, labels = 0;
+        for (const PlotCanvas::Marker &x : all) {
+            crashes += x.color == kms::gui::CyclesModel::verdictColor(kms::Verdict::Crash) ? 1 : 0;
+            labels += x.label.isEmpty() ? 0 : 1;
+        }
+        QCOMPARE(crashes, 1);
+        QVERIFY(labels <= 1000 / kms::gui::CycleMarkers::labelSpacingPx + 1);
+        // Zoomed in on cycle 7321: its three boundaries, no end marker, the begin labelled.
+        const qint64 b = t0 + 7320 * cycleNs;
+        const QList<PlotCanvas::Marker> one = m.visible(b - 1'000'000, b + 39'000'000, 1000, true);
+        QCOMPARE(one.size(), 3);
+        QCOMPARE(one[0].label, QStringLiteral("#7321"));
+        QCOMPARE(one[1].style, Qt::DashLine);
+        QCOMPARE(one[2].style, Qt::DotLine);
+        // The nearest boundary within a tolerance, for clicks; ends are not targets.
+        QVERIFY(m.boundaries()[*m.near(b + 29'000'000, 2'000'000)].kind == CycleBoundary::Kind::Unloaded);
+        QVERIFY(!m.near(b + 20'000'000, 2'000'000));
+        QVERIFY(!m.near(b + 35'000'000, 1'000'000));
     }
 };
 

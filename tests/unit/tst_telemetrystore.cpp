@@ -295,8 +295,13 @@ private slots:
         l.fullRateBytes = 64 * 64 * qint64(sizeof(RawSample));
         TelemetryStore store(l);
         std::atomic<bool> done{false};
+        std::atomic<int> traced{0};
         QThread *writer = QThread::create([&] {
             for (int b = 0; b < 400; ++b) {
+                // Past the first batch only once the reader has traced: on a loaded machine the
+                // writer could otherwise finish before the reader ran at all.
+                while (b == 1 && traced.load() == 0)
+                    QThread::yieldCurrentThread();
                 QList<TelemetrySet> batch;
                 for (int i = 0; i < 100; ++i) {
                     const qint64 t = (b * 100 + i) * 1000;
@@ -320,6 +325,7 @@ private slots:
                 const PlotTrace t = store.trace(QStringLiteral("x_ns"), e.firstNs, e.lastNs, 300);
                 maxPoints = std::max(maxPoints, t.points.size());
                 ++traces;
+                traced = traces;
             }
         }
         writer->wait();

@@ -70,6 +70,8 @@ public:
     void stop();
 
     State state() const { return m_state; }
+    // This run's token: its marker lines in the kernel log end with " run=TOKEN" (empty before the first run).
+    QString runToken() const { return m_token; }
     bool running() const { return m_state != State::Idle && m_state != State::Finished; }
     const CycleRunConfig &config() const { return m_config; }
     const QList<CycleResult> &cycles() const { return m_cycles; }

@@ -376,6 +376,8 @@ cycle)
     stopped && { kmsg "cycle $n end run=$token"; end stopped; }
     unload
     verify_gone
+    # The unload's boundary on the telemetry's time axis (the post checks may take long).
+    kmsg "cycle $n unloaded run=$token"
     now
     p_t0=$T
     snapshot unloaded

@@ -436,6 +436,17 @@ void CyclesView::showCycle(int n)
         Q_EMIT consoleLineRequested(*line);
 }
 
+bool CyclesView::selectCycle(int n)
+{
+    const int row = m_model->rowOf(n);
+    if (row < 0)
+        return false;
+    m_table->selectRow(row);
+    m_table->scrollTo(m_model->index(row, 0));
+    showCycle(n);
+    return true;
+}
+
 void CyclesView::exportMarkdown()
 {
     if (m_model->rowCount() == 0)

@@ -65,6 +65,9 @@ public Q_SLOTS:
     void exportMarkdown();
     // As a click on the cycle's row.
     void showCycle(int n);
+    // Selects the cycle's row (scrolled to) and shows it as a click on the row does; false
+    // when the table has no such cycle (yet).
+    bool selectCycle(int n);
 
 Q_SIGNALS:
     // The form's settings on Start: for the profile.

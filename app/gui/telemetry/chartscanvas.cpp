@@ -213,7 +213,7 @@ void ChartsCanvas::setMarkers(const QList<Marker> &markers)
     while (m_markers.size() < markers.size())
         m_markers.append(newSeries(Qt::red, Qt::SolidLine, 2, false));
     for (qsizetype i = 0; i < markers.size(); ++i)
-        m_markers[i]->setPen(QPen(markers[i].color, 2));
+        m_markers[i]->setPen(QPen(markers[i].color, markers[i].width, markers[i].style)); // labels: QCustomPlot only
     placeFixedLines();
 }
 

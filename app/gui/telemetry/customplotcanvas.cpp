@@ -150,10 +150,34 @@ void CustomPlotCanvas::setMarkers(const QList<Marker> &markers)
         l->setVisible(i < markers.size());
         if (i >= markers.size())
             continue;
-        l->setPen(QPen(markers[i].color, 2));
+        l->setPen(QPen(markers[i].color, markers[i].width, markers[i].style));
         l->point1->setCoords(markers[i].x, 0);
         l->point2->setCoords(markers[i].x, 1);
     }
+    qsizetype labels = 0;
+    for (const Marker &m : markers) {
+        if (m.label.isEmpty())
+            continue;
+        if (labels == m_labels.size()) {
+            auto *t = new QCPItemText(m_plot);
+            t->setSelectable(false);
+            t->setClipToAxisRect(true);
+            t->position->setTypeX(QCPItemPosition::ptPlotCoords);
+            t->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+            t->setFont(QFont(m_plot->font().family(), 7));
+            t->setPadding(QMargins(1, 0, 2, 0));
+            t->setBrush(QColor(255, 255, 255, 215)); // readable over the lines it crosses
+            m_labels.append(t);
+        }
+        QCPItemText *t = m_labels[labels++];
+        t->setVisible(true);
+        t->setText(m.label);
+        t->setColor(m.color);
+        t->setPositionAlignment(Qt::AlignRight | (m.labelAtBottom ? Qt::AlignBottom : Qt::AlignTop));
+        t->position->setCoords(m.x, m.labelAtBottom ? 1 : 0);
+    }
+    for (qsizetype i = labels; i < m_labels.size(); ++i)
+        m_labels[i]->setVisible(false);
 }
 
 void CustomPlotCanvas::setCrosshair(double x, bool visible)
@@ -166,6 +190,12 @@ void CustomPlotCanvas::setCrosshair(double x, bool visible)
 void CustomPlotCanvas::replot()
 {
     m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void CustomPlotCanvas::renderNow()
+{
+    // Into the paint buffer now; the widget is marked for update (the caller repaints).
+    m_plot->replot(QCustomPlot::rpRefreshHint);
 }
 
 QRectF CustomPlotCanvas::plotArea() const

@@ -7,6 +7,7 @@
 class QCustomPlot;
 class QCPGraph;
 class QCPItemStraightLine;
+class QCPItemText;
 
 namespace kms::gui {
 
@@ -27,6 +28,7 @@ public:
     void setMarkers(const QList<Marker> &markers) override;
     void setCrosshair(double x, bool visible) override;
     void replot() override;
+    void renderNow() override;
     QRectF plotArea() const override;
 
 private:
@@ -36,6 +38,7 @@ private:
     QList<QCPGraph *> m_lines;
     QList<QCPItemStraightLine *> m_levels;
     QList<QCPItemStraightLine *> m_markers;
+    QList<QCPItemText *> m_labels; // pooled like the markers
     QCPItemStraightLine *m_crosshair = nullptr;
 };
 

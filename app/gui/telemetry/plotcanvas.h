@@ -25,9 +25,13 @@ public:
         QColor color;
         QString label;
     };
-    struct Marker { // a vertical line on the time axis (alarm, kernel report)
+    struct Marker { // a vertical line on the time axis (alarm, kernel report, cycle boundary)
         double x = 0;
         QColor color;
+        Qt::PenStyle style = Qt::SolidLine;
+        int width = 2;
+        QString label; // drawn left of the line (empty: none)
+        bool labelAtBottom = false; // else at the top of the plot
     };
 
     virtual ~PlotCanvas() = default;
@@ -47,6 +51,9 @@ public:
     virtual void setMarkers(const QList<Marker> &markers) = 0;
     virtual void setCrosshair(double x, bool visible) = 0; // a vertical line following the mouse
     virtual void replot() = 0; // draws what was set (queued: the widget paints on its next update)
+    // Renders what was set now, so that the caller's repaint() of the plots' parent shows it in
+    // this event-loop pass (a frame from the redraw timer: no queued hop before the paint).
+    virtual void renderNow() { replot(); }
     virtual QRectF plotArea() const = 0; // in mouseWidget() coordinates
     virtual int plotWidth() const { return int(plotArea().width()); }
     // Called after each paint of the plot (the benchmark measures latency to the screen with it).

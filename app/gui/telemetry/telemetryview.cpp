@@ -73,6 +73,8 @@ TelemetryView::TelemetryView(TelemetryStore *store, QWidget *parent, PlotCanvas:
     layout->addWidget(scroll, 1);
     m_status = new QLabel(this);
     layout->addWidget(m_status);
+    // Precise: a coarse timer may fire 5 % late, and the frame's age grows with it.
+    m_timer.setTimerType(Qt::PreciseTimer);
     connect(&m_timer, &QTimer::timeout, this, &TelemetryView::refresh);
     m_timer.start(kFrameMs);
 }
@@ -108,7 +110,8 @@ void TelemetryView::buildToolBar(QVBoxLayout *layout)
 
 void TelemetryView::addAlarm(const kms::telemetry::TelemetryAlarm &alarm)
 {
-    Marker m{alarm.tNs, false, -1, alarm.text.isEmpty() ? alarm.kind + QLatin1Char(' ') + alarm.key : alarm.text};
+    Marker m{alarm.tNs, false, -1, alarm.text.isEmpty() ? alarm.kind + QLatin1Char(' ') + alarm.key : alarm.text,
+             alarm.kind};
     const auto at = std::upper_bound(m_markers.begin(), m_markers.end(), m.tNs,
                                      [](qint64 t, const Marker &x) { return t < x.tNs; });
     m_markers.insert(at, m);
@@ -119,13 +122,36 @@ void TelemetryView::addAlarm(const kms::telemetry::TelemetryAlarm &alarm)
 
 void TelemetryView::addReportMarker(qint64 tNs, int reportId, const QString &title)
 {
-    Marker m{tNs, true, reportId, title};
+    Marker m{tNs, true, reportId, title, tr("report")};
     const auto at = std::upper_bound(m_markers.begin(), m_markers.end(), tNs,
                                      [](qint64 t, const Marker &x) { return t < x.tNs; });
     m_markers.insert(at, m);
     if (m_markers.size() > kMaxMarkers)
         m_markers.removeFirst();
     m_viewChanged = true;
+}
+
+void TelemetryView::addCycleBoundary(const kms::telemetry::CycleBoundary &boundary)
+{
+    m_cycles.add(boundary);
+    m_viewChanged = true;
+}
+
+void TelemetryView::setCycleVerdict(int cycle, kms::Verdict verdict)
+{
+    m_cycles.setVerdict(cycle, verdict);
+    m_viewChanged = true;
+}
+
+void TelemetryView::clearCycles()
+{
+    m_cycles.clear();
+    m_viewChanged = true;
+}
+
+double TelemetryView::pixelOf(int plot, qint64 tNs) const
+{
+    return m_plots[size_t(plot)]->canvas->xToPixel(double(tNs) / kNsPerS);
 }
 
 void TelemetryView::setFillLimits(double warningPct, double criticalPct)
@@ -253,9 +279,15 @@ void TelemetryView::refresh()
         if (m_t1 <= m_t0)
             m_t0 = m_t1 - 1'000'000;
     }
+    emit frameStarted();
     qint64 newest = 0;
     for (auto &p : m_plots)
         drawPlot(*p, newest);
+    emit frameReady(newest);
+    // On screen in this pass: a queued replot and then a queued paint would each wait for the
+    // event loop, under load up to a frame more between the store and the screen.
+    if (m_immediatePaint && m_plotArea->isVisible())
+        m_plotArea->repaint();
     if (m_frames == 0) {
         emit firstData();
         m_readout->setText(tr("Point at a plot for its values · wheel: zoom · drag: pan · double-click: follow again"));
@@ -305,13 +337,27 @@ void TelemetryView::drawPlot(Plot &plot, qint64 &newest)
         hi += pad;
     }
     c.setRanges(double(m_t0) / kNsPerS, double(m_t1) / kNsPerS, lo, hi);
-    QList<PlotCanvas::Marker> ms;
+    // Cycle boundaries first: the alarms and reports are drawn over them. Labels on the top plot
+    // only: cycle numbers at its top, what an alarm or report is at its bottom.
+    const bool top = &plot == m_plots.front().get();
+    QList<PlotCanvas::Marker> ms = m_cycles.visible(m_t0, m_t1, columns, top);
     const auto first = std::lower_bound(m_markers.begin(), m_markers.end(), m_t0,
                                         [](const Marker &x, qint64 t) { return x.tNs < t; });
-    for (auto it = first; it != m_markers.end() && it->tNs <= m_t1; ++it)
-        ms.append({double(it->tNs) / kNsPerS, markerColor(*it)});
+    const double nsPerPx = double(m_t1 - m_t0) / columns;
+    double lastLabelNs = -1e300;
+    for (auto it = first; it != m_markers.end() && it->tNs <= m_t1; ++it) {
+        PlotCanvas::Marker m{double(it->tNs) / kNsPerS, markerColor(*it), Qt::SolidLine, 2, {}, true};
+        if (top && (double(it->tNs) - lastLabelNs) / nsPerPx >= CycleMarkers::labelSpacingPx * 1.5) {
+            m.label = it->label;
+            lastLabelNs = double(it->tNs);
+        }
+        ms.append(m);
+    }
     c.setMarkers(ms);
-    c.replot();
+    if (m_immediatePaint)
+        c.renderNow();
+    else
+        c.replot();
 }
 
 QList<int> TelemetryView::visibleMarkerIndexes(int) const
@@ -322,6 +368,14 @@ QList<int> TelemetryView::visibleMarkerIndexes(int) const
             out.append(int(i));
     }
     return out;
+}
+
+std::optional<qsizetype> TelemetryView::cycleNear(int plot, double px) const
+{
+    const PlotCanvas &c = *m_plots[size_t(plot)]->canvas;
+    const double s = c.pixelToX(px);
+    const double tolerance = std::abs(c.pixelToX(px + kMarkerHitPx + 0.5) - s);
+    return m_cycles.near(qint64(std::llround(s * kNsPerS)), qint64(tolerance * kNsPerS));
 }
 
 int TelemetryView::plotOf(QObject *mouseWidget) const
@@ -364,6 +418,10 @@ bool TelemetryView::eventFilter(QObject *watched, QEvent *event)
                 emit reportActivated(m->reportId);
             return true;
         }
+        if (const auto b = cycleNear(p, me->position().x())) {
+            emit cycleActivated(m_cycles.boundaries()[*b].cycle);
+            return true;
+        }
         m_dragging = true;
         m_dragX = me->position().x();
         return true;
@@ -384,9 +442,11 @@ bool TelemetryView::eventFilter(QObject *watched, QEvent *event)
         }
         showReadout(xs);
         const Marker *m = markerNear(p, x);
-        static_cast<QWidget *>(watched)->setCursor(m && m->report ? Qt::PointingHandCursor : Qt::CrossCursor);
-        if (m)
-            QToolTip::showText(me->globalPosition().toPoint(), m->text, static_cast<QWidget *>(watched));
+        const auto b = m ? std::nullopt : cycleNear(p, x);
+        static_cast<QWidget *>(watched)->setCursor((m && m->report) || b ? Qt::PointingHandCursor : Qt::CrossCursor);
+        if (m || b)
+            QToolTip::showText(me->globalPosition().toPoint(), m ? m->text : m_cycles.describe(*b),
+                               static_cast<QWidget *>(watched));
         return m_dragging;
     }
     case QEvent::MouseButtonRelease:
@@ -453,6 +513,8 @@ void TelemetryView::updateStatus()
         s += tr(" · %1 not finite (dropped)").arg(c.nonFinite);
     if (!m_markers.isEmpty())
         s += tr(" · %1 markers (red: alarm, purple: kernel report, click to open it)").arg(m_markers.size());
+    if (m_cycles.size() > 0)
+        s += tr(" · cycles: begin solid, load dashed, unload dotted, in the verdict's colour");
     m_status->setText(s);
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "channelgroups.h"
+#include "cyclemarkers.h"
 #include "plotcanvas.h"
 #include "telemetry/telemetrysample.h"
 
@@ -38,6 +39,7 @@ public:
         bool report = false; // else an alarm
         int reportId = -1;
         QString text; // report title or alarm line
+        QString label; // on the plot: "report", or the alarm's kind
     };
 
     explicit TelemetryView(kms::telemetry::TelemetryStore *store, QWidget *parent = nullptr,
@@ -48,6 +50,14 @@ public:
     void addReportMarker(qint64 tNs, int reportId, const QString &title);
     const QList<Marker> &markers() const { return m_markers; }
     void setFillLimits(double warningPct, double criticalPct);
+    // Reload cycles on the same axis (CycleTimeline's boundaries and verdicts); a new run
+    // clears the previous run's.
+    void addCycleBoundary(const kms::telemetry::CycleBoundary &boundary);
+    void setCycleVerdict(int cycle, kms::Verdict verdict);
+    void clearCycles();
+    const CycleMarkers &cycleMarkers() const { return m_cycles; }
+    // The node time of what is under pixel x of plot i (tests click on markers with it).
+    double pixelOf(int plot, qint64 tNs) const;
 
     // The view: follows the newest data over `windowNs`, or stays where the user put it.
     void setWindowNs(qint64 windowNs);
@@ -74,12 +84,20 @@ public:
 
     // Draws a frame now if anything changed (the timer calls it).
     void refresh();
+    // True (default): a frame is rendered and painted within refresh(). False: the plots'
+    // queued replot and paint (the way before; the benchmark compares both in one run).
+    void setImmediatePaint(bool immediate) { m_immediatePaint = immediate; }
 
 signals:
     void reportActivated(int reportId);
+    // A click on one of a reload cycle's boundaries.
+    void cycleActivated(int cycle);
     // The first samples arrived (a hidden dock may want to show itself).
     void firstData();
-    // After each drawn frame: the newest node time in it.
+    // A frame begins (its store queries follow), its data is set and about to be painted,
+    // and it was drawn (newestNs: the newest node time in it). The benchmark times them.
+    void frameStarted();
+    void frameReady(qint64 newestNs);
     void frameDrawn(qint64 newestNs);
 
 protected:
@@ -97,6 +115,7 @@ private:
     void drawPlot(Plot &plot, qint64 &newest);
     int plotOf(QObject *mouseWidget) const;
     const Marker *markerNear(int plot, double px) const;
+    std::optional<qsizetype> cycleNear(int plot, double px) const;
     void showReadout(double xS);
     void updateStatus();
     void askExportPng();
@@ -114,12 +133,14 @@ private:
     QComboBox *m_windowBox = nullptr;
     QTimer m_timer;
     QList<Marker> m_markers; // ascending node time
+    CycleMarkers m_cycles;
     double m_warningPct = 75, m_criticalPct = 90;
     qint64 m_windowNs = 10'000'000'000;
     bool m_paused = false; // the view stays where it is (data is still recorded)
     qint64 m_t0 = 0, m_t1 = 0;
     quint64 m_drawnRevision = ~0ull;
     bool m_viewChanged = true;
+    bool m_immediatePaint = true;
     quint64 m_frames = 0;
     // Drag to pan.
     bool m_dragging = false;
