@@ -1,5 +1,6 @@
 #include "decodecommand.h"
 
+#include "debuginfodoptions.h"
 #include "sectionspec.h"
 
 #include "log/linesplitter.h"
@@ -113,6 +114,8 @@ int runDecode(const QStringList &arguments)
     const QCommandLineOption jsonOption(QStringLiteral("json"),
                                         QStringLiteral("print one JSON object {\"reports\": [...]}"));
     parser.addOptions({koOption, vmlinuxOption, sectionsOption, srcMapOption, jsonOption});
+    DebuginfodOptions debuginfod;
+    debuginfod.addTo(parser);
 
     QStringList argv = arguments;
     argv.prepend(QStringLiteral("kmodscope-cli decode"));
@@ -150,6 +153,9 @@ int runDecode(const QStringList &arguments)
             return usageError(error);
         symbolizer.setSectionAddresses(spec->module, spec->sections);
     }
+    // A batch decode waits for each fetch to end: the stall timeout bounds a dead server.
+    if (!debuginfod.apply(parser, symbolizer, -1, &error))
+        return usageError(error);
 
     QFile input;
     const QString inputPath = positional.value(0, QStringLiteral("-"));

@@ -1,14 +1,19 @@
 #include "watchcommand.h"
 
+#include "debuginfodoptions.h"
+
 #include "node/nodesession.h"
 #include "report/reportformatter.h"
 #include "report/reportjson.h"
 #include "symbols/modulecatalog.h"
+#include "symbols/symbolizer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
+#include <QHash>
 #include <QJsonDocument>
+#include <QMap>
 #include <QSet>
 #include <QSocketNotifier>
 #include <QTextStream>
@@ -16,6 +21,8 @@
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <utility>
 
 namespace kms::cli {
 
@@ -57,15 +64,48 @@ public:
         : m_json(json)
     {
         m_out.open(stdout, QIODevice::WriteOnly | QIODevice::Unbuffered);
-        connect(&session, &NodeSession::reportResolved, this, &ReportPrinter::print);
+        // Every detection is resolved once; a read of the node's build ids that changed them
+        // resolves every kept report again. Only the latest requested resolution is printed:
+        // one made with the old build ids may still be on its way (the worker can be busy for
+        // seconds loading a debug vmlinux) when the read ends.
+        connect(&session, &NodeSession::reportDetected, this, [this](int id) { m_pending[id] = 1; });
+        connect(&session, &NodeSession::reportResolved, this, [this, &session](int id, const KernelReport &report) {
+            if (m_printed.contains(id))
+                return;
+            int &pending = m_pending[id];
+            if (pending > 0)
+                --pending;
+            if (pending > 0)
+                return;
+            // The node's build ids are being read again for this report (its module may have
+            // been loaded since): when they changed, the report comes again, resolved with them.
+            if (session.readingBuildIds()) {
+                m_held.insert(id, report);
+                return;
+            }
+            print(id, report);
+        });
+        connect(&session, &NodeSession::buildIdsRead, this, [this](bool changed) {
+            const QMap<int, KernelReport> held = std::exchange(m_held, {});
+            if (changed) {
+                for (auto it = m_pending.begin(); it != m_pending.end(); ++it)
+                    ++it.value();
+                return;
+            }
+            for (auto it = held.cbegin(); it != held.cend(); ++it)
+                print(it.key(), it.value());
+        });
     }
 
 private:
     void print(int id, KernelReport report)
     {
-        if (m_printed.contains(id))
+        // A debug file still being fetched: the report comes again when the fetch ends (the
+        // stall timeout bounds that).
+        if (m_printed.contains(id) || waitsForDebuginfod(report))
             return;
         m_printed.insert(id);
+        m_pending.remove(id);
         // watch has named its SSH source "ssh" since it shipped; the session log keeps the
         // stream's own label.
         if (report.source == QLatin1String(NodeSession::kernelLogSource))
@@ -86,6 +126,8 @@ private:
     bool m_json;
     QFile m_out;
     QSet<int> m_printed;
+    QMap<int, KernelReport> m_held; // resolved while the node's build ids were being read
+    QHash<int, int> m_pending; // unprinted reports: resolutions requested and not yet arrived
 };
 
 QString serialStateText(SerialLink::State state)
@@ -163,11 +205,16 @@ int runWatch(const QStringList &arguments)
     const QCommandLineOption koOption(QStringLiteral("ko"),
                                       QStringLiteral("module .ko or a directory searched for them; repeatable"),
                                       QStringLiteral("FILE|DIR"));
+    const QCommandLineOption vmlinuxOption(
+        QStringLiteral("vmlinux"),
+        QStringLiteral("vmlinux for core kernel frames (debug, or stripped: see debuginfod)"), QStringLiteral("FILE"));
     const QCommandLineOption logOption(QStringLiteral("log"), QStringLiteral("session log: every line of every source"),
                                        QStringLiteral("FILE"));
     const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("one REPORT JSON object per line"));
     parser.addOptions({serialOption, baudOption, rawOption, sshOption, sshConfigOption, knownHostsOption,
-                       sshStreamOption, acceptNewOption, koOption, logOption, jsonOption});
+                       sshStreamOption, acceptNewOption, koOption, vmlinuxOption, logOption, jsonOption});
+    DebuginfodOptions debuginfod;
+    debuginfod.addTo(parser);
 
     QStringList argv = arguments;
     argv.prepend(QStringLiteral("kmodscope-cli watch"));
@@ -194,9 +241,14 @@ int runWatch(const QStringList &arguments)
             if (!catalog.addPath(path, &error))
                 return usageError(error);
         }
+        if (parser.isSet(vmlinuxOption) && !catalog.setVmlinux(parser.value(vmlinuxOption), &error))
+            return usageError(error);
     }
     NodeSession session(idleFlushMs);
+    session.setVmlinux(parser.value(vmlinuxOption));
     session.setSymbolConfig(parser.values(koOption), {});
+    if (!debuginfod.apply(parser, session, &error))
+        return usageError(error);
     ReportPrinter printer(session, parser.isSet(jsonOption));
     if (parser.isSet(logOption) && !session.openSessionLog(parser.value(logOption), &error))
         return usageError(error);

@@ -40,6 +40,9 @@ int main(int argc, char *argv[])
         QStringLiteral("serial"), QStringLiteral("serial device (overrides the profile's)"), QStringLiteral("PATH"));
     const QCommandLineOption koOption(QStringLiteral("ko"), QStringLiteral("module file or directory (repeatable)"),
                                       QStringLiteral("PATH"));
+    const QCommandLineOption vmlinuxOption(
+        QStringLiteral("vmlinux"), QStringLiteral("debug vmlinux for core-kernel frames (overrides the profile's)"),
+        QStringLiteral("FILE"));
     const QCommandLineOption mapOption(QStringLiteral("src-map"), QStringLiteral("source path map (repeatable)"),
                                        QStringLiteral("OLD=NEW"));
     const QCommandLineOption sshOption(QStringLiteral("ssh"), QStringLiteral("SSH host or ssh-config alias"),
@@ -67,7 +70,7 @@ int main(int argc, char *argv[])
                                         QStringLiteral("FILE"));
     screenshotOption.setFlags(QCommandLineOption::HiddenFromHelp);
     for (const auto &o : {profileOption, serialOption, sshOption, sshPortOption, sshUserOption, sshKeyOption,
-                          knownHostsOption, saveProfileOption, koOption, mapOption, sessionLogDirOption,
+                          knownHostsOption, saveProfileOption, koOption, vmlinuxOption, mapOption, sessionLogDirOption,
                           noSessionLogOption, noConnectOption, screenshotOption})
         parser.addOption(o);
     parser.addPositionalArgument(
@@ -87,6 +90,7 @@ int main(int argc, char *argv[])
     options.knownHosts = parser.value(knownHostsOption);
     options.saveAs = parser.value(saveProfileOption);
     options.koPaths = parser.values(koOption);
+    options.vmlinux = parser.value(vmlinuxOption);
     options.pathMaps = parser.values(mapOption);
     options.screenshot = parser.value(screenshotOption);
     options.logs = parser.positionalArguments();

@@ -303,6 +303,8 @@ MainWindow::MainWindow(const StartOptions &options, QWidget *parent)
         if (!p.pathMaps.contains(map))
             p.pathMaps += map;
     }
+    if (!options.vmlinux.isEmpty())
+        p.vmlinux = options.vmlinux;
     if (!options.saveAs.isEmpty()) {
         // Scripts (scripts/demo) hand over a ready profile that the user finds again later.
         p.name = options.saveAs;
@@ -569,6 +571,7 @@ void MainWindow::applyProfile(const Profile &profile)
 
 void MainWindow::updateSymbolConfig()
 {
+    m_session->setVmlinux(m_profile.vmlinux);
     m_session->setSymbolConfig(m_profile.koPaths, m_profile.pathMaps);
 }
 

@@ -49,6 +49,7 @@ struct StartOptions {
     QString knownHosts;
     QString saveAs; // --save-profile NAME: keep the assembled profile under NAME
     QStringList koPaths; // --ko PATH (added to the profile's)
+    QString vmlinux; // --vmlinux FILE (overrides the profile's)
     QStringList pathMaps; // --src-map OLD=NEW
     QString screenshot; // hidden --screenshot FILE
     QString sessionLogDir; // --session-log-dir DIR (default: the app's data dir, "sessions")

@@ -109,6 +109,7 @@ bool ProfileStore::load(const QString &name, Profile *p)
     p->modules = s.value(QStringLiteral("modules")).toStringList();
     p->koPaths = s.value(QStringLiteral("koPaths")).toStringList();
     p->fetchKo = s.value(QStringLiteral("fetchKo"), true).toBool();
+    p->vmlinux = s.value(QStringLiteral("vmlinux")).toString();
     p->pathMaps = s.value(QStringLiteral("pathMaps")).toStringList();
     p->telemetrySource = s.value(QStringLiteral("telemetrySource")).toString();
     p->cycleRun = QJsonDocument::fromJson(s.value(QStringLiteral("cycleRun")).toByteArray()).object();
@@ -136,6 +137,7 @@ void ProfileStore::save(const Profile &p)
     s.setValue(QStringLiteral("modules"), p.modules);
     s.setValue(QStringLiteral("koPaths"), p.koPaths);
     s.setValue(QStringLiteral("fetchKo"), p.fetchKo);
+    s.setValue(QStringLiteral("vmlinux"), p.vmlinux);
     s.setValue(QStringLiteral("pathMaps"), p.pathMaps);
     s.setValue(QStringLiteral("telemetrySource"), p.telemetrySource);
     s.setValue(QStringLiteral("cycleRun"), QJsonDocument(p.cycleRun).toJson(QJsonDocument::Compact));
@@ -213,6 +215,10 @@ ProfileDialog::ProfileDialog(const Profile &p, QWidget *parent)
                                "(e.g. \"sudo dmesg -w\" where dmesg is restricted)"));
     m_fetchKo = new QCheckBox(tr("Fetch a module's .ko from the node when no path above has it"), this);
     m_fetchKo->setChecked(p.fetchKo);
+    m_vmlinux = new QLineEdit(p.vmlinux, this);
+    m_vmlinux->setPlaceholderText(tr("debug vmlinux; empty: by build id (debuginfod)"));
+    m_vmlinux->setToolTip(tr("A vmlinux with debug info for core-kernel frames. Without one, and with "
+                             "DEBUGINFOD_URLS set, it is fetched by the build id the node reports"));
     m_telemetry = new QLineEdit(p.telemetrySource, this);
     m_telemetry->setPlaceholderText(QStringLiteral("/sys/kernel/debug/prudaq/telemetry (on the node, over SSH)"));
     m_modules = new QPlainTextEdit(p.modules.join(QLatin1Char('\n')), this);
@@ -234,6 +240,7 @@ ProfileDialog::ProfileDialog(const Profile &p, QWidget *parent)
     form->addRow(tr("Module names"), m_modules);
     form->addRow(tr(".ko files / dirs"), m_koPaths);
     form->addRow(QString(), m_fetchKo);
+    form->addRow(tr("Kernel vmlinux"), m_vmlinux);
     form->addRow(tr("Source path maps"), m_pathMaps);
     form->addRow(tr("Telemetry source"), m_telemetry);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -270,6 +277,7 @@ Profile ProfileDialog::profile() const
     p.modules = lines(m_modules);
     p.koPaths = lines(m_koPaths);
     p.fetchKo = m_fetchKo->isChecked();
+    p.vmlinux = m_vmlinux->text().trimmed();
     p.pathMaps = lines(m_pathMaps);
     p.telemetrySource = m_telemetry->text().trimmed();
     p.cycleRun = m_cycleRun;

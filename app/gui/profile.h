@@ -37,6 +37,7 @@ struct Profile {
     QStringList modules;
     QStringList koPaths;
     bool fetchKo = true; // a module that no .ko path has is fetched from the node (modinfo -n)
+    QString vmlinux; // debug vmlinux for core-kernel frames; empty: by build id through debuginfod
     QStringList pathMaps; // "OLD=NEW"
     // Where telemetry lines (`key=value ...`, DESIGN's telemetry contract) come from: a file on
     // the node read over SSH; empty: none.
@@ -71,6 +72,7 @@ public:
 private:
     QComboBox *m_serial;
     QLineEdit *m_name, *m_sshHost, *m_sshUser, *m_sshKey, *m_knownHosts, *m_kernelLog, *m_telemetry;
+    QLineEdit *m_vmlinux;
     QSpinBox *m_baud, *m_sshPort;
     QComboBox *m_dataBits, *m_parity, *m_stopBits, *m_flow;
     QCheckBox *m_fetchKo, *m_passwordLogin;

@@ -65,6 +65,7 @@ if(Python3_Interpreter_FOUND)
             kms_add_e2e(${arch} prudaq_unload_uaf 300 panic --fault unload_uaf)
             kms_add_e2e(${arch} prudaq_null_exit 240 null_exit)
             kms_add_e2e(${arch} watch_serial_and_ssh 180 watch)
+            kms_add_e2e(${arch} watch_debuginfod 240 watch_debuginfod)
             if(TARGET kmodscope-gui)
                 # The desktop app on the same node: panic on serial, .ko fetched over SSH.
                 kms_add_qtest(tst_gui_vnode SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_gui_vnode.cpp

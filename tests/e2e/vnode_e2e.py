@@ -24,11 +24,15 @@ Lines starting with "MEASURE " carry figures (times in seconds).
 import argparse
 import json
 import os
+import queue
 import re
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 SKIP = 77
@@ -552,6 +556,122 @@ def t_watch(args, node):
     log('watch: %d lines each from serial and ssh, all in the session log' % len(markers))
 
 
+def build_id(path):
+    """The GNU build id in an ELF file, via readelf -n (the oracle)."""
+    out = subprocess.run(['readelf', '-n', path], capture_output=True, text=True, check=True).stdout
+    m = re.search(r'Build ID: ([0-9a-f]+)', out)
+    check(m, 'no build id in %s' % path)
+    return m.group(1)
+
+
+def start_debuginfod(served, work):
+    """A real debuginfod on 127.0.0.1 over `served`, once it serves the files there."""
+    if not shutil.which('debuginfod'):
+        raise Skip('debuginfod is not installed (Debian package debuginfod: scripts/install-deps)')
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(['debuginfod', '-p', str(port), '-d', os.path.join(work, 'index.sqlite'),
+                               '-F', served, '-t', '1', '-g', '0'],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return server, 'http://127.0.0.1:%d' % port
+
+
+def wait_served(url, build_ids, server):
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        check(server.poll() is None, 'debuginfod exited (rc %s)' % server.returncode)
+        if all(subprocess.run(['curl', '-sf', '-o', '/dev/null', '%s/buildid/%s/debuginfo' % (url, b)]
+                              ).returncode == 0 for b in build_ids):
+            return
+        time.sleep(0.3)
+    raise Fail('debuginfod did not serve %s within 60 s' % build_ids)
+
+
+def t_watch_debuginfod(args, node):
+    """watch over SSH alone, given no module file: the build ids are read on the node
+    (/sys/module/prudaq/notes, /sys/kernel/notes) and the debug file of prudaq is fetched from a
+    real debuginfod on 127.0.0.1 (a fresh DEBUGINFOD_CACHE_PATH); the oops of prudaq's exit
+    function decodes to addr2line's line, and the kernel frames ask the server for the node
+    kernel's build id (it does not have it: each says so)."""
+    st = node.ensure_up()
+    ko = require_prudaq(args, node)
+    boots0 = int(st['boots'])
+    if not os.path.isfile(args.cli):
+        raise Skip('kmodscope-cli not built (%s)' % args.cli)
+    work = tempfile.mkdtemp(prefix='kms-e2e-debuginfod-')
+    served = os.path.join(work, 'served')
+    os.makedirs(served)
+    subprocess.run(['objcopy', '--only-keep-debug', ko, os.path.join(served, 'prudaq.ko.debug')], check=True)
+    ko_id = build_id(ko)
+    kernel_id = build_id(st['kernel'])
+    server, url = start_debuginfod(served, work)
+    cfg = os.path.join(work, 'ssh_config')
+    with open(cfg, 'w') as f:
+        f.write('Host vnode\n  HostName 127.0.0.1\n  Port %s\n  User root\n  IdentityFile %s\n'
+                '  UserKnownHostsFile %s\n' % (st['ssh_port'], st['ssh_key'], st['known_hosts']))
+    env = dict(os.environ, DEBUGINFOD_CACHE_PATH=os.path.join(work, 'cache'))
+    env.pop('DEBUGINFOD_URLS', None)
+    watch = None
+    try:
+        wait_served(url, [ko_id], server)
+        watch = subprocess.Popen([args.cli, 'watch', '--ssh', 'vnode', '--ssh-config', cfg,
+                                  '--known-hosts', st['known_hosts'], '--json', '--debuginfod-urls', url,
+                                  '--debuginfod-timeout', '20'],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        time.sleep(3)  # the link up (watch reads the build ids again when the report arrives)
+        p = node.ssh('modprobe prudaq fault=null_exit && [ -d /sys/module/prudaq ] && '
+                     'echo LOADED && usleep 200000 && rmmod prudaq; echo "RMMOD $?"', check_rc=False)
+        check('LOADED' in p.stdout, 'prudaq fault=null_exit did not load: %s %s' % (p.stdout, p.stderr))
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(line) for line in watch.stdout], daemon=True).start()
+        report = None
+        printed = []
+        deadline = time.monotonic() + 90
+        while report is None and time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                if watch.poll() is not None:
+                    raise Fail('watch exited (%s): %s' % (watch.returncode, watch.stderr.read()[-500:]))
+                continue
+            printed.append(line)
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            if any(fr.get('module') == 'prudaq' for fr in r.get('frames', [])):
+                report = r
+        buf = ''.join(printed)
+        check(report, 'watch printed no prudaq report within 90 s: %r' % buf[-1000:])
+    finally:
+        if watch:
+            watch.send_signal(2)
+            try:
+                watch.communicate(timeout=20)
+            except subprocess.TimeoutExpired:
+                watch.kill()
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+        restart(node, boots0)
+    exact = [fr for fr in report['frames'] if fr.get('module') == 'prudaq' and fr.get('exact_pc')]
+    check(exact, 'no exact-pc prudaq frame: %s' % json.dumps(report['frames'])[:1500])
+    fr = exact[0]
+    want = oracle(ko, fr['function'], fr['offset'], True)
+    check(fr.get('line') == want['line'] and os.path.basename(fr.get('file') or '') == os.path.basename(want['file']),
+          'watch says %s:%s (%s), addr2line -j %s says %s:%s' % (fr.get('file'), fr.get('line'), fr.get('error'),
+                                                                 want['section'], want['file'], want['line']))
+    # No build id printed by Debian's 6.1 kernel: what the frames carry came from the node.
+    kernel = [fr for fr in report['frames'] if not fr.get('module')]
+    check(kernel, 'no core-kernel frame in the report')
+    want_error = 'debuginfod: no debug info for build id %s' % kernel_id
+    check(all(k.get('error') == want_error for k in kernel),
+          'kernel frames: %s (want %r)' % (sorted({k.get('error') for k in kernel}), want_error))
+    log('watch + debuginfod: %s+0x%x -> %s:%s by build id %s read on the node; %d kernel frames asked '
+        'for %s' % (fr['function'], fr['offset'], fr['file'], fr['line'], ko_id, len(kernel), kernel_id))
+
+
 def session_sources(path, text):
     """The kinds of source (serial, ssh) of the session log's lines that contain text."""
     sources = set()
@@ -729,7 +849,8 @@ def main():
     ap.add_argument('--cli', default='')
     ap.add_argument('--ko', default='', help='prudaq.ko (default: the node\'s ko_dir)')
     ap.add_argument('test', choices=('up', 'down', 'telemetry', 'cycles', 'panic', 'null_exit', 'watch',
-                                     'figures', 'telemetry_stall', 'telemetry_jump', 'telemetry_report'))
+                                     'figures', 'telemetry_stall', 'telemetry_jump', 'telemetry_report',
+                                     'watch_debuginfod'))
     ap.add_argument('--lines', type=int, default=600)
     ap.add_argument('--hz', type=int, default=100)
     ap.add_argument('--drift', type=int, default=50)
@@ -753,6 +874,7 @@ def main():
     node = Node(args)
     fn = {'up': t_up, 'down': t_down, 'telemetry': t_telemetry, 'cycles': t_cycles,
           'panic': t_panic, 'null_exit': t_null_exit, 'watch': t_watch, 'figures': t_figures,
+          'watch_debuginfod': t_watch_debuginfod,
           'telemetry_stall': telemetry_test('t_telemetry_stall'),
           'telemetry_jump': telemetry_test('t_telemetry_jump'),
           'telemetry_report': telemetry_test('t_telemetry_report')}[args.test]

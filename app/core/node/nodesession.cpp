@@ -1,6 +1,7 @@
 #include "node/nodesession.h"
 
 #include "log/sessionlog.h"
+#include "node/buildids.h"
 #include "node/nodefetcher.h"
 #include "symbols/symbolizer.h"
 
@@ -37,6 +38,8 @@ NodeSession::NodeSession(int idleFlushMs, QObject *parent)
                 while (m_reports.size() > keptReports)
                     m_reports.erase(m_reports.begin());
                 Q_EMIT reportDetected(id, report, lines);
+                // Its module may have been loaded since the build ids were read.
+                fetchBuildIds();
             });
     connect(m_engine, &ReportEngine::duplicateDetected, this, &NodeSession::duplicateDetected);
     connect(m_engine, &ReportEngine::reportResolved, this, &NodeSession::onResolved);
@@ -118,9 +121,11 @@ void NodeSession::stopSerial()
 
 void NodeSession::startSsh(const SshSettings &settings, const QByteArray &kernelLogCommand)
 {
-    // The fetcher holds the link: it goes first.
+    // The fetchers hold the link: they go first.
     delete m_fetcher;
     m_fetcher = nullptr;
+    delete m_buildIdFetcher;
+    m_buildIdFetcher = nullptr;
     m_ssh.reset();
     m_sshWasUp = false;
     m_sshSettings = settings;
@@ -148,6 +153,20 @@ void NodeSession::startSsh(const SshSettings &settings, const QByteArray &kernel
         });
         connect(m_fetcher, &NodeFetcher::fetchFailed, this, &NodeSession::fetchFailed);
     }
+    m_buildIdFetcher = new BuildIdFetcher(m_ssh.get(), this);
+    connect(m_buildIdFetcher, &BuildIdFetcher::fetched, this, [this](const NodeBuildIds &ids) {
+        QHash<QString, QByteArray> read = ids.modules;
+        if (!ids.kernel.isEmpty())
+            read.insert(QStringLiteral("vmlinux"), ids.kernel);
+        const bool changed = read != m_nodeBuildIds;
+        if (changed) {
+            m_nodeBuildIds = read;
+            updateSymbolConfig();
+            resolveAgain();
+        }
+        Q_EMIT buildIdsRead(changed);
+    });
+    connect(m_buildIdFetcher, &BuildIdFetcher::fetchFailed, this, [this] { Q_EMIT buildIdsRead(false); });
     m_ssh->start();
     m_kernelStream
         = m_ssh->startShellStream(kernelLogCommand.isEmpty() ? defaultDmesgStreamCommand() : kernelLogCommand,
@@ -161,6 +180,8 @@ void NodeSession::stopSsh()
 {
     delete m_fetcher;
     m_fetcher = nullptr;
+    delete m_buildIdFetcher;
+    m_buildIdFetcher = nullptr;
     if (m_ssh) {
         m_ssh->stop();
         m_ssh.reset();
@@ -185,8 +206,22 @@ void NodeSession::onSshState(SshLink::State state, const QString &detail)
     if (state == SshLink::State::Up)
         m_sshWasUp = true;
     Q_EMIT sshStateChanged(state, detail);
-    if (state == SshLink::State::Up)
+    if (state == SshLink::State::Up) {
         fetchPendingModules();
+        fetchBuildIds(); // a reboot may have brought another kernel
+    }
+}
+
+bool NodeSession::readingBuildIds() const
+{
+    return m_buildIdFetcher && m_buildIdFetcher->busy();
+}
+
+void NodeSession::fetchBuildIds()
+{
+    // Only of use to debuginfod, which needs servers: no command on the node otherwise.
+    if (m_buildIdFetcher && sshUp() && m_debuginfod && !qEnvironmentVariableIsEmpty("DEBUGINFOD_URLS"))
+        m_buildIdFetcher->fetch();
 }
 
 int NodeSession::addStream(const QByteArray &commandLine, const QString &source, StreamUse use)
@@ -255,7 +290,34 @@ void NodeSession::setSymbolConfig(const QStringList &koPaths, const QStringList 
 
 SymbolConfig NodeSession::symbolConfig() const
 {
-    return {m_koPaths + m_fetchedKo, m_pathMaps + m_fetchedSources};
+    SymbolConfig config;
+    config.koPaths = m_koPaths + m_fetchedKo;
+    config.pathMaps = m_pathMaps + m_fetchedSources;
+    config.vmlinux = m_vmlinux;
+    config.debuginfod = m_debuginfod;
+    config.debuginfodStallTimeoutMs = m_debuginfodStallMs;
+    config.buildIds = m_nodeBuildIds;
+    config.buildIds.insert(m_givenBuildIds);
+    return config;
+}
+
+void NodeSession::setVmlinux(const QString &path)
+{
+    m_vmlinux = path;
+    updateSymbolConfig();
+}
+
+void NodeSession::setDebuginfod(bool on, int stallTimeoutMs)
+{
+    m_debuginfod = on;
+    m_debuginfodStallMs = stallTimeoutMs;
+    updateSymbolConfig();
+}
+
+void NodeSession::setBuildIds(const QHash<QString, QByteArray> &ids)
+{
+    m_givenBuildIds = ids;
+    updateSymbolConfig();
 }
 
 void NodeSession::updateSymbolConfig()
@@ -340,6 +402,7 @@ void NodeSession::forgetNode()
     m_fetchedSources.clear();
     m_fetchAsked.clear();
     m_fetchWanted.clear();
+    m_nodeBuildIds.clear();
     updateSymbolConfig();
 }
 

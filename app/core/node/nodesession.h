@@ -6,7 +6,10 @@
 //   - the ReportEngine (its own thread): per-source detection with idle flush, pairing of the
 //     copy another source printed (DuplicateReports), symbolization with the symbol config,
 //   - the NodeFetcher (a module's .ko and source files over SSH into the node's cache dir),
-//     with auto-fetch of the modules a resolved report has no .ko for, once SSH is up.
+//     with auto-fetch of the modules a resolved report has no .ko for, once SSH is up,
+//   - with debuginfod ($DEBUGINFOD_URLS), the BuildIdFetcher: the build ids of the node's kernel
+//     and loaded modules, read when SSH comes up and when a report arrives, so that debug files
+//     of exactly what runs are fetched by build id.
 // Front ends keep what is theirs: widgets, texts, password dialogs and keychains.
 //
 // Line numbering: every line that joins the session (from either link, from an extra stream
@@ -36,6 +39,7 @@
 
 namespace kms {
 
+class BuildIdFetcher;
 class NodeFetcher;
 class SessionLog;
 
@@ -104,6 +108,15 @@ public:
     // explained with both: a fault address in an unloaded load's sections is named as such.
     // CycleRunner::follow() keeps this current while its run goes on.
     void setModuleLoads(const QString &module, const SectionAddresses &live, const QList<EarlierLoad> &earlier);
+    // A debug vmlinux for core-kernel frames (empty: none).
+    void setVmlinux(const QString &path);
+    // Debug files by build id through debuginfod, on by default when $DEBUGINFOD_URLS is set;
+    // stallTimeoutMs 0: $DEBUGINFOD_TIMEOUT, else 15 s.
+    void setDebuginfod(bool on, int stallTimeoutMs = 0);
+    // Build ids the user gives (module, "vmlinux": the kernel); they win over the node's.
+    void setBuildIds(const QHash<QString, QByteArray> &ids);
+    QHash<QString, QByteArray> nodeBuildIds() const { return m_nodeBuildIds; } // as read on the node
+    bool readingBuildIds() const; // a read is under way (buildIdsRead follows)
     // Resolves every report of the session again (reportResolved for each), or one.
     void resolveAgain();
     void resolveAgain(int id);
@@ -143,6 +156,9 @@ Q_SIGNALS:
     void moduleFetched(const QString &module, const QString &localPath);
     void sourceFetched(const QString &remotePath, const QString &localPath);
     void fetchFailed(const QString &what, const QString &error); // what: module or remote path
+    // A read of the node's build ids ended; when they changed, every report is resolved again
+    // (reportResolved follows).
+    void buildIdsRead(bool changed);
 
 private:
     struct Stream {
@@ -186,6 +202,13 @@ private:
     QStringList m_fetchedSources;
     QStringList m_fetchAsked; // modules asked for once (auto-fetch is not repeated)
     QStringList m_fetchWanted; // modules to fetch as soon as SSH is up
+    BuildIdFetcher *m_buildIdFetcher = nullptr;
+    QString m_vmlinux;
+    bool m_debuginfod = true;
+    int m_debuginfodStallMs = 0;
+    QHash<QString, QByteArray> m_givenBuildIds;
+    QHash<QString, QByteArray> m_nodeBuildIds;
+    void fetchBuildIds();
 };
 
 } // namespace kms

@@ -1,6 +1,7 @@
 #include "node/reportengine.h"
 
 #include "report/reportdetector.h"
+#include "symbols/debuginfod.h"
 #include "symbols/modulecatalog.h"
 #include "symbols/pathmap.h"
 #include "symbols/symbolizer.h"
@@ -18,6 +19,9 @@ namespace {
 // Lines remembered per source for the report being read: far more than any report spans, and
 // bounded, since a console runs for days.
 constexpr size_t keptLineSeqs = 1 << 16;
+// How long one resolve waits for a debuginfod fetch before the report is emitted with "still
+// fetching" frames (and resolved again when the fetch ends): the worker also detects reports.
+constexpr int debuginfodWaitMs = 300;
 } // namespace
 
 struct ReportWorker::Source {
@@ -33,10 +37,15 @@ ReportWorker::ReportWorker(int idleFlushMs)
     , m_symbolizer(std::make_unique<Symbolizer>(*m_catalog))
 {
     m_clock.start();
+    setDebuginfod(true, 0);
+    if (m_debuginfod)
+        m_symbolizer->setDebuginfod(m_debuginfod, debuginfodWaitMs);
 }
 
 ReportWorker::~ReportWorker()
 {
+    // No more callbacks into this worker once the symbolizer lets go of the client too.
+    m_debuginfod.reset();
     // The symbolizer refers to the catalog: destroy it first.
     m_symbolizer.reset();
     m_catalog.reset();
@@ -52,6 +61,9 @@ void ReportWorker::setConfig(const SymbolConfig &config)
         if (!m_catalog->addPath(path, &error))
             problems.append(QStringLiteral("%1: %2").arg(path, error));
     }
+    QString error;
+    if (!config.vmlinux.isEmpty() && !m_catalog->setVmlinux(config.vmlinux, &error))
+        problems.append(error);
     PathMap map;
     for (const QString &rule : config.pathMaps) {
         const qsizetype eq = rule.indexOf(QLatin1Char('='));
@@ -59,6 +71,11 @@ void ReportWorker::setConfig(const SymbolConfig &config)
             map.add(rule.left(eq), rule.mid(eq + 1));
     }
     m_symbolizer = std::make_unique<Symbolizer>(*m_catalog, map);
+    setDebuginfod(config.debuginfod, config.debuginfodStallTimeoutMs);
+    if (m_debuginfod)
+        m_symbolizer->setDebuginfod(m_debuginfod, debuginfodWaitMs);
+    for (auto it = config.buildIds.cbegin(); it != config.buildIds.cend(); ++it)
+        m_symbolizer->setBuildId(it.key(), it.value());
     applyLoads();
     if (!problems.isEmpty())
         Q_EMIT configProblem(problems.join(QLatin1Char('\n')));
@@ -137,15 +154,54 @@ void ReportWorker::onReport(Source &src, KernelReport &&report)
     }
     const int id = m_nextId++;
     Q_EMIT reportDetected(id, report, lines);
-    m_symbolizer->resolve(report);
-    Q_EMIT reportResolved(id, report);
+    resolveAndEmit(id, std::move(report));
 }
 
 void ReportWorker::resolveAgain(int id, KernelReport report)
 {
+    resolveAndEmit(id, std::move(report));
+}
+
+void ReportWorker::resolveAndEmit(int id, KernelReport report)
+{
+    const KernelReport unresolved = report;
     // Symbolizer::resolve starts every frame afresh: no need to clear the old answers here.
     m_symbolizer->resolve(report);
+    if (waitsForDebuginfod(report))
+        m_waiting.insert(id, unresolved);
+    else
+        m_waiting.remove(id);
     Q_EMIT reportResolved(id, report);
+}
+
+void ReportWorker::retryWaiting()
+{
+    const QHash<int, KernelReport> waiting = m_waiting;
+    for (auto it = waiting.cbegin(); it != waiting.cend(); ++it)
+        resolveAndEmit(it.key(), it.value());
+}
+
+void ReportWorker::setDebuginfod(bool on, int stallTimeoutMs)
+{
+    if (!on) {
+        m_debuginfod.reset();
+        m_debuginfodStallMs = -1;
+        return;
+    }
+    const QString urls = QString::fromLocal8Bit(qgetenv("DEBUGINFOD_URLS")).simplified();
+    if (m_debuginfod && stallTimeoutMs == m_debuginfodStallMs && m_debuginfod->urls() == urls)
+        return; // the same client: its answers are this session's cache
+    auto client = std::make_shared<DebuginfodClient>(stallTimeoutMs);
+    m_debuginfodStallMs = stallTimeoutMs;
+    if (!client->enabled()) {
+        m_debuginfod.reset();
+        return;
+    }
+    // Called in the fetch's thread: hop to the worker's.
+    client->setFinishedCallback([this](const QByteArray &) {
+        QMetaObject::invokeMethod(this, &ReportWorker::retryWaiting, Qt::QueuedConnection);
+    });
+    m_debuginfod = std::move(client);
 }
 
 void ReportWorker::finishAll()

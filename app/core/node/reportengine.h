@@ -24,6 +24,7 @@ Q_DECLARE_METATYPE(kms::KernelReport)
 
 namespace kms {
 
+class DebuginfodClient;
 class ReportDetector;
 class ModuleCatalog;
 class Symbolizer;
@@ -31,6 +32,12 @@ class Symbolizer;
 struct SymbolConfig {
     QStringList koPaths; // .ko files or directories searched for them
     QStringList pathMaps; // "OLD=NEW"
+    QString vmlinux; // a debug vmlinux for core-kernel frames; empty: none
+    // Debug files by build id when $DEBUGINFOD_URLS is set (symbols/debuginfod.h), giving up a
+    // fetch that receives nothing for the stall timeout (0: $DEBUGINFOD_TIMEOUT, else 15 s).
+    bool debuginfod = true;
+    int debuginfodStallTimeoutMs = 0;
+    QHash<QString, QByteArray> buildIds; // module ("vmlinux": the kernel) -> hex, as ran on the node
 };
 
 class ReportWorker : public QObject
@@ -62,6 +69,11 @@ private:
     struct Source;
     Source &source(const QString &name);
     void onReport(Source &src, KernelReport &&report);
+    // Resolves and emits a report; one with frames whose debug file is still being fetched is
+    // kept and resolved again when a fetch ends, so a slow server never holds a report back.
+    void resolveAndEmit(int id, KernelReport report);
+    void retryWaiting();
+    void setDebuginfod(bool on, int stallTimeoutMs);
 
     int m_idleFlushMs;
     QHash<QString, Source *> m_sources;
@@ -71,6 +83,9 @@ private:
     QHash<QString, SectionAddresses> m_liveLoads; // by module, kept across setConfig
     QHash<QString, QList<EarlierLoad>> m_earlierLoads;
     void applyLoads();
+    std::shared_ptr<DebuginfodClient> m_debuginfod; // kept across configs: its answers are the cache
+    int m_debuginfodStallMs = -1;
+    QHash<int, KernelReport> m_waiting; // unresolved copies of reports waiting for debuginfod
     DuplicateReports m_duplicates;
     QElapsedTimer m_clock;
     int m_nextId = 1;

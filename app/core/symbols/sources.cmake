@@ -1,6 +1,8 @@
 list(APPEND KMS_CORE_SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/debuginfod.cpp
     ${CMAKE_CURRENT_LIST_DIR}/disassembler.cpp
     ${CMAKE_CURRENT_LIST_DIR}/elfimage.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/loadedmodule.cpp
     ${CMAKE_CURRENT_LIST_DIR}/modulecatalog.cpp
     ${CMAKE_CURRENT_LIST_DIR}/pathmap.cpp
     ${CMAKE_CURRENT_LIST_DIR}/sectionstarts.cpp

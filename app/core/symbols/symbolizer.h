@@ -19,6 +19,8 @@ struct Dwfl_Module;
 
 namespace kms {
 
+class DebuginfodClient;
+
 // The reasons a frame stays unresolved (Frame::error), as the JSON contract names them.
 namespace symbolerror {
 inline const QString ModuleNotGiven = QStringLiteral("module not given");
@@ -29,7 +31,12 @@ inline const QString NoVmlinux = QStringLiteral("no vmlinux given");
 inline const QString NoSectionAddresses = QStringLiteral("address only, section addresses not given");
 inline const QString AddressOutsideSections = QStringLiteral("address outside the given sections");
 inline const QString NoLineInfo = QStringLiteral("no line information");
+// The prefix of a frame's error while its debug file is being fetched (debuginfod).
+inline const QString DebuginfodPending = QStringLiteral("debuginfod: still fetching");
 } // namespace symbolerror
+
+// Whether a resolved report has frames whose debug file is still being fetched.
+bool waitsForDebuginfod(const KernelReport &report);
 
 class Symbolizer
 {
@@ -39,6 +46,15 @@ public:
     ~Symbolizer();
     Symbolizer(const Symbolizer &) = delete;
     Symbolizer &operator=(const Symbolizer &) = delete;
+
+    // Debug files by build id, for modules given stripped or not given at all and for the
+    // kernel when no debug vmlinux is given. A resolve waits at most waitMs for a fetch
+    // (negative: until it ends); a frame whose fetch still runs says so in its error. The client
+    // may be shared (its answers are kept per build id for its life).
+    void setDebuginfod(std::shared_ptr<DebuginfodClient> client, int waitMs = -1);
+    // A build id the trace does not print: a module's (from /sys/module/NAME/notes on the node)
+    // or, for module "vmlinux", the kernel's (from /sys/kernel/notes). Hex, any case.
+    void setBuildId(const QString &module, const QByteArray &buildIdHex);
 
     // Load addresses of a module's sections (e.g. {".text", 0xffffffffc0a00000}, as in
     // /sys/module/NAME/sections/), for frames printed with absolute addresses only.
