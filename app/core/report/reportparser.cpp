@@ -745,8 +745,7 @@ void Parser::finish()
 
 bool ReportParser::isRegisterLine(QByteArrayView trimmedText)
 {
-    QList<Register> regs;
-    return parseRegisterLine(trimmedText, regs);
+    return reportfields::isRegisterLine(trimmedText);
 }
 
 void ReportParser::parse(const ReportStart &start, const QList<Line> &lines, KernelReport &report)
