@@ -11,6 +11,7 @@ if(KMS_FUZZ)
         ${PROJECT_SOURCE_DIR}/app/core/report/guiltyframe.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/reportfields.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/reportparser.cpp
+        ${PROJECT_SOURCE_DIR}/app/core/report/reportheader.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/reportlines.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/reportdetector.cpp)
     add_executable(fuzz_report ${CMAKE_CURRENT_LIST_DIR}/fuzz_report.cpp ${kms_report_fuzz_sources})
