@@ -134,7 +134,8 @@ std::optional<FrameLineParser::FrameView> FrameLineParser::parseSymbolView(QByte
     if (n == 0 || isDigit(s[0]))
         return std::nullopt;
     const QByteArrayView name = s.first(n);
-    if (name == QByteArrayView("."))
+    // A lone dot or a run of them is no symbol (ppc64 prints one dot before a function name).
+    if (name == QByteArrayView(".") || name.startsWith(".."))
         return std::nullopt;
     f.function = functionName(name);
     s = s.sliced(n);
