@@ -438,6 +438,16 @@ private slots:
         QCOMPARE(GuiltyFrame::displayName(function), shown);
     }
 
+    // Found by fuzz_report: ARM's do_DataAbort() headline cut after "Unhandled fault: " gave an
+    // empty title.
+    void headlineCutAfterItsMarkerHasATitle()
+    {
+        const QList<KernelReport> reports = detectReports("[   12.293525] Unhandled fault: \n"
+                                                          "[   12.294188] Internal error: : 1b [#1] SMP ARM\n");
+        QCOMPARE(reports.size(), 1);
+        QCOMPARE(reports[0].title, QStringLiteral("Unhandled fault"));
+    }
+
     // Found by fuzz_report: a frame line "..._do_call+0x12/0x12" named the guilty function ".".
     // kallsyms prints no name that starts with two dots (ppc64 prints one): no frame.
     void dotsAreNoSymbol()

@@ -554,6 +554,8 @@ void Parser::finish()
     }
     r.guiltyFunction = GuiltyFrame::displayName(r.guiltyFunction);
     r.title = QString::fromUtf8(m_start.what);
+    if (r.title.isEmpty())
+        r.title = toString(r.kind); // a headline cut right after its marker names no "what"
     if (!r.guiltyFunction.isEmpty()) {
         r.title += QLatin1String(" in ") + r.guiltyFunction;
         // KCSAN names both sides of the race.
