@@ -341,6 +341,7 @@ void MainWindow::connectSession()
     connect(m_session, &NodeSession::linesReceived, this, [this](quint64 firstSeq, const QList<LogLine> &lines) {
         m_consoleLines.add(firstSeq, m_consoleModel->appendLines(lines));
     });
+    connect(m_session, &NodeSession::partialLineChanged, m_consoleModel, &ConsoleModel::setPartialLine);
     connect(m_session, &NodeSession::reportDetected, this, &MainWindow::onReportDetected);
     connect(m_session, &NodeSession::duplicateDetected, this,
             [this](int original, const KernelReport &copy, const QList<quint64> &lines) {

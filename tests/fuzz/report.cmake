@@ -11,6 +11,7 @@ if(KMS_FUZZ)
         ${PROJECT_SOURCE_DIR}/app/core/report/guiltyframe.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/reportfields.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/reportparser.cpp
+        ${PROJECT_SOURCE_DIR}/app/core/report/reportheader.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/reportlines.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/reportdetector.cpp)
     add_executable(fuzz_report ${CMAKE_CURRENT_LIST_DIR}/fuzz_report.cpp ${kms_report_fuzz_sources})
@@ -23,23 +24,40 @@ if(KMS_FUZZ)
     target_link_options(fuzz_report PRIVATE -fsanitize=fuzzer)
     target_link_libraries(fuzz_report PRIVATE Qt6::Core)
 
-    # Seeds: the corpora and sample logs, one file each (README provenance notes excluded).
+    # Seeds: the corpora, the sample logs, one log per report format (written from the kernel's
+    # printing code) and the node's captures, split by seed_split into one seed per report (plus
+    # a little context) and a few pieces of the lines between reports, each at most 4 KB: 85% of
+    # the reports fit whole, the rest keep their headline and the start of their trace. Whole
+    # logs (up to 50 KB) made every mutation of them cost what their bytes cost. 4096 is also the
+    # -max_len libFuzzer picks for such seeds (the larger of 4096 and the largest seed).
+    set(kms_fuzz_report_max_len 4096)
+    add_executable(fuzz_report_seed_split ${CMAKE_CURRENT_LIST_DIR}/seed_split.cpp ${kms_report_fuzz_sources})
+    set_target_properties(fuzz_report_seed_split PROPERTIES AUTOMOC OFF)
+    target_include_directories(fuzz_report_seed_split PRIVATE ${PROJECT_SOURCE_DIR}/app/core)
+    target_link_libraries(fuzz_report_seed_split PRIVATE Qt6::Core)
     set(seed_dir ${CMAKE_CURRENT_BINARY_DIR}/fuzz_report_seeds)
     file(GLOB satyr_seeds ${KMS_TEST_DATA_DIR}/corpus/satyr/*)
     file(GLOB abrt_seeds ${KMS_TEST_DATA_DIR}/corpus/abrt/*)
     file(GLOB sample_seeds ${KMS_SAMPLES_DIR}/*.log)
-    # One log per report format, written from the kernel's printing code, and the node's captures.
     file(GLOB format_seeds ${KMS_TEST_DATA_DIR}/formats/*.log ${KMS_TEST_DATA_DIR}/captures/*.log)
     list(FILTER satyr_seeds EXCLUDE REGEX "\\.(md|tsv)$")
     list(FILTER abrt_seeds EXCLUDE REGEX "\\.(md|right)$")
-    file(MAKE_DIRECTORY ${seed_dir})
-    file(COPY ${satyr_seeds} ${abrt_seeds} ${sample_seeds} ${format_seeds} DESTINATION ${seed_dir})
+    set(seed_logs ${satyr_seeds} ${abrt_seeds} ${sample_seeds} ${format_seeds})
+    add_custom_command(OUTPUT ${seed_dir}.stamp
+        COMMAND ${CMAKE_COMMAND} -E rm -rf ${seed_dir}
+        COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=0
+                $<TARGET_FILE:fuzz_report_seed_split> ${seed_dir} ${kms_fuzz_report_max_len} ${seed_logs}
+        COMMAND ${CMAKE_COMMAND} -E touch ${seed_dir}.stamp
+        DEPENDS fuzz_report_seed_split ${seed_logs}
+        COMMENT "Splitting the report corpora into fuzz seeds"
+        VERBATIM)
+    add_custom_target(fuzz_report_seeds ALL DEPENDS ${seed_dir}.stamp)
 
     # Bounded for CI (total budget 40 min): 60 s of fuzzing; new inputs go to a scratch dir.
     set(work_dir ${CMAKE_CURRENT_BINARY_DIR}/fuzz_report_work)
     file(MAKE_DIRECTORY ${work_dir})
     add_test(NAME fuzz_report
-        COMMAND fuzz_report -max_total_time=60 -max_len=16384 -timeout=10 -rss_limit_mb=2048
+        COMMAND fuzz_report -max_total_time=60 -max_len=${kms_fuzz_report_max_len} -timeout=10 -rss_limit_mb=2048
                 -dict=${CMAKE_CURRENT_LIST_DIR}/report.dict ${work_dir} ${seed_dir})
     set_tests_properties(fuzz_report PROPERTIES LABELS fuzz TIMEOUT 180)
 endif()

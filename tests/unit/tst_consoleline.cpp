@@ -127,6 +127,47 @@ private slots:
                  QByteArray("[<bf19b018>] (f) from [<c0>] (g)"));
         QCOMPARE(text(parseConsoleLine("12,34 apples", scratch)), QByteArray("12,34 apples"));
     }
+
+    // A UART carries the shell's prompt, printed without newline, and the kernel's console
+    // output (printk -> the console driver) on one wire: a kernel line that comes while the
+    // prompt waits continues the prompt's physical line.
+    void kernelLineAfterShellPrompt()
+    {
+        QByteArray scratch;
+        auto l = parseConsoleLine("root@node:~# [   12.345678] BUG: kernel NULL pointer dereference", scratch);
+        QCOMPARE(text(l), QByteArray("BUG: kernel NULL pointer dereference"));
+        QCOMPARE(l.leading.toByteArray(), QByteArray("root@node:~# "));
+        QCOMPARE(*l.timestamp, 12.345678);
+        // Any partial output, not only a prompt: the timestamp's own form decides.
+        l = parseConsoleLine("Continue? [y/n] [  100.000001]  prudaq_exit+0x2d/0x604 [prudaq]", scratch);
+        QCOMPARE(text(l), QByteArray(" prudaq_exit+0x2d/0x604 [prudaq]"));
+        QCOMPARE(l.leading.toByteArray(), QByteArray("Continue? [y/n] "));
+        // A caller id in the bracket (CONFIG_PRINTK_CALLER).
+        l = parseConsoleLine("debian@bbb:/opt$ [   12.345678][  T102] Internal error: Oops: 17 [#1] ARM", scratch);
+        QCOMPARE(text(l), QByteArray("Internal error: Oops: 17 [#1] ARM"));
+        QCOMPARE(l.caller.toByteArray(), QByteArray("T102"));
+        // printk.time=0: no timestamp, the prompt itself is recognised.
+        l = parseConsoleLine("root@node:~# BUG: kernel NULL pointer dereference, address: 0000000000000004", scratch);
+        QCOMPARE(text(l), QByteArray("BUG: kernel NULL pointer dereference, address: 0000000000000004"));
+        l = parseConsoleLine("[root@node ~]# Kernel panic - not syncing: Fatal exception", scratch);
+        QCOMPARE(text(l), QByteArray("Kernel panic - not syncing: Fatal exception"));
+        QCOMPARE(l.leading.toByteArray(), QByteArray("[root@node ~]# "));
+    }
+    void notAPromptOrEmbeddedTimestamp()
+    {
+        QByteArray scratch;
+        // A program's bracketed number is not printk's "%5lu.%06lu" form.
+        for (const char *line : {"elapsed [1.5] BUG: none", "progress [ 12.34] done", "took [12.345678]s",
+                                 "mail to user@host: # not a prompt", "usb 1-1: new high-speed USB device"}) {
+            const auto l = parseConsoleLine(line, scratch);
+            QCOMPARE(text(l), QByteArray(line));
+            QVERIFY(l.leading.isEmpty());
+            QVERIFY(!l.timestamp);
+        }
+        // A syslog line keeps its own prefix rules: a program's line is not the kernel's.
+        const auto l = parseConsoleLine("Mar  3 10:00:00 host myprog: [   12.345678] BUG: fake", scratch);
+        QVERIFY(!l.fromKernel);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestConsoleLine)

@@ -53,6 +53,27 @@ private Q_SLOTS:
         QCOMPARE(out.size(), 1);
     }
 
+    // The prompt waits as the partial line (stamped with its first byte), grows with what is
+    // echoed, and is gone once the line is completed - then emitted whole.
+    void partialLineIsThePendingPrompt()
+    {
+        LineAssembler a(QStringLiteral("serial"));
+        QList<LogLine> out;
+        QVERIFY(a.partialLine().text.isEmpty());
+        a.feed("done\r\nroot@node:~", 5, out);
+        a.feed("# ", 6, out);
+        QCOMPARE(out.size(), 1);
+        QCOMPARE(a.partialLine().text, QByteArray("root@node:~# "));
+        QCOMPARE(a.partialLine().timeNs, 5);
+        QCOMPARE(a.partialLine().source, QStringLiteral("serial"));
+        a.feed("[   12.345678] BUG: x\r\n", 9, out);
+        QVERIFY(a.partialLine().text.isEmpty());
+        QVERIFY(!a.hasPartialLine());
+        QCOMPARE(out.size(), 2);
+        QCOMPARE(out[1].text, QByteArray("root@node:~# [   12.345678] BUG: x"));
+        QCOMPARE(out[1].timeNs, 5);
+    }
+
     void chunkingDoesNotChangeLines()
     {
         QByteArray input;

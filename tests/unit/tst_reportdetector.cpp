@@ -216,6 +216,30 @@ private slots:
         QVERIFY(!r.code.has_value()); // "Code: Bad RIP value."; the user-space Code: is not it
     }
 
+    // drivers/tty/serial: the console driver writes printk's lines to the UART where the shell's
+    // prompt ("root@node:~# ", no newline) left the cursor. The seed's report, its first line
+    // behind a prompt, is the same report.
+    void reportBehindShellPrompt()
+    {
+        const QByteArray seed = readSample("x86_64-null-deref-in-exit.log");
+        const QList<KernelReport> plain = detectReports(seed);
+        QCOMPARE(plain.size(), 1);
+        const qsizetype at = seed.indexOf("BUG: ");
+        QVERIFY(at > 0);
+        const qsizetype lineStart = seed.lastIndexOf('\n', at) + 1;
+        for (const QByteArray &prompt : {QByteArray("root@node:~# "), QByteArray("debian@bbb:/opt$ ")}) {
+            QByteArray log = seed;
+            log.insert(lineStart, prompt);
+            const QList<KernelReport> found = detectReports(log);
+            QCOMPARE(found.size(), 1);
+            QCOMPARE(found[0].title, plain[0].title);
+            QCOMPARE(found[0].guiltyFunction, QStringLiteral("hello_exit"));
+            QCOMPARE(found[0].firstLine, plain[0].firstLine);
+            QCOMPARE(found[0].frames.size(), plain[0].frames.size());
+            QCOMPARE(found[0].lines, plain[0].lines);
+        }
+    }
+
     void cmaLogHasNoReport() { QVERIFY(detectReports(readSample("arm32-reload-cma-alloc-failure.log")).isEmpty()); }
 
     void crlfAnsiAndChunkingGiveTheSameReport()

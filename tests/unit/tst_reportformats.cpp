@@ -424,6 +424,11 @@ private slots:
                               << "prudaq_drain";
         QTest::newRow("plain") << "prudaq_probe"
                                << "prudaq_probe";
+        QTest::newRow("ppc64 dot symbol") << ".eeh_dev_check_failure"
+                                          << "eeh_dev_check_failure";
+        // Found by fuzz_report: a name of dots became the guilty function ".".
+        QTest::newRow("dots only") << "..."
+                                   << "";
     }
 
     void displayNames()
@@ -431,6 +436,30 @@ private slots:
         QFETCH(QString, function);
         QFETCH(QString, shown);
         QCOMPARE(GuiltyFrame::displayName(function), shown);
+    }
+
+    // Found by fuzz_report: ARM's do_DataAbort() headline cut after "Unhandled fault: " gave an
+    // empty title.
+    void headlineCutAfterItsMarkerHasATitle()
+    {
+        const QList<KernelReport> reports = detectReports("[   12.293525] Unhandled fault: \n"
+                                                          "[   12.294188] Internal error: : 1b [#1] SMP ARM\n");
+        QCOMPARE(reports.size(), 1);
+        QCOMPARE(reports[0].title, QStringLiteral("Unhandled fault"));
+    }
+
+    // Found by fuzz_report: a frame line "..._do_call+0x12/0x12" named the guilty function ".".
+    // kallsyms prints no name that starts with two dots (ppc64 prints one): no frame.
+    void dotsAreNoSymbol()
+    {
+        const QByteArray log = "[    1.000000] BUG: unable to handle kernel paging request at 00000008\n"
+                               "[    1.000001] Call Trace:\n"
+                               "[    1.000002]  ..._do_call+0x12/0x12\n"
+                               "[    1.000003]  prudaq_exit+0x2d/0x604 [prudaq]\n";
+        const QList<KernelReport> reports = detectReports(log);
+        QCOMPARE(reports.size(), 1);
+        QCOMPARE(reports[0].guiltyFunction, QStringLiteral("prudaq_exit"));
+        QCOMPARE(reports[0].frames.size(), 1);
     }
 
     // An out-of-tree module's frame below a core kernel one is the user's code: it is named.

@@ -22,6 +22,7 @@ SerialLink::SerialLink(const SerialSettings &settings, QObject *parent)
     connect(m_worker, &SerialWorker::linesReceived, this, &SerialLink::linesReceived);
     connect(m_worker, &SerialWorker::stateChanged, this, &SerialLink::stateChanged);
     connect(m_worker, &SerialWorker::bytesReceived, this, &SerialLink::bytesReceived);
+    connect(m_worker, &SerialWorker::partialLineChanged, this, &SerialLink::partialLineChanged);
     m_thread.start();
 }
 

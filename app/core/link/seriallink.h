@@ -54,6 +54,10 @@ public:
     };
     Q_ENUM(State)
 
+    // Quiet time after which a line still without newline (the node's shell prompt, a
+    // program's "Continue? [y/n] ") is reported by partialLineChanged.
+    static constexpr int partialLineDelayMs = 200;
+
     explicit SerialLink(const SerialSettings &settings, QObject *parent = nullptr);
     ~SerialLink() override;
 
@@ -74,6 +78,10 @@ Q_SIGNALS:
     void stateChanged(kms::SerialLink::State state, const QString &detail);
     // Bytes read since start (all connections), for throughput figures and tests.
     void bytesReceived(qint64 total);
+    // The line without newline that has waited partialLineDelayMs (the prompt), stamped with its
+    // first byte's arrival; an empty text once it is gone. It is not a line of the stream: once
+    // completed it comes, whole, in linesReceived.
+    void partialLineChanged(const kms::LogLine &line);
 
 private:
     SerialSettings m_settings;

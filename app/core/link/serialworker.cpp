@@ -23,8 +23,17 @@ SerialWorker::SerialWorker(const SerialSettings &settings)
     : m_settings(settings)
     , m_pollTimer(this) // children, so that they move to the link thread with the worker
     , m_breakTimer(this)
+    , m_partialTimer(this)
     , m_assembler(settings.source)
 {
+    m_partialTimer.setSingleShot(true);
+    m_partialTimer.setInterval(SerialLink::partialLineDelayMs);
+    connect(&m_partialTimer, &QTimer::timeout, this, [this] {
+        if (!m_assembler.hasPartialLine())
+            return;
+        m_partialShown = true;
+        Q_EMIT partialLineChanged(m_assembler.partialLine());
+    });
     m_pollTimer.setInterval(settings.pollIntervalMs);
     connect(&m_pollTimer, &QTimer::timeout, this, &SerialWorker::tryOpen);
     m_breakTimer.setSingleShot(true);
@@ -79,6 +88,7 @@ void SerialWorker::stop()
         m_assembler.finish(rest);
         if (!rest.isEmpty())
             Q_EMIT linesReceived(rest);
+        clearPartialLine();
         m_port->close();
         delete m_port;
         m_port = nullptr;
@@ -183,7 +193,27 @@ void SerialWorker::drain()
     m_total += got;
     if (!lines.isEmpty())
         Q_EMIT linesReceived(lines);
+    updatePartialLine();
     Q_EMIT bytesReceived(m_total);
+}
+
+// A prompt ("root@node:~# ") has no newline until the user's command is sent: shown once the
+// line has stopped growing for a moment, withdrawn when it is completed.
+void SerialWorker::updatePartialLine()
+{
+    if (m_assembler.hasPartialLine())
+        m_partialTimer.start();
+    else
+        clearPartialLine();
+}
+
+void SerialWorker::clearPartialLine()
+{
+    m_partialTimer.stop();
+    if (!m_partialShown)
+        return;
+    m_partialShown = false;
+    Q_EMIT partialLineChanged(LogLine{hostTimeNowNs(), m_settings.source, {}, 0});
 }
 
 void SerialWorker::onError(QSerialPort::SerialPortError error)
@@ -212,6 +242,7 @@ void SerialWorker::lose(const QString &why)
         m_assembler.feed(tail, hostTimeNowNs(), rest);
     }
     m_assembler.finish(rest);
+    clearPartialLine();
     m_port->close();
     m_port->deleteLater();
     m_port = nullptr;

@@ -26,6 +26,9 @@ Q_SIGNALS:
     void linesReceived(const QList<kms::LogLine> &lines);
     void stateChanged(kms::SerialLink::State state, const QString &detail);
     void bytesReceived(qint64 total);
+    // The line without newline that has been waiting (a prompt), or an empty text once it is
+    // gone (completed: it then comes in linesReceived).
+    void partialLineChanged(const kms::LogLine &line);
 
 private:
     void tryOpen();
@@ -35,11 +38,15 @@ private:
     void setState(SerialLink::State state, const QString &detail);
     QString locateDevice() const;
     void emitEvent(const QByteArray &text);
+    void updatePartialLine();
+    void clearPartialLine();
 
     SerialSettings m_settings;
     QSerialPort *m_port = nullptr;
     QTimer m_pollTimer;
     QTimer m_breakTimer;
+    QTimer m_partialTimer; // quiet time after which a line without newline is shown
+    bool m_partialShown = false;
     LineAssembler m_assembler;
     RawCapture m_capture;
     QByteArray m_readBuffer;

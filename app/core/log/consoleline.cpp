@@ -248,6 +248,62 @@ qsizetype readSyslogPrefix(QByteArrayView s, ConsoleLine &line)
     return 0;
 }
 
+// A shell prompt at the start of s: "root@node:~# ", "debian@bbb:/opt$ ", "[root@node ~]# ".
+// Returns its length or 0. A prompt is printed without a newline; on a serial console the
+// kernel's next line then follows it on the same physical line.
+qsizetype readShellPrompt(QByteArrayView s)
+{
+    const qsizetype limit = qMin<qsizetype>(s.size(), 160);
+    const char *p = s.data();
+    const bool bracket = limit > 0 && p[0] == '[';
+    qsizetype at = -1;
+    for (qsizetype i = bracket ? 1 : 0; i + 1 < limit; ++i) {
+        const char c = p[i];
+        if (c == '@' && at < 0 && i > (bracket ? 1 : 0)) {
+            at = i;
+        } else if ((c == '#' || c == '$') && p[i + 1] == ' ' && at >= 0 && i > at + 1) {
+            if (bracket && p[i - 1] != ']')
+                return 0;
+            return i + 2;
+        } else if (c == ' ' && !bracket) {
+            return 0; // "user@host:path" holds no space outside brackets
+        } else if (at < 0
+                   && !(isDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-'
+                        || c == '.')) {
+            return 0; // a user name
+        }
+    }
+    return 0;
+}
+
+// A printk timestamp that does not start the line: "root@node:~# [   12.345678] BUG: ...". Only
+// the kernel's own form (six fraction digits) counts, so that a bracketed number in a
+// program's output is not taken for one. Returns its offset or -1.
+qsizetype findEmbeddedTimestamp(QByteArrayView s)
+{
+    const char *const begin = s.data();
+    const char *const end = begin + s.size();
+    const char *p = begin + 1;
+    while (p < end) {
+        const void *b = std::memchr(p, '[', static_cast<size_t>(end - p));
+        if (!b)
+            return -1;
+        const qsizetype i = static_cast<const char *>(b) - begin;
+        ConsoleLine probe;
+        const qsizetype n = readTimestamp(s, i, probe);
+        if (n > 0) {
+            const qsizetype dot = s.sliced(i, n).indexOf('.');
+            qsizetype frac = 0;
+            while (dot >= 0 && i + dot + 1 + frac < s.size() && isDigit(s[i + dot + 1 + frac]))
+                ++frac;
+            if (frac == 6 && (i + n == s.size() || s[i + n] == ' '))
+                return i;
+        }
+        p = static_cast<const char *>(b) + 1;
+    }
+    return -1;
+}
+
 } // namespace
 
 ConsoleLine parseConsoleLine(QByteArrayView raw, QByteArray &scratch)
@@ -275,17 +331,34 @@ ConsoleLine parseConsoleLine(QByteArrayView raw, QByteArray &scratch)
             s = s.sliced(2 + d);
         }
     }
-    if (!s.isEmpty() && s[0] == '[') {
-        qsizetype n = readTimestamp(s, 0, line);
-        if (n == 0)
-            n = readCallerBracket(s, 0, &line.caller);
+    // "[  942.541300]", "[T12]", "[  942.541300][  T12]": the length, 0 when s has none.
+    const auto readPrintkPrefix = [&line](QByteArrayView v) -> qsizetype {
+        if (v.isEmpty() || v[0] != '[')
+            return 0;
+        qsizetype len = readTimestamp(v, 0, line);
+        if (len == 0)
+            len = readCallerBracket(v, 0, &line.caller);
         else if (line.caller.isEmpty())
-            n += readCallerBracket(s, n, &line.caller);
-        if (n > 0) {
-            s = s.sliced(n);
-            if (!s.isEmpty() && s[0] == ' ')
-                s = s.sliced(1);
+            len += readCallerBracket(v, len, &line.caller);
+        return len;
+    };
+    qsizetype n = readPrintkPrefix(s);
+    if (n == 0 && !s.isEmpty() && line.host.isEmpty()) {
+        // Something without a newline before the kernel's line: the node's shell prompt, or a
+        // program's partial output on the same UART.
+        qsizetype at = findEmbeddedTimestamp(s);
+        if (at < 0)
+            at = readShellPrompt(s);
+        if (at > 0) {
+            line.leading = s.first(at);
+            s = s.sliced(at);
+            n = readPrintkPrefix(s);
         }
+    }
+    if (n > 0) {
+        s = s.sliced(n);
+        if (!s.isEmpty() && s[0] == ' ')
+            s = s.sliced(1);
     }
     line.text = s;
     return line;

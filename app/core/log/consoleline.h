@@ -18,6 +18,9 @@ struct ConsoleLine {
     // line came from the kernel at all (a program's own "WARNING:" is not a kernel report).
     QByteArrayView host;
     bool fromKernel = true;
+    // What came before the kernel's prefix on the same physical line: a shell prompt printed
+    // without a newline ("root@node:~# "), or another program's partial output. Empty if none.
+    QByteArrayView leading;
 };
 
 // Views in the result point into raw or scratch; both must outlive it.

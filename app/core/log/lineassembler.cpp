@@ -33,6 +33,13 @@ void LineAssembler::feed(QByteArrayView bytes, qint64 arrivalNs, QList<LogLine> 
         m_lineStartNs = lineStart;
 }
 
+LogLine LineAssembler::partialLine() const
+{
+    if (!m_lineStartNs)
+        return LogLine{0, m_source, {}, 0};
+    return LogLine{*m_lineStartNs, m_source, m_splitter.pending().toByteArray(), 0};
+}
+
 void LineAssembler::finish(QList<LogLine> &out)
 {
     const qint64 lineStart = m_lineStartNs.value_or(hostTimeNowNs());

@@ -25,6 +25,10 @@ public:
     void finish(QList<LogLine> &out);
 
     bool hasPartialLine() const { return m_lineStartNs.has_value(); }
+    // The line not terminated yet, stamped with the arrival of its first byte (empty text when
+    // there is none): what a console shows of a prompt that waits for input. It stays pending
+    // here; feed() emits it whole once its terminator comes.
+    LogLine partialLine() const;
 
 private:
     LineSplitter m_splitter;

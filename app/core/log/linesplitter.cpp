@@ -6,22 +6,47 @@ namespace kms {
 
 namespace {
 
-// Position of the first CR or LF in [p, end), or end.
-const char *findTerminator(const char *p, const char *end)
+// Finds line terminators in one chunk. The next LF is remembered: a console that ends its lines
+// with a lone CR would otherwise have every line search the rest of the chunk for an LF.
+class TerminatorFinder
 {
-    const auto n = static_cast<size_t>(end - p);
-    const void *lf = std::memchr(p, '\n', n);
-    const char *limit = lf ? static_cast<const char *>(lf) : end;
-    const void *cr = std::memchr(p, '\r', static_cast<size_t>(limit - p));
-    return cr ? static_cast<const char *>(cr) : limit;
-}
+public:
+    explicit TerminatorFinder(const char *end)
+        : m_end(end)
+    {
+    }
+
+    // Position of the first CR or LF in [p, end), or end.
+    const char *find(const char *p)
+    {
+        if (m_end - p <= shortRun) {
+            // A few bytes (a live console's read, often): memchr's setup costs more than a loop.
+            while (p != m_end && *p != '\n' && *p != '\r')
+                ++p;
+            return p;
+        }
+        if (!m_lf || m_lf < p) {
+            const void *lf = std::memchr(p, '\n', static_cast<size_t>(m_end - p));
+            m_lf = lf ? static_cast<const char *>(lf) : m_end;
+        }
+        const void *cr = std::memchr(p, '\r', static_cast<size_t>(m_lf - p));
+        return cr ? static_cast<const char *>(cr) : m_lf;
+    }
+
+private:
+    static constexpr qsizetype shortRun = 32;
+    const char *const m_end;
+    const char *m_lf = nullptr;
+};
 
 } // namespace
 
 void LineSplitter::emitPending(const Sink &sink, bool overlong)
 {
     sink(QByteArrayView(m_pending), overlong || m_overlongTail);
-    m_pending.clear();
+    // truncate, not clear: the buffer is kept for the next partial line (a live console
+    // delivers most lines in several reads).
+    m_pending.truncate(0);
     m_overlongTail = overlong;
 }
 
@@ -30,7 +55,11 @@ void LineSplitter::appendCapped(QByteArrayView piece, const Sink &sink)
     while (!piece.isEmpty()) {
         const qsizetype room = maxLineLength - m_pending.size();
         if (piece.size() <= room) {
-            m_pending.append(piece);
+            // resize + memcpy: append() goes through the general insert() path, and this runs
+            // for every read of a live console.
+            const qsizetype old = m_pending.size();
+            m_pending.resize(old + piece.size());
+            std::memcpy(m_pending.data() + old, piece.data(), static_cast<size_t>(piece.size()));
             return;
         }
         m_pending.append(piece.first(room));
@@ -48,8 +77,9 @@ void LineSplitter::feed(QByteArrayView bytes, const Sink &sink)
             ++p;
         m_afterCr = false;
     }
+    TerminatorFinder finder(end);
     while (p != end) {
-        const char *t = findTerminator(p, end);
+        const char *t = finder.find(p);
         const QByteArrayView piece(p, t - p);
         if (t == end) {
             appendCapped(piece, sink);
@@ -79,7 +109,7 @@ void LineSplitter::finish(const Sink &sink)
 {
     if (!m_pending.isEmpty())
         emitPending(sink, false);
-    m_pending.clear();
+    m_pending.truncate(0);
     m_overlongTail = false;
     m_afterCr = false;
 }

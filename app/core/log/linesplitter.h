@@ -22,6 +22,8 @@ public:
     void feed(QByteArrayView bytes, const Sink &sink);
     // Flushes a final line that has no terminator.
     void finish(const Sink &sink);
+    // The bytes of the line not terminated yet (a shell prompt waits here for its input).
+    QByteArrayView pending() const { return m_pending; }
 
 private:
     void emitPending(const Sink &sink, bool overlong);

@@ -102,6 +102,7 @@ void NodeSession::startSerial(const SerialSettings &settings)
     m_serial.reset();
     m_serial = std::make_unique<SerialLink>(settings);
     connect(m_serial.get(), &SerialLink::linesReceived, this, &NodeSession::feedLines);
+    connect(m_serial.get(), &SerialLink::partialLineChanged, this, &NodeSession::partialLineChanged);
     connect(m_serial.get(), &SerialLink::stateChanged, this, [this](SerialLink::State state, const QString &detail) {
         m_serialState = state;
         Q_EMIT serialStateChanged(state, detail);
@@ -112,8 +113,11 @@ void NodeSession::startSerial(const SerialSettings &settings)
 void NodeSession::stopSerial()
 {
     if (m_serial) {
+        const QString source = m_serial->settings().source;
         m_serial->stop();
         m_serial.reset();
+        // The link's own withdrawal may not have crossed threads before it went.
+        Q_EMIT partialLineChanged(LogLine{hostTimeNowNs(), source, {}, 0});
     }
     m_serialState = SerialLink::State::Closed;
     Q_EMIT serialStateChanged(m_serialState, {});

@@ -145,6 +145,10 @@ Q_SIGNALS:
     // A link's batch has one source (LogLine::source); fed batches may mix them.
     void linesReceived(quint64 firstSeq, const QList<kms::LogLine> &lines);
     void streamLines(int handle, const QList<kms::LogLine> &lines);
+    // The serial console's line that waits without newline (the node's shell prompt), empty
+    // text once it is gone; see SerialLink::partialLineChanged. Not numbered, not logged: the
+    // completed line comes in linesReceived.
+    void partialLineChanged(const kms::LogLine &line);
     // A new report (report.source, report.timestamp = kernel time of its first line), with the
     // numbers of its lines; resolved follows (again after resolveAgain).
     void reportDetected(int id, const kms::KernelReport &report, const QList<quint64> &lines);

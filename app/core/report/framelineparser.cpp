@@ -37,7 +37,7 @@ qsizetype readBracketAddress(QByteArrayView s, std::uint64_t *address)
 }
 
 // "[mod]" or "[mod buildid]" at the start of s (after spaces); returns the length consumed.
-qsizetype readModule(QByteArrayView s, Frame &f)
+qsizetype readModule(QByteArrayView s, FrameLineParser::FrameView &f)
 {
     qsizetype i = 0;
     while (i < s.size() && s[i] == ' ')
@@ -56,14 +56,14 @@ qsizetype readModule(QByteArrayView s, Frame &f)
         if (!isSymbolChar(c) && c != '-')
             return 0;
     }
-    f.module = QString::fromLatin1(name);
+    f.module = name;
     if (space >= 0) {
         const QByteArrayView id = trimmed(inner.sliced(space + 1));
         for (char c : id) {
             if (!isHex(c))
                 return 0;
         }
-        f.buildId = QString::fromLatin1(id).toLower();
+        f.buildId = id;
     }
     return close + 1;
 }
@@ -71,24 +71,60 @@ qsizetype readModule(QByteArrayView s, Frame &f)
 // The function name as kallsyms prints it. ppc64's ELFv1 dot symbols (".eeh_dev_check_failure")
 // name the code entry of the function descriptor; the plain name is what users and
 // satyr/abrt call the function.
-QString functionName(QByteArrayView name)
+QByteArrayView functionName(QByteArrayView name)
 {
     if (name.size() > 1 && name[0] == '.')
         name = name.sliced(1);
-    return QString::fromLatin1(name);
+    return name;
 }
 
 } // namespace
 
+Frame FrameLineParser::FrameView::toFrame() const
+{
+    Frame f;
+    if (!function.isEmpty())
+        f.function = QString::fromLatin1(function);
+    f.offset = offset;
+    f.size = size;
+    if (!module.isEmpty())
+        f.module = QString::fromLatin1(module);
+    if (!buildId.isEmpty())
+        f.buildId = QString::fromLatin1(buildId).toLower();
+    f.address = address;
+    f.reliable = reliable;
+    f.exactPc = exactPc;
+    return f;
+}
+
 std::optional<Frame> FrameLineParser::parseSymbol(QByteArrayView text, bool requireOffset)
 {
+    if (const auto v = parseSymbolView(text, requireOffset))
+        return v->toFrame();
+    return std::nullopt;
+}
+
+std::optional<FrameLineParser::Result> FrameLineParser::parse(QByteArrayView line)
+{
+    const auto v = parseView(line);
+    if (!v)
+        return std::nullopt;
+    Result r;
+    if (v->where)
+        r.where = v->where->toFrame();
+    r.frame = v->frame.toFrame();
+    return r;
+}
+
+std::optional<FrameLineParser::FrameView> FrameLineParser::parseSymbolView(QByteArrayView text, bool requireOffset)
+{
     QByteArrayView s = trimmedLeft(text);
-    Frame f;
+    FrameView f;
     // 2.6.2x printed module symbols as ":mod:func+0x90/0x302".
     if (s.size() > 2 && s[0] == ':') {
         const qsizetype colon = s.indexOf(':', 1);
         if (colon > 1) {
-            f.module = QString::fromLatin1(s.sliced(1, colon - 1));
+            f.module = s.sliced(1, colon - 1);
             s = s.sliced(colon + 1);
         }
     }
@@ -98,7 +134,8 @@ std::optional<Frame> FrameLineParser::parseSymbol(QByteArrayView text, bool requ
     if (n == 0 || isDigit(s[0]))
         return std::nullopt;
     const QByteArrayView name = s.first(n);
-    if (name == QByteArrayView("."))
+    // A lone dot or a run of them is no symbol (ppc64 prints one dot before a function name).
+    if (name == QByteArrayView(".") || name.startsWith(".."))
         return std::nullopt;
     f.function = functionName(name);
     s = s.sliced(n);
@@ -125,7 +162,7 @@ std::optional<Frame> FrameLineParser::parseSymbol(QByteArrayView text, bool requ
     return f;
 }
 
-std::optional<FrameLineParser::Result> FrameLineParser::parse(QByteArrayView line)
+std::optional<FrameLineParser::ResultView> FrameLineParser::parseView(QByteArrayView line)
 {
     QByteArrayView s = line;
     if (s.isEmpty())
@@ -134,7 +171,7 @@ std::optional<FrameLineParser::Result> FrameLineParser::parse(QByteArrayView lin
     if (!(c0 == '[' || c0 == '(' || c0 == '?' || c0 == '_' || c0 == '.' || c0 == ':' || isAlpha(c0) || c0 == '0'))
         return std::nullopt;
 
-    Result r;
+    ResultView r;
     // s390x prints the first entry, taken from r14, in parentheses.
     if (startsWith(s, "([<")) {
         s = s.sliced(1);
@@ -158,7 +195,7 @@ std::optional<FrameLineParser::Result> FrameLineParser::parse(QByteArrayView lin
         const qsizetype close = s.indexOf(") from [");
         if (close < 0)
             return std::nullopt;
-        auto where = parseSymbol(s.sliced(1, close - 1), false);
+        auto where = parseSymbolView(s.sliced(1, close - 1), false);
         if (!where)
             return std::nullopt;
         where->address = addresses[0];
@@ -173,10 +210,10 @@ std::optional<FrameLineParser::Result> FrameLineParser::parse(QByteArrayView lin
         const qsizetype end = s.lastIndexOf(')');
         if (end < 1)
             return std::nullopt;
-        auto frame = parseSymbol(s.sliced(1, end - 1), false);
+        auto frame = parseSymbolView(s.sliced(1, end - 1), false);
         if (!frame) {
             // A return address with no symbol: "(0xbf000000)" or nothing at all.
-            frame = Frame{};
+            frame = FrameView{};
         }
         frame->address = from;
         r.where = *where;
@@ -188,8 +225,8 @@ std::optional<FrameLineParser::Result> FrameLineParser::parse(QByteArrayView lin
     if (addressCount == 0) {
         const qsizetype from = s.indexOf(QByteArrayView(" from "));
         if (from > 0) {
-            auto where = parseSymbol(s.first(from), false);
-            auto frame = parseSymbol(trimmedLeft(s.sliced(from + 6)), true);
+            auto where = parseSymbolView(s.first(from), false);
+            auto frame = parseSymbolView(trimmedLeft(s.sliced(from + 6)), true);
             if (where && frame && !where->offset) {
                 r.where = *where;
                 r.frame = *frame;
@@ -203,22 +240,22 @@ std::optional<FrameLineParser::Result> FrameLineParser::parse(QByteArrayView lin
         unreliable = true;
         s = trimmedLeft(s.sliced(1));
     }
-    std::optional<Frame> f;
+    std::optional<FrameView> f;
     if (startsWith(s, "0x")) {
         qsizetype used = 0;
         const auto a = parseHex(s, &used);
         if (!a || (used < s.size() && s[used] != ' '))
             return std::nullopt;
-        f = Frame{};
+        f = FrameView{};
         f->address = *a;
     } else {
-        f = parseSymbol(s, true);
+        f = parseSymbolView(s, true);
         if (!f) {
             // "[<0000004e15e926dc>] 0x4e15e926dc" handled above; "[<addr>]" alone is a frame
             // whose symbol could not be printed.
             if (addressCount == 0 || !s.isEmpty())
                 return std::nullopt;
-            f = Frame{};
+            f = FrameView{};
         }
     }
     if (addressCount > 0)

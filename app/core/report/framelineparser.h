@@ -22,12 +22,32 @@ public:
         Frame frame;
     };
 
+    // A frame as views into the parsed line: what the detector needs to classify a line
+    // without allocating (it runs on every line of an open report); toFrame() copies it out.
+    struct FrameView {
+        QByteArrayView function;
+        QByteArrayView module;
+        QByteArrayView buildId; // as printed (any case)
+        std::optional<std::uint64_t> offset;
+        std::optional<std::uint64_t> size;
+        std::optional<std::uint64_t> address;
+        bool reliable = true;
+        bool exactPc = false;
+        Frame toFrame() const;
+    };
+    struct ResultView {
+        std::optional<FrameView> where;
+        FrameView frame;
+    };
+
     // line: trimmed, context markers already removed. Returns nothing for lines that are no frame.
     static std::optional<Result> parse(QByteArrayView line);
+    static std::optional<ResultView> parseView(QByteArrayView line);
 
     // "func+0x9c/0x374 [mod buildid]" or "func [mod]" or "func": what the kernel prints for a
     // symbol (%pS / %ps). Also used for "PC is at", "RIP: 0010:", "pc : ".
     static std::optional<Frame> parseSymbol(QByteArrayView text, bool requireOffset);
+    static std::optional<FrameView> parseSymbolView(QByteArrayView text, bool requireOffset);
 };
 
 } // namespace kms

@@ -219,8 +219,11 @@ constexpr std::array prefixes{
 QString GuiltyFrame::displayName(QStringView function)
 {
     QStringView base = function;
-    const qsizetype dot = base.indexOf(u'.', 1);
-    if (dot > 0)
+    // ppc64's ELFv1 dot symbols name the entry of the function; no kernel name is dots alone.
+    while (base.startsWith(u'.'))
+        base = base.sliced(1);
+    const qsizetype dot = base.indexOf(u'.');
+    if (dot >= 0)
         base = base.first(dot);
     // System call wrappers across versions and architectures, outermost first.
     static constexpr const char *wrappers[] = {

@@ -39,7 +39,15 @@ struct ReportDetector::Stream {
     QByteArray caller;
     bool open = false;
     ReportStart start;
-    QList<ReportParser::Line> lines;
+    // The report's lines, one buffer for all: a report may hold hundreds of lines, and one
+    // allocation each was a good part of the detector's cost on reports.
+    struct StoredLine {
+        qsizetype offset;
+        qsizetype size;
+        int number;
+    };
+    QByteArray text;
+    QList<StoredLine> lines;
     Phase phase = Phase::Header;
     bool panicked = false;
     bool interleaved = false;
@@ -62,6 +70,7 @@ struct ReportDetector::Stream {
     void reset()
     {
         open = false;
+        text.truncate(0);
         lines.clear();
         phase = Phase::Header;
         panicked = interleaved = sawStackBacktrace = false;
@@ -90,13 +99,19 @@ struct ReportDetector::Stream {
         return false;
     }
 
-    void append(QByteArrayView text, int number, std::optional<double> timestamp)
+    void storeLine(QByteArrayView line, int number)
+    {
+        lines.append(StoredLine{text.size(), line.size(), number});
+        text.append(line);
+    }
+
+    void append(QByteArrayView line, int number, std::optional<double> timestamp)
     {
         // Lines were skipped as foreign since the last one of ours: the report was interleaved.
         if (gap > 0)
             interleaved = true;
         gap = 0;
-        lines.append(ReportParser::Line{text.toByteArray(), number});
+        storeLine(line, number);
         if (timestamp)
             lastTimestamp = timestamp;
     }
@@ -196,7 +211,7 @@ void ReportDetector::startReport(Stream &s, QByteArrayView text, std::optional<d
     s.open = true;
     s.start = std::move(start);
     if (!s.preamble.isEmpty() && s.preambleLine == m_lineNumber - 1)
-        s.lines.append(ReportParser::Line{s.preamble, s.preambleLine});
+        s.storeLine(s.preamble, s.preambleLine);
     s.preamble.clear();
     s.append(text, m_lineNumber, timestamp);
     s.firstTimestamp = timestamp;
@@ -335,7 +350,8 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
 
     const bool header = isTraceHeader(t);
     const bool marker = !header && isContextMarker(t);
-    const auto frame = header || marker ? std::nullopt : FrameLineParser::parse(t);
+    // Views only: this runs on every line of an open report, the parser makes the Frames.
+    const auto frame = header || marker ? std::nullopt : FrameLineParser::parseView(t);
     if (header || marker || frame) {
         s.traceClosed = startsWith(t, "</TASK>") || (frame && isBottomFrame(frame->frame.function));
         if (startsWith(t, "stack backtrace:"))
@@ -427,10 +443,15 @@ void ReportDetector::emitReport(Stream &s, bool corrupted)
     r.timestamp = s.firstTimestamp;
     r.lastLine = s.lines.isEmpty() ? 0 : s.lines.back().number;
     r.source = m_source;
+    QList<ReportParser::Line> lines;
+    lines.reserve(s.lines.size());
     r.lines.reserve(s.lines.size());
-    for (const ReportParser::Line &l : s.lines)
-        r.lines.append(QString::fromUtf8(l.text));
-    ReportParser::parse(s.start, s.lines, r);
+    for (const Stream::StoredLine &l : std::as_const(s.lines)) {
+        const QByteArrayView text = QByteArrayView(s.text).sliced(l.offset, l.size);
+        lines.append(ReportParser::Line{text, l.number});
+        r.lines.append(QString::fromUtf8(text));
+    }
+    ReportParser::parse(s.start, lines, r);
     s.reset();
     m_sink(std::move(r));
 }

@@ -47,9 +47,14 @@ Arch archFromRelease(const QString &release)
 // "RSP: 0018:ffffbd14406cbed8", "FS: 00007f37d424a740(0000) GS:ffff94b8bda00000(0000)",
 // "GPR00: c000000008068df8 c000000010f930b0 ...". Returns false (and adds nothing) for any
 // other line.
-bool parseRegisterLine(QByteArrayView s, QList<Register> &out)
+namespace {
+
+// out == nullptr: only tells whether s is a register line, without building the names (the
+// detector asks this of every line after a trace).
+bool registersIn(QByteArrayView s, QList<Register> *out)
 {
     QList<Register> regs;
+    int count = 0;
     qsizetype i = 0;
     const qsizetype n = s.size();
     while (i < n) {
@@ -118,21 +123,24 @@ bool parseRegisterLine(QByteArrayView s, QList<Register> &out)
                     return false;
                 i = k;
             }
-            QString regName = QString::fromLatin1(name);
-            if (index > 0) {
-                // ppc "GPR00: r0 r1 r2 r3" names its first register only.
-                qsizetype digits = 0;
-                while (digits < name.size() && isDigit(name[name.size() - 1 - digits]))
-                    ++digits;
-                if (digits > 0) {
-                    const int base = name.sliced(name.size() - digits).toInt();
-                    regName = QString::fromLatin1(name.first(name.size() - digits))
-                        + QStringLiteral("%1").arg(base + index, int(digits), 10, QLatin1Char('0'));
-                } else {
-                    regName += QStringLiteral("[%1]").arg(index);
+            ++count;
+            if (out) {
+                QString regName = QString::fromLatin1(name);
+                if (index > 0) {
+                    // ppc "GPR00: r0 r1 r2 r3" names its first register only.
+                    qsizetype digits = 0;
+                    while (digits < name.size() && isDigit(name[name.size() - 1 - digits]))
+                        ++digits;
+                    if (digits > 0) {
+                        const int base = name.sliced(name.size() - digits).toInt();
+                        regName = QString::fromLatin1(name.first(name.size() - digits))
+                            + QStringLiteral("%1").arg(base + index, int(digits), 10, QLatin1Char('0'));
+                    } else {
+                        regName += QStringLiteral("[%1]").arg(index);
+                    }
                 }
+                regs.append(Register{regName, value, QString::fromLatin1(s.sliced(valueStart, i - valueStart))});
             }
-            regs.append(Register{regName, value, QString::fromLatin1(s.sliced(valueStart, i - valueStart))});
             ++index;
             any = true;
             while (i < n && isSpace(s[i]))
@@ -147,10 +155,23 @@ bool parseRegisterLine(QByteArrayView s, QList<Register> &out)
         if (!any)
             return false;
     }
-    if (regs.isEmpty())
+    if (count == 0)
         return false;
-    out.append(regs);
+    if (out)
+        out->append(regs);
     return true;
+}
+
+} // namespace
+
+bool parseRegisterLine(QByteArrayView s, QList<Register> &out)
+{
+    return registersIn(s, &out);
+}
+
+bool isRegisterLine(QByteArrayView s)
+{
+    return registersIn(s, nullptr);
 }
 
 std::optional<CodeBytes> parseCode(QByteArrayView s)
@@ -218,6 +239,11 @@ std::optional<std::uint64_t> faultAddressIn(QByteArrayView t)
     };
     if (t.startsWith(QByteArrayView("Unhandled fault: ")))
         return hexAfter(t, ") at ");
+    // Every key but the KASAN ones names an "address" or ends in " at ": two scans settle most
+    // header lines instead of one per key.
+    if (!t.startsWith(QByteArrayView("Read of size")) && !t.startsWith(QByteArrayView("Write of size"))
+        && !contains(t, "address") && !contains(t, " at "))
+        return std::nullopt;
     for (const char *k : keys) {
         const QByteArrayView key(k);
         if (key.startsWith("Read") || key.startsWith("Write")) {

@@ -18,6 +18,8 @@ Arch archFromRelease(const QString &release);
 // "RAX: 000000000000002b RBX: ...", "r10: bf19f45c  r9 : bf19f418", "pc : [<bf19b018>] ...":
 // appends the registers and returns true; false (nothing added) for any other line.
 bool parseRegisterLine(QByteArrayView s, QList<Register> &out);
+bool isRegisterLine(QByteArrayView s); // the same test, nothing built
+
 // The bytes of a "Code:" line (after "Code: "), the trapping one marked.
 std::optional<CodeBytes> parseCode(QByteArrayView s);
 // "... at virtual address 00000174", "... dereference, address: 0000000000000174" ...

@@ -229,19 +229,20 @@ bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
 }
 
 // The outermost frame of a task's stack: a trace that printed it is complete.
-bool isBottomFrame(const QString &function)
+bool isBottomFrame(QByteArrayView function)
 {
-    static const QStringList bottoms{
-        QStringLiteral("ret_from_fork"),
-        QStringLiteral("ret_from_fork_asm"),
-        QStringLiteral("entry_SYSCALL_64_after_hwframe"),
-        QStringLiteral("kernel_thread_helper"),
-        QStringLiteral("ret_fast_syscall"),
-        QStringLiteral("el0t_64_sync"),
-        QStringLiteral("el0_svc_naked"),
-        QStringLiteral("ret_from_kernel_thread"),
+    static constexpr const char *bottoms[] = {
+        "ret_from_fork",        "ret_from_fork_asm",      "entry_SYSCALL_64_after_hwframe",
+        "kernel_thread_helper", "ret_fast_syscall",       "el0t_64_sync",
+        "el0_svc_naked",        "ret_from_kernel_thread",
     };
-    return !function.isEmpty() && bottoms.contains(function);
+    if (function.isEmpty())
+        return false;
+    for (const char *b : bottoms) {
+        if (function == QByteArrayView(b))
+            return true;
+    }
+    return false;
 }
 
 bool isMceLine(QByteArrayView t)

@@ -21,7 +21,7 @@ bool isHexDumpLine(QByteArrayView trimmedText);
 // trailers, further CPUs' traces, lock lists.
 bool isReportTrailer(QByteArrayView raw, QByteArrayView trimmedText);
 // The outermost frame of a task's stack: a trace that printed it is complete.
-bool isBottomFrame(const QString &function);
+bool isBottomFrame(QByteArrayView function);
 bool isMceLine(QByteArrayView trimmedText);
 
 } // namespace kms::reportlines

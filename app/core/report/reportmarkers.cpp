@@ -326,7 +326,8 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
             const qsizetype code = what.indexOf(QByteArrayView(" (0x"));
             if (code > 0)
                 what = what.first(code);
-            return make(ReportKind::Oops, trimmed(what), true);
+            what = trimmed(what);
+            return make(ReportKind::Oops, what.isEmpty() ? QByteArrayView("Unhandled fault") : what, true);
         }
         if (startsWith(t, "UBSAN: "))
             return make(ReportKind::Ubsan, sanitizerHead(trimmed(t)));

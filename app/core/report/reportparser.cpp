@@ -4,6 +4,7 @@
 #include "report/framelineparser.h"
 #include "report/guiltyframe.h"
 #include "report/reportfields.h"
+#include "report/reportheader.h"
 
 namespace kms {
 
@@ -24,6 +25,7 @@ public:
     Parser(const ReportStart &start, KernelReport &r)
         : m_start(start)
         , m_r(r)
+        , m_header(r)
     {
         // Lockdep prints the dependency chain's stacks ("-> #1 (&lock){+.+.}:") before the
         // current task's ("stack backtrace:"): that last one is the report's trace.
@@ -35,8 +37,6 @@ public:
     void finish();
 
 private:
-    void headerFields(QByteArrayView t);
-    void appendModules(QByteArrayView list);
     bool pcLine(QByteArrayView t, int number);
     void addFrame(Frame f);
     void beginSection(SectionKind kind);
@@ -59,9 +59,7 @@ private:
     bool m_nextExact = false; // after an ARM exception entry
     bool m_userRegs = false; // inside the RIP: 0033 block: user-space state, not ours
     bool m_inRegsAfterTrace = false;
-    bool m_modulesOpen = false; // the previous line was (part of) "Modules linked in:"
-    std::optional<std::uint64_t> m_cr2Alone;
-    QStringList m_taintingModules; // "Modules linked in: foo(O) bar(E)": the user's own code
+    ReportHeaderReader m_header;
     QString m_workFunction; // workqueue lockup: the first "in-flight: 123:func"
     bool m_inRegisterInfo = false; // inside 6.x "Register rN information:" output
     int m_accessSections = 0; // KCSAN: "read to 0x... of 8 bytes by task 1 on cpu 0:"
@@ -304,192 +302,17 @@ bool Parser::registerFrameLine(QByteArrayView t, int number)
     return true;
 }
 
-void Parser::appendModules(QByteArrayView rest)
-{
-    qsizetype i = 0;
-    while (i < rest.size()) {
-        while (i < rest.size() && isSpace(rest[i]))
-            ++i;
-        if (i >= rest.size() || rest[i] == '[') {
-            m_modulesOpen = false;
-            break; // "[last unloaded: shepherd]" names no loaded module
-        }
-        const qsizetype b = i;
-        while (i < rest.size() && !isSpace(rest[i]))
-            ++i;
-        QByteArrayView tok = rest.sliced(b, i - b);
-        const qsizetype flags = tok.indexOf('(');
-        bool tainting = false;
-        if (flags > 0) {
-            // print_modules(): "(O)" out-of-tree, "(E)" unsigned, "(P)" proprietary, "(C)" staging.
-            for (char c : tok.sliced(flags))
-                tainting = tainting || c == 'O' || c == 'E' || c == 'P' || c == 'C';
-            tok = tok.first(flags);
-        }
-        if (!tok.isEmpty()) {
-            m_r.modules.append(QString::fromUtf8(tok));
-            if (tainting)
-                m_taintingModules.append(QString::fromUtf8(tok));
-        }
-    }
-}
-
-void Parser::headerFields(QByteArrayView t)
-{
-    KernelReport &r = m_r;
-    if (startsWith(t, "CPU: ") && !r.cpu) {
-        qsizetype used = 0;
-        if (auto cpu = parseDecimal(t.sliced(5), &used))
-            r.cpu = int(*cpu);
-        bool found = false;
-        QByteArrayView pid = after(t, "PID: ", &found);
-        if (found) {
-            if (auto p = parseDecimal(pid))
-                r.pid = int(*p);
-        }
-        QByteArrayView comm = after(t, "Comm: ", &found);
-        if (found) {
-            qsizetype end = comm.indexOf(" Tainted:");
-            const qsizetype nt = comm.indexOf(" Not tainted");
-            if (end < 0 || (nt >= 0 && nt < end))
-                end = nt;
-            if (end < 0)
-                end = comm.indexOf(' ');
-            r.comm = QString::fromUtf8(trimmed(end < 0 ? comm : comm.first(end)));
-        }
-    } else if (startsWith(t, "Pid: ") && !r.pid) {
-        // 2.6/3.x x86: "Pid: 8003, comm: Xorg Not tainted (2.6.27.9-159.fc10.i686 #1)".
-        if (auto p = parseDecimal(t.sliced(5)))
-            r.pid = int(*p);
-        bool found = false;
-        QByteArrayView comm = after(t, "comm: ", &found);
-        if (found && r.comm.isEmpty()) {
-            qsizetype end = comm.indexOf(" Tainted:");
-            const qsizetype nt = comm.indexOf(" Not tainted");
-            if (end < 0 || (nt >= 0 && nt < end))
-                end = nt;
-            r.comm = QString::fromUtf8(trimmed(end < 0 ? comm : comm.first(end)));
-        }
-    } else if (startsWith(t, "Process ") && r.comm.isEmpty()) {
-        // ARM: "Process modprobe (pid: 1726, stack limit = 0x6f328d04)".
-        const qsizetype paren = t.indexOf(" (pid: ");
-        if (paren > 8) {
-            r.comm = QString::fromUtf8(t.sliced(8, paren - 8));
-            if (!r.pid) {
-                if (auto p = parseDecimal(t.sliced(paren + 7)))
-                    r.pid = int(*p);
-            }
-        }
-    }
-
-    if (r.kernelRelease.isEmpty()) {
-        bool tainted = false;
-        QByteArrayView rest = after(t, "Tainted: ", &tainted);
-        if (tainted && !startsWith(t, "Disabling")) {
-            // Taint flags, then the release: "G           O      4.19.94-ti-r73 #1focal".
-            qsizetype i = 0;
-            while (i < rest.size()) {
-                while (i < rest.size() && isSpace(rest[i]))
-                    ++i;
-                const qsizetype b = i;
-                while (i < rest.size() && !isSpace(rest[i]))
-                    ++i;
-                QByteArrayView tok = rest.sliced(b, i - b);
-                if (tok.startsWith('('))
-                    tok = tok.sliced(1);
-                if (isReleaseToken(tok)) {
-                    if (tok.endsWith(')'))
-                        tok.chop(1);
-                    r.kernelRelease = QString::fromUtf8(tok);
-                    r.taint = QString::fromUtf8(trimmed(rest.first(b)));
-                    break;
-                }
-            }
-        } else {
-            bool nt = false;
-            QByteArrayView rest2 = after(t, "Not tainted", &nt);
-            if (nt) {
-                rest2 = trimmedLeft(rest2);
-                if (rest2.startsWith('('))
-                    rest2 = rest2.sliced(1);
-                qsizetype e = 0;
-                while (e < rest2.size() && !isSpace(rest2[e]) && rest2[e] != ')')
-                    ++e;
-                const QByteArrayView tok = rest2.first(e);
-                if (isReleaseToken(tok)) {
-                    r.kernelRelease = QString::fromUtf8(tok);
-                } else {
-                    // Lockdep's header: "3.5.0-rc5 #2 Not tainted".
-                    const qsizetype sp = t.indexOf(' ');
-                    if (sp > 0 && isReleaseToken(t.first(sp)))
-                        r.kernelRelease = QString::fromUtf8(t.first(sp));
-                }
-            }
-        }
-    }
-
-    if (startsWith(t, "Modules linked in:") && r.modules.isEmpty()) {
-        appendModules(t.sliced(18));
-        m_modulesOpen = !contains(t, "[last unloaded:");
-    }
-
-    if (!r.faultAddress && m_lineIndex < 12) {
-        if (auto a = faultAddressIn(t))
-            r.faultAddress = a;
-    }
-    if (startsWith(t, "CR2: ") && t.indexOf(' ', 5) < 0 && !m_cr2Alone) {
-        // The lone "CR2:" line printed after the trace is the faulting address; the one in
-        // the register block may be stale (it is read again after the oops printing).
-        m_cr2Alone = parseHex(trimmed(t.sliced(5)));
-    }
-}
-
-// printk splits a long "Modules linked in:" list; the rest follows on lines starting with a
-// space: " videodev joydev snd(OF) [last unloaded: x]".
-bool isModuleListContinuation(QByteArrayView raw, QByteArrayView t)
-{
-    if (t.isEmpty())
-        return false;
-    if (!raw.startsWith(' ')) {
-        // A log collector that wrapped the line itself: plain module names, then perhaps
-        // "[last unloaded: x]".
-        const qsizetype last = t.indexOf(QByteArrayView("[last unloaded:"));
-        const QByteArrayView names = last >= 0 ? t.first(last) : t;
-        int tokens = 1;
-        for (char c : names) {
-            if (c == ' ')
-                ++tokens;
-            else if (!(isAlpha(c) || isDigit(c) || c == '_' || c == '-'))
-                return false;
-        }
-        return tokens >= 3;
-    }
-    for (char c : t) {
-        if (!(isSymbolChar(c) || c == '-' || c == ' ' || c == '(' || c == ')' || c == '[' || c == ']' || c == ':'
-              || c == '+'))
-            return false;
-    }
-    if (contains(t, "+0x"))
-        return false; // a frame
-    return !contains(t, ": ") || contains(t, "[last unloaded:");
-}
-
 void Parser::line(QByteArrayView raw, int number)
 {
     m_currentLine = number;
     ++m_lineIndex;
     QByteArrayView t = trimmed(raw);
     if (t.isEmpty()) {
-        m_modulesOpen = false;
+        m_header.endModules();
         return;
     }
-    if (m_modulesOpen) {
-        m_modulesOpen = isModuleListContinuation(raw, t);
-        if (m_modulesOpen) {
-            appendModules(t);
-            return;
-        }
-    }
+    if (m_header.continuesModules(raw, t))
+        return;
 
     // x86 context markers, alone or in front of an old-style frame.
     while (t.startsWith('<')) {
@@ -595,7 +418,7 @@ void Parser::line(QByteArrayView raw, int number)
     }
     if (isEndTraceMarker(t) || isPanicLine(t)) {
         m_section = SectionKind::Ignored;
-        headerFields(t);
+        m_header.line(t, m_lineIndex);
         return;
     }
 
@@ -613,8 +436,8 @@ void Parser::line(QByteArrayView raw, int number)
         QList<Register> regs;
         if (parseRegisterLine(t, regs)) {
             const bool inTrace = m_sawFrame || m_sawTraceHeader;
-            if (regs.size() == 1 && regs[0].name == QLatin1String("CR2") && !m_cr2Alone && inTrace)
-                m_cr2Alone = regs[0].value;
+            if (regs.size() == 1 && regs[0].name == QLatin1String("CR2") && !m_header.cr2Alone && inTrace)
+                m_header.cr2Alone = regs[0].value;
             if (!m_userRegs && !inTrace) {
                 for (const Register &reg : regs) {
                     bool have = false;
@@ -691,7 +514,7 @@ void Parser::line(QByteArrayView raw, int number)
         }
         return;
     }
-    headerFields(t);
+    m_header.line(t, m_lineIndex);
 }
 
 void Parser::finish()
@@ -704,8 +527,8 @@ void Parser::finish()
     if (m_interrupted)
         m_primary.append(*m_interrupted);
     r.frames = m_primary.isEmpty() ? m_auxiliary : m_primary;
-    if (!r.faultAddress && m_cr2Alone)
-        r.faultAddress = m_cr2Alone;
+    if (!r.faultAddress && m_header.cr2Alone)
+        r.faultAddress = m_header.cr2Alone;
 
     const Arch fromRelease = archFromRelease(r.kernelRelease);
     r.arch = fromRelease != Arch::Unknown ? fromRelease : m_arch;
@@ -719,7 +542,7 @@ void Parser::finish()
         if (headline && GuiltyFrame::isInfrastructure(headline->function))
             headline.reset();
     }
-    const int g = GuiltyFrame::find(r.frames, m_start.headlineFirst ? QStringList() : m_taintingModules);
+    const int g = GuiltyFrame::find(r.frames, m_start.headlineFirst ? QStringList() : m_header.taintingModules());
     if (headline && (m_start.headlineFirst || g < 0)) {
         r.guiltyFunction = headline->function;
         r.guiltyModule = headline->module;
@@ -731,6 +554,8 @@ void Parser::finish()
     }
     r.guiltyFunction = GuiltyFrame::displayName(r.guiltyFunction);
     r.title = QString::fromUtf8(m_start.what);
+    if (r.title.isEmpty())
+        r.title = toString(r.kind); // a headline cut right after its marker names no "what"
     if (!r.guiltyFunction.isEmpty()) {
         r.title += QLatin1String(" in ") + r.guiltyFunction;
         // KCSAN names both sides of the race.
@@ -745,8 +570,7 @@ void Parser::finish()
 
 bool ReportParser::isRegisterLine(QByteArrayView trimmedText)
 {
-    QList<Register> regs;
-    return parseRegisterLine(trimmedText, regs);
+    return reportfields::isRegisterLine(trimmedText);
 }
 
 void ReportParser::parse(const ReportStart &start, const QList<Line> &lines, KernelReport &report)

@@ -5,7 +5,7 @@
 #include "report/kernelreport.h"
 #include "report/reportmarkers.h"
 
-#include <QByteArray>
+#include <QByteArrayView>
 #include <QList>
 
 namespace kms {
@@ -14,7 +14,7 @@ class ReportParser
 {
 public:
     struct Line {
-        QByteArray text; // console prefixes removed
+        QByteArrayView text; // console prefixes removed
         int number = 0; // 1-based in the input
     };
 

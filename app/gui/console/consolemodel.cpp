@@ -239,6 +239,14 @@ int ConsoleModel::reportId(int row) const
     return row >= 0 && row < m_count ? meta(row).reportId : -1;
 }
 
+void ConsoleModel::setPartialLine(const LogLine &line)
+{
+    if (line.text == m_partial.text && line.source == m_partial.source)
+        return;
+    m_partial = line;
+    Q_EMIT partialLineChanged(m_partial);
+}
+
 void ConsoleModel::clear()
 {
     beginResetModel();

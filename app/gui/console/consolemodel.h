@@ -85,6 +85,12 @@ public:
     // highlighted, edges for the gutter. Lines already dropped are ignored.
     void markReport(const QList<int> &lines, int reportId);
 
+    // The serial console's line that waits without newline (the node's shell prompt), shown
+    // below the stored lines; an empty text withdraws it. Not a row: once completed it comes
+    // through appendLines like any line.
+    void setPartialLine(const LogLine &line);
+    const LogLine &partialLine() const { return m_partial; }
+
     // By row.
     QByteArray rawText(int row) const;
     QString text(int row) const { return QString::fromUtf8(rawText(row)); }
@@ -116,6 +122,7 @@ Q_SIGNALS:
     // The oldest `count` stored lines are gone (after rowsRemoved for the published ones).
     void linesDropped(int count);
     void sourceAdded(int index, const QString &name);
+    void partialLineChanged(const kms::LogLine &line);
 
 private:
     friend class ConsoleSourceModel;
@@ -179,6 +186,7 @@ private:
     size_t m_recentNext = 0;
     qint64 m_duplicates = 0;
     bool m_localEcho = false;
+    LogLine m_partial;
     QByteArray m_scratch2;
     QByteArray m_scratch;
     QTimer m_timer;

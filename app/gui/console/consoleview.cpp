@@ -229,6 +229,18 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
     m_view->viewport()->installEventFilter(this);
     m_view->viewport()->setMouseTracking(true);
     layout->addWidget(m_view, 1);
+    // The node's prompt (a line without newline yet), right under the last line.
+    auto *partial = new QLabel(this);
+    partial->setObjectName(QStringLiteral("partialLine"));
+    partial->setFont(m_view->font());
+    partial->setTextFormat(Qt::PlainText);
+    partial->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    partial->hide();
+    layout->addWidget(partial);
+    connect(model, &ConsoleModel::partialLineChanged, partial, [partial](const LogLine &line) {
+        partial->setText(QString::fromUtf8(line.text));
+        partial->setVisible(!line.text.isEmpty());
+    });
 
     auto *inputBar = new QHBoxLayout;
     m_input = new QLineEdit(this);
