@@ -65,8 +65,15 @@ quint64 CycleShell::call(const QByteArray &openCommand, const QByteArray &script
 
 void CycleShell::close()
 {
-    if (m_channel && m_link)
-        m_link->closeChannelInput(m_channel);
+    // An idle shell is closed at once: a channel whose input is closed stays open on the node
+    // until the shell has exited, and the node's dropbear refused the next run's first channel
+    // while it did (a hunt's next batch). A busy one finishes its call first.
+    if (m_channel && m_link) {
+        if (m_waiting.isEmpty())
+            m_link->closeChannel(m_channel);
+        else
+            m_link->closeChannelInput(m_channel);
+    }
     m_channel = 0;
     m_waiting.clear();
     m_out.clear();
