@@ -18,18 +18,32 @@
 # cycle costs on a small node (10-50 ms each in a TCG guest): in a kept shell the steady state
 # has two, modprobe and modprobe -r; the files `read` cannot read go through one awk kept running
 # (helper below). No function exits: the kept shell must survive every call.
+# Output costs too: every write to stdout wakes the node's sshd (a packet each, 0.5-1 ms under
+# TCG), so a kept shell gathers a call's records (say) and writes them once, with its "done".
 
 R=${KMS_SYSROOT:-}
 NL='
 '
 H='' # the helper's pipes are open (fd 3: requests, fd 4: acknowledgements)
 serve='' # a kept shell (kms_call)
+O='' # a kept shell's records of the call so far
+b_id='' sec_files='' # the module file's build id and section files (see kofile_changed)
+s_list='' # the section files the helper holds (sent again only when they change)
+
+# say RECORD: one "@kms" record, gathered in a kept shell (a bulk loop of records echoes its own).
+say() {
+    if [ -n "$serve" ]; then
+        O="$O$*$NL"
+    else
+        echo "$*"
+    fi
+}
 
 kms_main() {
 mode=$1
 shift
 module='' insmod='' rundir=/tmp n=0 token=x settle=0 pre='' post='' deps='' mark=1 leaks=0
-unload_first=0 kofile='' tlm='' t_pid=''
+unload_first=0 kofile='' tlm='' t_pid='' slept=''
 
 want=unloaded
 while [ $# -gt 0 ]; do
@@ -53,7 +67,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-echo "@kms v 1 $mode"
+say "@kms v 1 $mode"
 kms_mode "$@"
 }
 
@@ -63,7 +77,14 @@ kms_call() {
     serve=1
     shift
     kms_main "$@"
-    echo "@kms done $c_nonce"
+    # Through the helper when there is one: its records and the call's go out in one write.
+    if [ -z "$H" ]; then
+        printf '%s@kms done %s\n' "$O" "$c_nonce"
+    elif ! printf 'B\n%s@kms done %s\nP\n' "$O" "$c_nonce" >&3 2>/dev/null; then
+        H=
+        printf '%s@kms helper_lost\n@kms done %s\n' "$O" "$c_nonce"
+    fi
+    O=''
 }
 
 # Time stamps: busybox ash and bash have $EPOCHREALTIME (no fork); dash needs date(1).
@@ -79,7 +100,7 @@ fi
 out() {
     o_t=$2
     while [ -n "$o_t" ]; do
-        echo "@kms out $1 ${o_t%%"$NL"*}"
+        say "@kms out $1 ${o_t%%"$NL"*}"
         case $o_t in *"$NL"*) o_t=${o_t#*"$NL"} ;; *) o_t= ;; esac
     done
 }
@@ -94,7 +115,7 @@ run() {
     r_out=$("$@" </dev/null 2>&1 3>&- 4>&-)
     RC=$?
     now
-    echo "@kms step $r_step $r_t0 $T $RC"
+    say "@kms step $r_step $r_t0 $T $RC"
     out "$r_step" "$r_out"
     return $RC
 }
@@ -122,44 +143,83 @@ state() {
 # /proc/sys (like the section files) answers only a read at offset 0. The same awk writes the
 # code sections into the kernel log ("kmodscope: cycle N loaded run=TOKEN .text=0x..."): when
 # the unload panics the node, this script's own output never arrives, but the serial console
-# has carried that line before the crash. The request is lines: T<tag>, M<marker>, F<file>, ".".
+# has carried that line before the crash. The request is lines: T<tag>, M<marker>, L (a new
+# list of files follows), F<file>, S (read the listed files), "." (do it, then acknowledge); a
+# kept helper keeps the list, so a cycle sends it only when the module's files changed. The
+# records wait in the helper; a block "B", the shell's own records, "P" joins them and writes
+# them all out at once (no acknowledgement), so a kept shell's call is one write to stdout.
 # shellcheck disable=SC2016 # an awk program: its $0 is awk's
 SNAP_AWK='
+BEGIN { key[1] = "MemFree"; key[2] = "MemAvailable"; key[3] = "Slab"; key[4] = "SUnreclaim" }
+blk && $0 != "P" { out = out $0 "\n"; next }
+$0 == "P" { printf "%s", out; fflush(); out = ""; blk = 0; next }
+$0 == "B" { blk = 1; next }
 /^T/ { tag = substr($0, 2); next }
 /^M/ { marker = substr($0, 2); next }
-/^F/ { f[nf++] = substr($0, 2); next }
+/^L/ { nf = 0; next }
+/^F/ { f[nf] = substr($0, 2); b = f[nf]; sub(/.*\//, "", b); name[nf] = b; code[nf] = b ~ /text/; nf++; next }
+/^S/ { secs = 1; next }
 $0 != "." { next }
 {
+    o = ""
     x = root "/proc/sys/kernel/tainted"
-    if ((getline v < x) > 0) { split(v, w, " "); print "@kms taint " tag " " w[1] }
+    if ((getline v < x) > 0) { split(v, w, " "); o = "@kms taint " tag " " w[1] "\n" }
     close(x)
+    # meminfo as one record (RS: a byte it never holds): a getline per line costs ten times more
+    # in busybox. mawk -W interactive reads lines whatever RS says: then up to the last key.
     x = root "/proc/meminfo"
-    while ((getline v < x) > 0) {
-        split(v, w, " ")
-        if (w[1] ~ /^(MemAvailable|Slab|SUnreclaim|MemFree):$/) { sub(/:$/, "", w[1]); print "@kms mem " tag " " w[1] " " w[2] }
+    RS = "\001"
+    v = ""
+    while ((getline l < x) > 0) {
+        v = v "\n" l
+        if (index(l, "SUnreclaim:")) break
     }
+    if (v != "") {
+        for (k = 1; k <= 4; k++) {
+            i = index(v, "\n" key[k] ":")
+            if (i == 0) continue
+            m = substr(v, i + length(key[k]) + 2, 40)
+            if (match(m, /[0-9]+/)) o = o "@kms mem " tag " " key[k] " " substr(m, RSTART, RLENGTH) "\n"
+        }
+    }
+    RS = "\n"
     close(x)
-    code = ""
-    for (i = 0; i < nf; i++) {
-        name = f[i]; sub(/.*\//, "", name)
-        if ((getline v < f[i]) > 0) { split(v, w, " "); print "@kms sec " name " " w[1]; if (name ~ /text/) code = code " " name "=" w[1] }
+    c = ""
+    for (i = 0; secs && i < nf; i++) {
+        if ((getline v < f[i]) > 0) { o = o "@kms sec " name[i] " " v "\n"; if (code[i]) c = c " " name[i] "=" v }
         close(f[i])
     }
-    if (marker != "" && code != "") { print "<5>" marker code > kmsg; close(kmsg) }
-    fflush()
+    if (marker != "" && c != "") { print "<5>" marker c > kmsg; close(kmsg) }
+    out = out o
     print "k" > ack
     fflush(ack)
-    nf = 0; marker = ""
+    secs = 0; marker = ""
 }'
 snapshot() {
     s_q="T$1$NL"
     shift
-    [ "$mark" = 1 ] && [ $# -gt 0 ] && s_q="${s_q}Mkmodscope: cycle $n loaded run=$token$NL"
-    for s_f in "$@"; do s_q="${s_q}F$s_f$NL"; done
+    if [ $# -gt 0 ]; then
+        [ "$mark" = 1 ] && s_q="${s_q}Mkmodscope: cycle $n loaded run=$token$NL"
+        s_s="S$NL"
+    else
+        s_s=''
+    fi
     # A write to a helper that died fails (EPIPE, ignored as a signal): one awk does it then.
-    if [ -n "$H" ] && echo "$s_q." >&3 2>/dev/null && read -r _ <&4; then return 0; fi
-    H=
-    echo "$s_q." | awk -v root="$R" -v kmsg="$R/dev/kmsg" -v ack=/dev/null "$SNAP_AWK" 2>/dev/null
+    if [ -n "$H" ]; then
+        s_l=''
+        if [ $# -gt 0 ] && [ "$*" != "$s_list" ]; then
+            s_l="L$NL"
+            for s_f in "$@"; do s_l="${s_l}F$s_f$NL"; done
+        fi
+        if echo "$s_q$s_l$s_s." >&3 2>/dev/null && read -r _ <&4; then
+            [ $# -eq 0 ] || s_list=$*
+            return 0
+        fi
+    fi
+    H='' s_list=''
+    s_l="L$NL"
+    for s_f in "$@"; do s_l="${s_l}F$s_f$NL"; done
+    echo "$s_q$s_l$s_s.${NL}P" | awk -v root="$R" -v kmsg="$R/dev/kmsg" -v ack=/dev/null "$SNAP_AWK" 2>/dev/null
 }
 
 # helper: in a kept shell, one awk runs SNAP_AWK for the shell's life, asked through two FIFOs
@@ -176,27 +236,35 @@ helper() {
     # so that the open never waits (awk opens it for writing at its first answer).
     exec 3>"$h_q" 4<>"$h_a"
     trap '' PIPE
-    H=1
+    H=1 s_list=''
 }
 
 # @mode cycle
-# The build id, read again only when the module file changed since it was last read (the
-# same file gives the same id; od is a fork).
+# The module file changed since this shell last looked (or it is not known): the build id and
+# the list of section files are read again. The same file gives the same id and the same
+# sections (the kernel exports one file per allocated section of the ELF file); their addresses
+# are read at every load.
+# shellcheck disable=SC3013 # -nt: busybox, dash and bash all have it
+kofile_changed() { [ -z "$kofile" ] || [ ! -s "$rundir/buildid" ] || [ "$kofile" -nt "$rundir/buildid" ]; }
+
+# The build id, read again only when the module file changed (od is a fork); a kept shell also
+# keeps it in memory (busybox `read` takes a byte per system call).
 buildid() {
     f="$R/sys/module/$module/notes/.note.gnu.build-id"
     [ -r "$f" ] || return 0
     c="$rundir/buildid"
-    # shellcheck disable=SC3013 # -nt: busybox, dash and bash all have it
-    if [ -z "$kofile" ] || [ ! -s "$c" ] || [ "$kofile" -nt "$c" ]; then
+    if [ "$1" = 1 ]; then
         # shellcheck disable=SC2046 # split on purpose: the bytes, without od's spacing
         set -- $(od -An -v -tx1 "$f")
         o_ifs=$IFS
         IFS=''
-        echo "$*" >"$c"
+        b_id="$*"
         IFS=$o_ifs
+        echo "$b_id" >"$c"
+    elif [ -z "$b_id" ]; then
+        read -r b_id <"$c"
     fi
-    read -r b <"$c"
-    echo "@kms note .note.gnu.build-id $b"
+    say "@kms note .note.gnu.build-id $b_id"
 }
 # @end
 
@@ -226,8 +294,8 @@ verify_gone() {
     g_t0=$T
     state
     now
-    echo "@kms step verify_gone $g_t0 $T 0"
-    echo "@kms state unloaded $S"
+    say "@kms step verify_gone $g_t0 $T 0"
+    say "@kms state unloaded $S"
 }
 
 # @mode probe cycle
@@ -271,8 +339,9 @@ begin() {
 end() {
     tlm_stop
     : >"$rundir/pid"
-    : >"$rundir/sleep"
-    echo "@kms end $1"
+    [ -z "$slept" ] || : >"$rundir/sleep"
+    slept=''
+    say "@kms end $1"
 }
 
 # settle SECONDS: sleeps in the background so that a stop (mode unload/ensure) can cut it short.
@@ -283,11 +352,12 @@ settle() {
     s_t0=$T
     sleep "$1" &
     echo $! >"$rundir/sleep"
+    slept=1
     # A stop that read the pid file before this write kills nothing: it left the stop file.
     stopped && kill $! 2>/dev/null
     wait $!
     now
-    echo "@kms step settle $s_t0 $T 0"
+    say "@kms step settle $s_t0 $T 0"
 }
 # @end
 
@@ -305,7 +375,7 @@ tlm_start() {
         t_pid=$!
         echo "$t_pid" >"$rundir/tlm_pid"
     else
-        echo "@kms tlm_missing $tlm"
+        say "@kms tlm_missing $tlm"
     fi
 }
 tlm_stop() {
@@ -315,13 +385,13 @@ tlm_stop() {
     t_pid=
     : >"$rundir/tlm_pid"
     now
-    echo "@kms step telemetry $t_t0 $T 0"
+    say "@kms step telemetry $t_t0 $T 0"
     i=0
     while IFS= read -r l; do
         [ $i -lt 2000 ] && echo "@kms tlm $l"
         i=$((i + 1))
     done <"$rundir/tlm"
-    echo "@kms tlm_lines $i"
+    say "@kms tlm_lines $i"
 }
 # ---- end of the telemetry reader ----
 # @end
@@ -352,7 +422,7 @@ probe)
     echo "@kms boot $(cat "$R/proc/sys/kernel/random/boot_id")"
     echo "@kms uname $(uname -r) $(uname -m)"
     state
-    echo "@kms state start $S"
+    say "@kms state start $S"
     if [ -n "$insmod" ]; then
         if [ -f "$insmod" ]; then echo "@kms have $insmod"; fi
     elif f=$(modinfo -F filename "$module" 2>/dev/null </dev/null) && [ -n "$f" ]; then
@@ -406,21 +476,36 @@ cycle)
     done
     s=$S
     now
-    echo "@kms step verify $v_t0 $T 0"
-    echo "@kms state loaded $s"
+    say "@kms step verify $v_t0 $T 0"
+    say "@kms state loaded $s"
     d="$R/sys/module/$module/sections"
     if [ "$s" = live ]; then
         now
         s_t0=$T
+        k_new=0
+        kofile_changed && k_new=1
+        if [ "$k_new" = 1 ] || [ -z "$sec_files" ] || [ -z "$serve" ]; then
+            set -- "$d"/.[!.]* "$d"/*
+            o_ifs=$IFS
+            IFS=$NL
+            sec_files="$*"
+            IFS=$o_ifs
+        else
+            o_ifs=$IFS
+            IFS=$NL
+            # shellcheck disable=SC2086 # split on purpose, at newlines only
+            set -- $sec_files
+            IFS=$o_ifs
+        fi
         if [ "$settle" = 0 ]; then
             # No settle time: the checks and the sections in one read.
-            snapshot loaded "$d"/.[!.]* "$d"/*
+            snapshot loaded "$@"
         else
-            snapshot sections "$d"/.[!.]* "$d"/*
+            snapshot sections "$@"
         fi
-        buildid
+        buildid $k_new
         now
-        echo "@kms step sections $s_t0 $T 0"
+        say "@kms step sections $s_t0 $T 0"
     fi
     if [ "$lrc" != 0 ] || [ "$s" != live ]; then
         [ "$s" = live ] || snapshot loaded
@@ -437,7 +522,7 @@ cycle)
         c_t0=$T
         snapshot loaded
         now
-        echo "@kms step checks $c_t0 $T 0"
+        say "@kms step checks $c_t0 $T 0"
     fi
     tlm_stop
     stopped && { kmsg "cycle $n end run=$token"; end stopped; return; }
@@ -450,7 +535,7 @@ cycle)
     snapshot unloaded
     [ "$leaks" = 1 ] && leakscan
     now
-    echo "@kms step post_checks $p_t0 $T 0"
+    say "@kms step post_checks $p_t0 $T 0"
     if [ -n "$post" ]; then
         run post user_cmd "$post"
     fi
@@ -463,14 +548,14 @@ unload | ensure)
     # A stop (or the end of a run): the module left as the user chose.
     stop_cycle
     state
-    echo "@kms state start $S"
+    say "@kms state start $S"
     if [ "$want" = loaded ]; then
         [ "$S" = absent ] && load "$@"
     elif [ "$S" != absent ] && [ "$S" != builtin ]; then
         unload
     fi
     state
-    echo "@kms state final $S"
+    say "@kms state final $S"
     rm -rf "$rundir" 2>/dev/null
     echo "@kms end ok"
     ;;
@@ -480,7 +565,7 @@ inspect)
     # After a cycle timed out on the host: where it hangs, and the module's state.
     [ -r "$rundir/step" ] && echo "@kms hung $(cat "$rundir/step")"
     state
-    echo "@kms state now $S"
+    say "@kms state now $S"
     echo "@kms end ok"
     ;;
 # @end
