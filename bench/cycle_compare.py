@@ -12,9 +12,11 @@ speed, in one run on the same node, each N cycles of prudaq (fault=none):
   ssh        `ssh node 'modprobe -r prudaq'; ssh node 'modprobe prudaq'`: a new connection each
   ssh-mux    the same over one OpenSSH ControlMaster connection
 It prints cycles/min and the per-cycle overhead over the guest's own time. On a loaded machine
-the node's speed drifts between reps: the ratios are also taken within each rep (the methods of
-one rep run back to back) and their median printed. Lines starting with "FIGURE " carry the
-numbers.
+the node's speed drifts between reps and within one (seconds apart it can differ by 2x): the guest
+loop runs just before and just after kmodscope in each rep (their mean is the rep's baseline), the
+ratios are also taken within each rep and their median printed, and the overhead is also taken
+inside each cycle (its wall time minus its own modprobe and modprobe -r, timed by the script on
+the node: immune to drift). Lines starting with "FIGURE " carry the numbers.
 """
 
 import argparse
@@ -48,14 +50,14 @@ def ssh_base(st):
             '-p', st['ssh_port'], 'root@127.0.0.1']
 
 
-def cli_run(args, st, extra, work, serial=True):
+def cli_run(args, st, extra, work, serial=True, cli=None):
     cfg = os.path.join(work, 'ssh_config')
     with open(cfg, 'w') as f:
         f.write('Host vnode\n  HostName 127.0.0.1\n  Port %s\n  User root\n  IdentityFile %s\n'
                 '  IdentitiesOnly yes\n  UserKnownHostsFile %s\n' % (
                     st['ssh_port'], st['ssh_key'], st['known_hosts']))
     out = os.path.join(work, 'run.json')
-    cmd = ['/usr/bin/time', '-f', 'MAXRSS_KB %M', args.cli, 'cycle', '--ssh', 'vnode',
+    cmd = ['/usr/bin/time', '-f', 'MAXRSS_KB %M', cli or args.cli, 'cycle', '--ssh', 'vnode',
            '--ssh-config', cfg, '--module', 'prudaq', '--json', out] + extra
     if serial:
         cmd += ['--serial', st['serial_pty']]
@@ -80,15 +82,29 @@ def speed(args):
     subprocess.run(base + ['modprobe -r prudaq 2>/dev/null; true'], check=True)
     figs = {}
     work = tempfile.mkdtemp(prefix='kms-bench-cycle-')
-    for rep in range(args.reps):
+    def guest_loop():
         # The guest's own time: one session, a loop in the guest.
         p = subprocess.run(base + ['sh -s'], input='''read u0 r < /proc/uptime
 i=0; while [ $i -lt %d ]; do i=$((i+1)); modprobe prudaq; modprobe -r prudaq; done
 read u1 r < /proc/uptime; echo "GUEST $u0 $u1"''' % n, capture_output=True, text=True, check=True)
         u0, u1 = re.search(r'GUEST ([\d.]+) ([\d.]+)', p.stdout).groups()
-        figs.setdefault('guest_ms', []).append(1000 * (float(u1) - float(u0)) / n)
+        return 1000 * (float(u1) - float(u0)) / n
 
+    for rep in range(args.reps):
+        figs.setdefault('load_average', []).append(os.getloadavg()[0])
+        before = guest_loop()
         report, wall, text, rc = cli_run(args, st, ['--params', 'fault=none', '--count', str(n)], work)
+        if args.baseline_cli:
+            # An earlier build in the same rep, between the same two guest loops.
+            old, _, otext, orc = cli_run(args, st, ['--params', 'fault=none', '--count', str(n)], work,
+                                         cli=args.baseline_cli)
+            if orc != 0:
+                sys.exit('baseline kmodscope-cli cycle failed (%d):\n%s' % (orc, otext[-2000:]))
+            figs.setdefault('baseline_cycle_ms', []).append(statistics.median(c['wall_ms'] for c in old['cycles']))
+            figs.setdefault('baseline_in_cycle_overhead_ms', []).append(statistics.median(
+                c['wall_ms'] - c['steps']['load'] - c['steps']['unload'] for c in old['cycles'][1:]))
+        after = guest_loop()
+        figs.setdefault('guest_ms', []).append((before + after) / 2)
         if rc != 0:
             sys.exit('kmodscope-cli cycle failed (%d):\n%s' % (rc, text[-2000:]))
         figs.setdefault('kmodscope_ms', []).append(1000 * wall / n)
@@ -96,6 +112,10 @@ read u1 r < /proc/uptime; echo "GUEST $u0 $u1"''' % n, capture_output=True, text
         figs.setdefault('kmodscope_cycle_ms', []).append(
             statistics.median(c['wall_ms'] for c in report['cycles']))
         steps = [c['steps'] for c in report['cycles']]
+        # Inside each cycle: what is not the module's own load and unload (the first cycle
+        # opens the kept shell: left out).
+        figs.setdefault('kmodscope_in_cycle_overhead_ms', []).append(statistics.median(
+            c['wall_ms'] - c['steps']['load'] - c['steps']['unload'] for c in report['cycles'][1:]))
         figs.setdefault('kmodscope_round_trip_ms', []).append(
             statistics.median(s['round_trip'] for s in steps))
         figs.setdefault('kmodscope_guest_modprobe_ms', []).append(
@@ -128,23 +148,30 @@ read u1 r < /proc/uptime; echo "GUEST $u0 $u1"''' % n, capture_output=True, text
         figs.setdefault('rep_ssh_over_kmodscope', []).append(figs['ssh_ms'][r] / figs['kmodscope_cycle_ms'][r])
         figs.setdefault('rep_mux_over_kmodscope', []).append(figs['ssh_mux_ms'][r] / figs['kmodscope_cycle_ms'][r])
         figs.setdefault('rep_overhead_ms', []).append(figs['kmodscope_cycle_ms'][r] - figs['guest_ms'][r])
-        print('rep %d: guest %.0f, kmodscope %.0f (script %.0f, modprobe in it %.0f), ssh %.0f, ssh-mux %.0f ms/cycle'
-              % (r + 1, figs['guest_ms'][r], figs['kmodscope_cycle_ms'][r], figs['kmodscope_script_ms'][r],
-                 figs['kmodscope_guest_modprobe_ms'][r], figs['ssh_ms'][r], figs['ssh_mux_ms'][r]), flush=True)
+        print('rep %d (load average %.1f): guest %.0f (%.0f before, %.0f after), kmodscope %.0f (script %.0f, '
+              'modprobe in it %.0f, in-cycle overhead %.1f), ssh %.0f, ssh-mux %.0f ms/cycle'
+              % (r + 1, figs['load_average'][r], figs['guest_ms'][r], before, after, figs['kmodscope_cycle_ms'][r],
+                 figs['kmodscope_script_ms'][r], figs['kmodscope_guest_modprobe_ms'][r],
+                 figs['kmodscope_in_cycle_overhead_ms'][r], figs['ssh_ms'][r], figs['ssh_mux_ms'][r]), flush=True)
     med = {k: statistics.median(v) for k, v in figs.items()}
     print('FIGURE speed ' + json.dumps({'cycles': n, 'reps': args.reps, 'median': med, 'all': figs}))
     for k in ('guest_ms', 'kmodscope_cycle_ms', 'kmodscope_ms', 'ssh_mux_ms', 'ssh_ms'):
             print('%-18s %8.1f ms/cycle  %6.0f cycles/min' % (k[:-3], med[k], 60000 / med[k]))
     print('kmodscope overhead over the guest loop: %.1f ms/cycle steady (%.1f with connect and probe; '
-          'goal <= 15); the cycle script itself %.1f ms, round trip %.1f ms' % (
+          'goal <= 15); inside the cycles (wall minus their own modprobes) %.1f ms; the cycle script '
+          'itself %.1f ms, round trip %.1f ms; load average %.1f-%.1f' % (
               med['kmodscope_cycle_ms'] - med['guest_ms'], med['kmodscope_ms'] - med['guest_ms'],
-                                                  med['kmodscope_script_ms'],
-                                                  med['kmodscope_round_trip_ms']))
+              med['kmodscope_in_cycle_overhead_ms'], med['kmodscope_script_ms'], med['kmodscope_round_trip_ms'],
+              min(figs['load_average']), max(figs['load_average'])))
     print('kmodscope vs plain ssh loop: %.1fx steady, %.1fx whole run (goal >= 5x); vs ControlMaster '
           'loop: %.1fx steady' % (med['ssh_ms'] / med['kmodscope_cycle_ms'], med['ssh_ms'] / med['kmodscope_ms'],
                                   med['ssh_mux_ms'] / med['kmodscope_cycle_ms']))
     print('kmodscope cycle, median per step: ' + ', '.join(
         '%s %.1f' % (k[5:-3], v) for k, v in sorted(med.items()) if k.startswith('step_')) + ' ms')
+    if args.baseline_cli:
+        print('baseline build (%s): steady %.1f ms/cycle, overhead over the guest loop %.1f, in-cycle %.1f' % (
+            args.baseline_cli, med['baseline_cycle_ms'], med['baseline_cycle_ms'] - med['guest_ms'],
+            med['baseline_in_cycle_overhead_ms']))
     print('within each rep (median of %d): %.1fx plain ssh, %.1fx ControlMaster, overhead %.0f ms/cycle' % (
         args.reps, med['rep_ssh_over_kmodscope'], med['rep_mux_over_kmodscope'], med['rep_overhead_ms']))
 
@@ -213,6 +240,8 @@ def main():
     ap.add_argument('--cli', required=True)
     ap.add_argument('--node-dir', default=os.environ.get('KMODSCOPE_VNODE_DIR', ''))
     ap.add_argument('--ko', default='')
+    ap.add_argument('--baseline-cli', default='',
+                    help='speed: also run this (earlier) kmodscope-cli in each rep, for a before/after in one run')
     ap.add_argument('what', choices=('speed', 'panic', 'soak'))
     ap.add_argument('--cycles', type=int, default=50)
     ap.add_argument('--reps', type=int, default=3)
