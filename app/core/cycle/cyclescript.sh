@@ -216,6 +216,8 @@ snapshot() {
             return 0
         fi
     fi
+    # (a helper that died took the records it held: say so)
+    [ -z "$H" ] || say "@kms helper_lost"
     H='' s_list=''
     s_l="L$NL"
     for s_f in "$@"; do s_l="${s_l}F$s_f$NL"; done
