@@ -20,7 +20,21 @@ if(KMS_FUZZ)
     # Optimised even in a Debug tree: at -O0 every QByteArrayView::operator[] and byte helper is
     # an instrumented out-of-line call; perf showed it dominating, and -O2 cut the CPU time of an
     # execution about 4x. The sanitizers stay on, and so do Qt's inline asserts (no QT_NO_DEBUG).
-    target_compile_options(fuzz_report PRIVATE -fsanitize=fuzzer -O2)
+    # Coverage where the engine decides, measured with perf and bench/fuzz_rate.sh (an
+    # execution cost 3x the detection itself):
+    # - no trace-cmp: libFuzzer keeps only 4- and 8-byte integer compares for its mutations
+    #   (1- and 2-byte ones feed -use_value_profile alone, which is off), and a byte-by-byte
+    #   text parser makes few useful ones; the callbacks were a quarter of the CPU time. String
+    #   compares still reach the mutator through libFuzzer's memcmp/strncmp hooks.
+    # - no coverage in Qt's and the standard library's inline code (coverage_ignore.txt):
+    #   QByteArrayView::operator[] and friends are out of line here, and their counters made
+    #   features (and libFuzzer's bookkeeping on each one) that say nothing of the engine.
+    # The list's hash is on the command line so that ccache sees it change.
+    set(kms_fuzz_ignorelist ${CMAKE_CURRENT_LIST_DIR}/coverage_ignore.txt)
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${kms_fuzz_ignorelist})
+    file(MD5 ${kms_fuzz_ignorelist} kms_fuzz_ignorelist_md5)
+    target_compile_options(fuzz_report PRIVATE -fsanitize=fuzzer -fno-sanitize-coverage=trace-cmp -O2
+        -fsanitize-coverage-ignorelist=${kms_fuzz_ignorelist} -DKMS_FUZZ_IGNORELIST_MD5=${kms_fuzz_ignorelist_md5})
     target_link_options(fuzz_report PRIVATE -fsanitize=fuzzer)
     target_link_libraries(fuzz_report PRIVATE Qt6::Core)
 
