@@ -184,6 +184,20 @@ const QSet<QString> &exactNames()
             "smp_call_function_many_cond", "on_each_cpu_cond_mask", "queue_work_on", "__queue_work",
             "delayed_work_timer_fn", "call_timer_fn", "rcu_do_batch", "rcu_core", "rcu_core_si",
             "wq_watchdog_timer_fn", "kthread_worker_fn",
+            // releasing a lock: lockdep's "bad unlock balance" reports from inside the unlock
+            "mutex_unlock", "__mutex_unlock_slowpath", "up", "up_read", "up_write", "__up_read",
+            "__up_write", "downgrade_write", "rt_mutex_unlock", "mutex_trylock", "down_trylock",
+            "local_bh_enable", "__local_bh_enable_ip", "_local_bh_enable", "local_bh_disable",
+            "__local_bh_disable_ip",
+            // mm/usercopy.c: the copy's caller passed the bad size
+            "usercopy_abort", "usercopy_warn", "__check_heap_object", "check_heap_object",
+            "check_page_span", "check_bogus_address",
+            // allocators that copy from user space: the caller asked
+            "memdup_user", "memdup_user_nul", "vmemdup_user", "strndup_user", "kvmemdup",
+            "kmemdup_array",
+            // arm64 BUG()/WARN() through a brk: the handler's frames above the caller
+            "bug_brk_handler", "call_el1_break_hook", "el1_brk64", "do_el1_brk64", "early_brk64",
+            "__report_bug",
         };
         // clang-format on
         QSet<QString> set;
@@ -211,6 +225,8 @@ constexpr std::array prefixes{
     "tick_", "hrtimer_", "__hrtimer_", "cpuidle_", "__cpuidle_", "dump_stack",
     "debug_object", "check_stack_object", "__check_object_size", "check_object_size", "fortify_",
     "__fortify_", "__write_overflow", "__read_overflow", "kfree_", "stack_depot_", "save_stack",
+    "__kvmalloc", "mutex_lock", "__mutex_", "_raw_", "__raw_", "rwsem_", "__rwsem_", "percpu_down_",
+    "percpu_up_", "ww_mutex_", "__ww_mutex_", "rt_mutex_", "__rt_mutex_",
 };
 // clang-format on
 
@@ -245,6 +261,10 @@ bool GuiltyFrame::isInfrastructure(QStringView function)
     const qsizetype dot = base.indexOf(u'.', 1);
     if (dot > 0)
         base = base.first(dot);
+    // 6.10+ memory allocation profiling renames the allocators ("kmemdup_noprof",
+    // "__kmalloc_cache_noprof", "alloc_pages_mpol_noprof"): the same functions.
+    if (base.endsWith(u"_noprof"))
+        base.chop(7);
     if (exactNames().contains(base.toString()))
         return true;
     for (const char *p : prefixes) {

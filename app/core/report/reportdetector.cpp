@@ -354,7 +354,9 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
     const auto frame = header || marker ? std::nullopt : FrameLineParser::parseView(t);
     if (header || marker || frame) {
         s.traceClosed = startsWith(t, "</TASK>") || (frame && isBottomFrame(frame->frame.function));
-        if (startsWith(t, "stack backtrace:"))
+        // Lockdep's last stack: after "stack backtrace:", or dump_stack()'s own header where
+        // lockdep prints no such line (register_lock_class()'s "trying to register non-static key").
+        if (startsWith(t, "stack backtrace:") || startsWith(t, "Call Trace") || startsWith(t, "Call trace:"))
             s.sawStackBacktrace = true;
         s.phase = Phase::Trace;
         s.append(text, number, timestamp);
