@@ -92,6 +92,10 @@ private slots:
         QTest::newRow("field-spanning write") << "fortify-5x-6x.log" << 2 << 3 << "warning"
                                               << "fortify: detected field-spanning write in prudaq_fill_hdr"
                                               << "prudaq_fill_hdr" << false;
+        // mm/kasan/report.c end_report(): the closing rule, then panic("panic_on_warn set ...")
+        QTest::newRow("KASAN then panic_on_warn") << "sanitizer-panic-on-warn-5x.log" << 0 << 1 << "kasan"
+                                                  << "KASAN: use-after-free in prudaq_stats_read"
+                                                  << "prudaq_stats_read" << true;
     }
 
     void formats()

@@ -342,9 +342,13 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
 
     const bool sanitizer = endsAtRule(s.start.kind);
     if (sanitizer && s.phase != Phase::Header && startsWith(t, "==========")) {
-        // KASAN and UBSAN close their reports with the rule they opened them with.
+        // KASAN, UBSAN and KCSAN close their reports with the rule they opened them with; with
+        // panic_on_warn (or kasan.fault=panic) the panic follows it: mm/kasan/report.c
+        // end_report(), lib/ubsan.c ubsan_epilogue(), kernel/kcsan/report.c print_report() call
+        // panic("panic_on_warn set ...") (6.2+: check_panic_on_warn("KASAN")) right after it.
         s.append(text, number, timestamp);
-        emitReport(s, false);
+        s.phase = Phase::AfterEnd;
+        s.linesSinceEnd = 0;
         return Step::Consumed;
     }
 
