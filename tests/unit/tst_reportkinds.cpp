@@ -92,6 +92,14 @@ private slots:
         QTest::newRow("field-spanning write") << "fortify-5x-6x.log" << 2 << 3 << "warning"
                                               << "fortify: detected field-spanning write in prudaq_fill_hdr"
                                               << "prudaq_fill_hdr" << false;
+        // arch/powerpc/mm/fault.c __bad_page_fault() (5.x+): "BUG: Kernel NULL pointer dereference on read at"
+        QTest::newRow("ppc64 Kernel NULL pointer") << "ppc64-null-5x.log" << 0 << 1 << "oops"
+                                                   << "NULL pointer dereference in prudaq_ring_peek"
+                                                   << "prudaq_ring_peek" << false;
+        // arch/riscv/kernel/traps.c die() with show_regs()' "epc : %pS" / " ra : %pS"
+        QTest::newRow("riscv oops") << "riscv-oops-6x.log" << 0 << 1 << "oops"
+                                    << "NULL pointer dereference in prudaq_ring_peek"
+                                    << "prudaq_ring_peek" << false;
         // mm/kasan/report.c end_report(): the closing rule, then panic("panic_on_warn set ...")
         QTest::newRow("KASAN then panic_on_warn") << "sanitizer-panic-on-warn-5x.log" << 0 << 1 << "kasan"
                                                   << "KASAN: use-after-free in prudaq_stats_read"
@@ -129,6 +137,27 @@ private slots:
         const int lastFrameLine = int(log.left(log.indexOf("do_one_initcall")).count('\n')) + 1;
         QCOMPARE(reports[1].lastLine, lastFrameLine);
         QCOMPARE(reports[1].frames.size(), 8);
+    }
+
+    // riscv's " ra : %pS" and powerpc's "LR [%lx] %pS": return addresses printed as functions,
+    // register rows beside the trace as ARM's LR.
+    void returnAddressRegisters()
+    {
+        const QList<KernelReport> riscv = detectReports(readFormat(QStringLiteral("riscv-oops-6x.log")));
+        QCOMPARE(riscv.size(), 1);
+        QCOMPARE(riscv[0].registerFrames.size(), 1);
+        QCOMPARE(riscv[0].registerFrames[0].registerName, QStringLiteral("ra"));
+        QCOMPARE(riscv[0].registerFrames[0].function, QStringLiteral("prudaq_read"));
+        QCOMPARE(riscv[0].registerFrames[0].address, std::optional<std::uint64_t>(0xffffffff01234158));
+        QVERIFY(!riscv[0].registerFrames[0].exactPc);
+        QCOMPARE(riscv[0].frames.size(), 3);
+
+        const QList<KernelReport> ppc = detectReports(readFormat(QStringLiteral("ppc64-null-5x.log")));
+        QCOMPARE(ppc.size(), 1);
+        QCOMPARE(ppc[0].registerFrames.size(), 1);
+        QCOMPARE(ppc[0].registerFrames[0].registerName, QStringLiteral("lr"));
+        QCOMPARE(ppc[0].registerFrames[0].function, QStringLiteral("prudaq_read"));
+        QCOMPARE(ppc[0].registerFrames[0].address, std::optional<std::uint64_t>(0xc008000000a0b158));
     }
 
     // A cut-short report keeps its kind and title from the headline alone.
@@ -244,6 +273,11 @@ private slots:
             QTest::newRow(f) << QString::fromLatin1(f) << true;
         // arm64 BUG()/WARN() via brk
         for (const char *f : {"bug_brk_handler", "call_el1_break_hook", "__fortify_report", "__fortify_panic"})
+            QTest::newRow(f) << QString::fromLatin1(f) << true;
+        // might_sleep() in allocations, ODEBUG fixups, device references, managed allocations, io copies
+        for (const char *f :
+             {"fs_reclaim_acquire", "slab_pre_alloc_hook", "timer_fixup_activate", "__debug_object_init", "put_device",
+              "devm_kzalloc", "__devres_alloc_node", "kasprintf", "pcpu_alloc", "memcpy_fromio", "__get_user_8"})
             QTest::newRow(f) << QString::fromLatin1(f) << true;
         // a module's own names that merely look alike
         for (const char *f : {"prudaq_unlock", "update_stats", "upload_fw", "memdup_cfg", "prudaq_noprof_alloc"})

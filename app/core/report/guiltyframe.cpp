@@ -198,6 +198,25 @@ const QSet<QString> &exactNames()
             // arm64 BUG()/WARN() through a brk: the handler's frames above the caller
             "bug_brk_handler", "call_el1_break_hook", "el1_brk64", "do_el1_brk64", "early_brk64",
             "__report_bug",
+            // might_sleep() in allocations: the reclaim annotation and the slab hooks
+            "fs_reclaim_acquire", "fs_reclaim_release", "slab_pre_alloc_hook", "might_alloc",
+            // ODEBUG's fixups and static-object checks, and more ways to free
+            "timer_fixup_activate", "timer_fixup_free", "timer_fixup_init", "timer_fixup_assert_init",
+            "work_fixup_free", "work_fixup_init", "hrtimer_fixup_free", "hrtimer_fixup_init",
+            "hrtimer_fixup_activate", "timer_is_static_object", "work_is_static_object",
+            "free_large_kmalloc", "kmem_cache_free_bulk", "kfree_sensitive", "kvfree_sensitive", "kzfree",
+            "free_unref_page_list", "free_unref_folios", "folios_put_refs", "free_unref_page_commit",
+            "__free_pages_prepare", "free_page_and_swap_cache",
+            // device references: put_device() ends in kobject_put()'s refcount report
+            "put_device", "get_device",
+            // managed and formatted allocations: the driver asked for them
+            "devm_kmalloc", "devm_kzalloc", "devm_kcalloc", "devm_kmalloc_array", "devm_krealloc",
+            "devm_kmemdup", "devm_kstrdup", "devm_kasprintf", "devm_kvasprintf", "__devres_alloc_node",
+            "alloc_dr", "kasprintf", "kvasprintf", "kvasprintf_const", "kstrdup_const",
+            // more copy and string helpers
+            "memcpy_erms", "memset_erms", "memcpy_fromio", "memcpy_toio", "memset_io", "__memcpy_fromio",
+            "__memcpy_toio", "strncpy_from_user", "strnlen_user", "clear_user", "__clear_user",
+            "csum_partial_copy_generic", "copy_page", "clear_page_erms", "clear_page_rep",
         };
         // clang-format on
         QSet<QString> set;
@@ -226,7 +245,8 @@ constexpr std::array prefixes{
     "debug_object", "check_stack_object", "__check_object_size", "check_object_size", "fortify_",
     "__fortify_", "__write_overflow", "__read_overflow", "kfree_", "stack_depot_", "save_stack",
     "__kvmalloc", "mutex_lock", "__mutex_", "_raw_", "__raw_", "rwsem_", "__rwsem_", "percpu_down_",
-    "percpu_up_", "ww_mutex_", "__ww_mutex_", "rt_mutex_", "__rt_mutex_",
+    "percpu_up_", "ww_mutex_", "__ww_mutex_", "rt_mutex_", "__rt_mutex_", "__debug_object", "pcpu_alloc",
+    "__alloc_percpu", "__get_user_", "__put_user_",
 };
 // clang-format on
 

@@ -103,6 +103,15 @@ std::optional<ReportStart> classifyBug(QByteArrayView rest)
         return make(ReportKind::Oops, "kernel paging request", true);
     if (startsWith(rest, "unable to handle kernel"))
         return make(ReportKind::Oops, "Oops", true);
+    // arch/powerpc/mm/fault.c __bad_page_fault() (5.x+): "BUG: Kernel NULL pointer dereference on
+    // read at 0x00000008", "BUG: Unable to handle kernel data access on write at 0x...",
+    // "BUG: Unable to handle kernel instruction fetch", then die("Kernel access of bad area").
+    if (startsWith(rest, "Kernel NULL pointer"))
+        return make(ReportKind::Oops, "NULL pointer dereference", true);
+    if (startsWith(rest, "Unable to handle kernel data access"))
+        return make(ReportKind::Oops, "kernel paging request", true);
+    if (startsWith(rest, "Unable to handle kernel") || startsWith(rest, "Unable to handle unknown paging fault"))
+        return make(ReportKind::Oops, "Oops", true);
     if (startsWith(rest, "KASAN: ") || startsWith(rest, "KFENCE: ") || startsWith(rest, "KMSAN: "))
         return sanitizer(ReportKind::Kasan, rest);
     if (startsWith(rest, "KCSAN: "))
