@@ -100,6 +100,13 @@ private slots:
         QTest::newRow("riscv oops") << "riscv-oops-6x.log" << 0 << 1 << "oops"
                                     << "NULL pointer dereference in prudaq_ring_peek"
                                     << "prudaq_ring_peek" << false;
+        // mm/slab_common.c kmem_cache_destroy(): pr_err() + dump_stack() (5.x), WARN() message (6.x)
+        QTest::newRow("kmem_cache_destroy 5.x") << "slab-cache-destroy-5x-6x.log" << 1 << 3 << "bug"
+                                                << "kmem_cache_destroy: Slab cache still has objects in prudaq_exit"
+                                                << "prudaq_exit" << false;
+        QTest::newRow("kmem_cache_destroy 6.x") << "slab-cache-destroy-5x-6x.log" << 2 << 3 << "bug"
+                                                << "kmem_cache_destroy: Slab cache still has objects in prudaq_exit"
+                                                << "prudaq_exit" << false;
         // mm/kasan/report.c end_report(): the closing rule, then panic("panic_on_warn set ...")
         QTest::newRow("KASAN then panic_on_warn") << "sanitizer-panic-on-warn-5x.log" << 0 << 1 << "kasan"
                                                   << "KASAN: use-after-free in prudaq_stats_read"

@@ -207,6 +207,9 @@ const QSet<QString> &exactNames()
             "free_large_kmalloc", "kmem_cache_free_bulk", "kfree_sensitive", "kvfree_sensitive", "kzfree",
             "free_unref_page_list", "free_unref_folios", "folios_put_refs", "free_unref_page_commit",
             "__free_pages_prepare", "free_page_and_swap_cache",
+            // destroying a cache that still has objects: its caller did
+            "kmem_cache_destroy", "__kmem_cache_shutdown", "kmem_cache_close", "list_slab_objects",
+            "shutdown_cache",
             // device references: put_device() ends in kobject_put()'s refcount report
             "put_device", "get_device",
             // managed and formatted allocations: the driver asked for them

@@ -30,4 +30,7 @@ std::optional<ReportStart> classifyUsercopy(QByteArrayView t);
 // "memcpy: detected field-spanning write ..." (6.1+).
 std::optional<ReportStart> classifyFortify(QByteArrayView t);
 
+// mm/slab_common.c kmem_cache_destroy(): a line starting with "kmem_cache_destroy ".
+std::optional<ReportStart> classifySlabDestroy(QByteArrayView t);
+
 } // namespace kms::markerparts

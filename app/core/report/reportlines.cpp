@@ -188,8 +188,11 @@ bool belongsInHeader(const ReportStart &start, QByteArrayView raw, QByteArrayVie
     default:
         break;
     }
-    if (start.message) // only its WARNING/BUG line (or 6.x ref_tracker stacks) follows
-        return startsWith(t, "ref_tracker: ") || (raw.startsWith(' ') && !t.isEmpty());
+    // Only its WARNING/BUG line follows (or 6.x ref_tracker stacks), or dump_stack()'s header
+    // where the message is followed by a stack dump rather than a WARN().
+    if (start.message)
+        return startsWith(t, "ref_tracker: ") || (raw.startsWith(' ') && !t.isEmpty()) || startsWith(t, "CPU: ")
+            || startsWith(t, "Hardware name: ");
     return true;
 }
 

@@ -407,6 +407,8 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
             s.prelude = true;
             return s;
         }
+        if (startsWith(t, "kmem_cache_destroy "))
+            return classifySlabDestroy(t);
         return std::nullopt;
     case 'g':
     case 's':

@@ -104,4 +104,17 @@ std::optional<ReportStart> classifyFortify(QByteArrayView t)
     return std::nullopt;
 }
 
+// mm/slab_common.c kmem_cache_destroy() at a module's unload with objects still allocated:
+// "kmem_cache_destroy prudaq_desc: Slab cache still has objects when called from
+// prudaq_exit+0x2c/0x1000 [prudaq]", then dump_stack() (4.x-5.x) or as the WARN() message (6.x).
+// The cache's name varies; the function that destroyed it is named.
+std::optional<ReportStart> classifySlabDestroy(QByteArrayView t)
+{
+    if (!contains(t, ": Slab cache still has objects"))
+        return std::nullopt;
+    ReportStart s = message(ReportKind::Bug, "kmem_cache_destroy: Slab cache still has objects");
+    s.headlineSymbol = symbolAfter(t, " called from ");
+    return s;
+}
+
 } // namespace kms::markerparts
