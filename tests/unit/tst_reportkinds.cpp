@@ -107,6 +107,11 @@ private slots:
         QTest::newRow("kmem_cache_destroy 6.x") << "slab-cache-destroy-5x-6x.log" << 2 << 3 << "bug"
                                                 << "kmem_cache_destroy: Slab cache still has objects in prudaq_exit"
                                                 << "prudaq_exit" << false;
+        // kernel/hung_task.c check_hung_uninterruptible_tasks(): debug_show_all_locks() ("2 locks held by"),
+        // the NMI backtraces, then panic("hung_task: blocked tasks")
+        QTest::newRow("hung task then hung_task_panic") << "hung-task-panic-6x.log" << 0 << 1 << "hung_task"
+                                                        << "task hung in prudaq_wait_idle"
+                                                        << "prudaq_wait_idle" << true;
         // mm/kasan/report.c end_report(): the closing rule, then panic("panic_on_warn set ...")
         QTest::newRow("KASAN then panic_on_warn") << "sanitizer-panic-on-warn-5x.log" << 0 << 1 << "kasan"
                                                   << "KASAN: use-after-free in prudaq_stats_read"

@@ -430,7 +430,10 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
     }
     // No end marker: the report is over once foreign lines go on for longer than a burst
     // of another CPU's or driver's messages; until then the trace may still continue.
-    if (!s.traceClosed && ++s.gap <= maxGapLines)
+    // A hung task's report goes on after its trace's bottom: kernel/hung_task.c prints the held
+    // locks and other CPUs' backtraces, then may panic (hung_task_panic).
+    const bool moreAfterBottom = s.start.kind == ReportKind::HungTask;
+    if ((!s.traceClosed || moreAfterBottom) && ++s.gap <= maxGapLines)
         return Step::Skipped;
     emitReport(s, false);
     return Step::EndedBefore;

@@ -225,8 +225,9 @@ bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
         if (p[i] == '\0')
             return true;
     }
-    // show_mem()'s counters: "817618 total pagecache pages", "8111664 pages RAM".
-    if (isDigit(t[0]) && contains(t, " pages"))
+    // show_mem()'s counters: "817618 total pagecache pages", "8111664 pages RAM";
+    // lockdep_print_held_locks(): "2 locks held by insmod/123:" (hung tasks, lockdep).
+    if (isDigit(t[0]) && (contains(t, " pages") || contains(t, " held by ")))
         return true;
     return ReportParser::isRegisterLine(t) || isHexDumpLine(t);
 }
