@@ -112,6 +112,11 @@ private slots:
         QTest::newRow("hung task then hung_task_panic") << "hung-task-panic-6x.log" << 0 << 1 << "hung_task"
                                                         << "task hung in prudaq_wait_idle"
                                                         << "prudaq_wait_idle" << true;
+        // mm/slub.c print_track() (5.14+: "Allocated in %pS age=", no "INFO: "): the object's history is
+        // not the trace; the check that found the poison (check_bytes_and_report()) is
+        QTest::newRow("SLUB poison 6.x") << "slub-poison-6x.log" << 0 << 1 << "bug"
+                                         << "BUG kmalloc-64: Poison overwritten in prudaq_alloc_ring"
+                                         << "prudaq_alloc_ring" << false;
         // mm/kasan/report.c end_report(): the closing rule, then panic("panic_on_warn set ...")
         QTest::newRow("KASAN then panic_on_warn") << "sanitizer-panic-on-warn-5x.log" << 0 << 1 << "kasan"
                                                   << "KASAN: use-after-free in prudaq_stats_read"

@@ -165,12 +165,18 @@ bool isContextMarker(QByteArrayView t)
             || startsWith(t, "<#DF>") || startsWith(t, "<MCE>") || startsWith(t, "<DB>") || startsWith(t, "<#MC>"));
 }
 
+bool isSlubTrack(QByteArrayView t)
+{
+    return (startsWith(t, "Allocated in ") || startsWith(t, "Freed in ")) && contains(t, " age=");
+}
+
 bool isTraceHeader(QByteArrayView t)
 {
     return startsWith(t, "Call Trace") || startsWith(t, "Call trace:") || startsWith(t, "Backtrace:")
         || startsWith(t, "stack backtrace:") || contains(t, "state was registered at:")
         || startsWith(t, "Allocated by task") || startsWith(t, "Freed by task") || startsWith(t, "INFO: Allocated in ")
-        || startsWith(t, "INFO: Freed in ") || startsWith(t, "backtrace:") || startsWith(t, "backtrace (crc ");
+        || startsWith(t, "INFO: Freed in ") || startsWith(t, "backtrace:") || startsWith(t, "backtrace (crc ")
+        || isSlubTrack(t);
 }
 
 // Lines a report with no trace yet may hold, per kind; anything else is a foreign line there.

@@ -5,6 +5,7 @@
 #include "report/guiltyframe.h"
 #include "report/reportfields.h"
 #include "report/reportheader.h"
+#include "report/reportlines.h"
 
 namespace kms {
 
@@ -382,11 +383,12 @@ void Parser::line(QByteArrayView raw, int number)
         beginSection(SectionKind::Auxiliary);
         return;
     }
-    if (startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ")) {
-        // mm/slub.c print_track() before 4.x: "INFO: Allocated in f+0x2b/0x80 age=12 cpu=0 pid=1",
-        // the caller itself on the line, its stack (if any) below.
+    if (startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ") || reportlines::isSlubTrack(t)) {
+        // mm/slub.c print_track(): "INFO: Allocated in f+0x2b/0x80 age=12 cpu=0 pid=1" (to 5.13,
+        // "Allocated in ..." since), the caller itself on the line, its stack (if any) below.
         beginSection(SectionKind::Auxiliary);
-        if (auto f = FrameLineParser::parseSymbol(t.sliced(t[6] == 'A' ? 19 : 15), true))
+        const QByteArrayView rest = t.sliced(t.indexOf(" in ") + 4);
+        if (auto f = FrameLineParser::parseSymbol(rest, true))
             addFrame(*f);
         return;
     }
