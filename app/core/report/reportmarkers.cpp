@@ -306,19 +306,21 @@ std::optional<ReportStart> classifyTrap(QByteArrayView t)
         && (t.size() == 24 || t[24] == ':' || t[24] == ',' || isSpace(t[24]) || t[24] == '\r')
         && (t.size() == 24 || t[24] != ' ' || contains(t, "[#")))
         return make(ReportKind::Gpf, "general protection fault", true);
-    if (!contains(t, "[#"))
-        return std::nullopt;
+    // The names first: this runs on every line that starts with 's' or 'g'.
+    std::optional<ReportStart> s;
     if (startsWith(t, "stack segment: "))
-        return make(ReportKind::Oops, "stack segment fault", true);
-    if (startsWith(t, "invalid opcode: "))
-        return make(ReportKind::Oops, "invalid opcode", true, true);
-    if (startsWith(t, "divide error: "))
-        return make(ReportKind::Oops, "divide error", true);
-    if (startsWith(t, "double fault: "))
-        return make(ReportKind::Oops, "double fault", true, true);
-    if (startsWith(t, "stack guard page: "))
-        return make(ReportKind::StackCorruption, "kernel stack overflow", true, true);
-    return std::nullopt;
+        s = make(ReportKind::Oops, "stack segment fault", true);
+    else if (startsWith(t, "invalid opcode: "))
+        s = make(ReportKind::Oops, "invalid opcode", true, true);
+    else if (startsWith(t, "divide error: "))
+        s = make(ReportKind::Oops, "divide error", true);
+    else if (startsWith(t, "double fault: "))
+        s = make(ReportKind::Oops, "double fault", true, true);
+    else if (startsWith(t, "stack guard page: "))
+        s = make(ReportKind::StackCorruption, "kernel stack overflow", true, true);
+    if (s && !contains(t, "[#"))
+        s.reset();
+    return s;
 }
 
 } // namespace
@@ -546,9 +548,15 @@ std::optional<ReportStart> matchReportStart(QByteArrayView text)
     if (t.size() > 40 && contains(t, ": page allocation failure: order:"))
         return make(ReportKind::Warning, "page allocation failure");
     // FORTIFY_SOURCE (6.x): "strcpy: detected buffer overflow: ...", "memcpy: detected
-    // field-spanning write ...": a short function name, then ": detected ".
-    if (t.size() > 30 && t[0] >= 'a' && t[0] <= 'z' && contains(t.first(28), ": detected "))
-        return classifyFortify(t);
+    // field-spanning write ...": a short function name, then ": detected ". Every ordinary line
+    // comes here: a byte loop that stops at the first byte no function name has.
+    if (t.size() > 30 && t[0] >= 'a' && t[0] <= 'z') {
+        qsizetype i = 1;
+        while (i < 17 && (isAlpha(t[i]) || isDigit(t[i]) || t[i] == '_'))
+            ++i;
+        if (t[i] == ':' && startsWith(t.sliced(i), ": detected "))
+            return classifyFortify(t);
+    }
     return std::nullopt;
 }
 
