@@ -255,6 +255,16 @@ constexpr std::array prefixes{
 
 } // namespace
 
+namespace {
+
+// System call wrappers across versions and architectures, outermost first.
+constexpr const char *syscallWrappers[] = {
+    "__x64_sys_",  "__ia32_sys_",  "__x32_compat_sys_", "__arm64_sys_", "__arm_sys_", "__s390x_sys_",
+    "__s390_sys_", "__riscv_sys_", "__se_sys_",         "__do_sys_",    "SyS_",
+};
+
+} // namespace
+
 QString GuiltyFrame::displayName(QStringView function)
 {
     QStringView base = function;
@@ -264,12 +274,7 @@ QString GuiltyFrame::displayName(QStringView function)
     const qsizetype dot = base.indexOf(u'.');
     if (dot >= 0)
         base = base.first(dot);
-    // System call wrappers across versions and architectures, outermost first.
-    static constexpr const char *wrappers[] = {
-        "__x64_sys_",  "__ia32_sys_",  "__x32_compat_sys_", "__arm64_sys_", "__arm_sys_", "__s390x_sys_",
-        "__s390_sys_", "__riscv_sys_", "__se_sys_",         "__do_sys_",    "SyS_",
-    };
-    for (const char *w : wrappers) {
+    for (const char *w : syscallWrappers) {
         const QLatin1StringView prefix(w);
         if (base.startsWith(prefix) && base.size() > prefix.size())
             return QStringLiteral("sys_") + base.sliced(prefix.size()).toString();
@@ -290,6 +295,11 @@ bool GuiltyFrame::isInfrastructure(QStringView function)
         base.chop(7);
     if (exactNames().contains(base.toString()))
         return true;
+    // A wrapper's prefix alone ("__x64_sys_+0xa6/0xf0", a console that lost bytes) names no call.
+    for (const char *w : syscallWrappers) {
+        if (base == QLatin1StringView(w))
+            return true;
+    }
     for (const char *p : prefixes) {
         if (base.startsWith(QLatin1StringView(p)))
             return true;
