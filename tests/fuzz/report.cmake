@@ -7,6 +7,7 @@ if(KMS_FUZZ)
         ${PROJECT_SOURCE_DIR}/app/core/log/consoleline.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/kernelreport.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/reportmarkers.cpp
+        ${PROJECT_SOURCE_DIR}/app/core/report/reportmessages.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/framelineparser.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/guiltyframe.cpp
         ${PROJECT_SOURCE_DIR}/app/core/report/reportfields.cpp

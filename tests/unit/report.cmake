@@ -7,3 +7,4 @@ kms_add_qtest(tst_reportparser SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_reportparse
 kms_add_qtest(tst_reportcorpus SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_reportcorpus.cpp)
 kms_add_qtest(tst_reportformats SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_reportformats.cpp)
 kms_add_qtest(tst_interleaving SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_interleaving.cpp)
+kms_add_qtest(tst_reportkinds SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_reportkinds.cpp)

@@ -184,6 +184,42 @@ const QSet<QString> &exactNames()
             "smp_call_function_many_cond", "on_each_cpu_cond_mask", "queue_work_on", "__queue_work",
             "delayed_work_timer_fn", "call_timer_fn", "rcu_do_batch", "rcu_core", "rcu_core_si",
             "wq_watchdog_timer_fn", "kthread_worker_fn",
+            // releasing a lock: lockdep's "bad unlock balance" reports from inside the unlock
+            "mutex_unlock", "__mutex_unlock_slowpath", "up", "up_read", "up_write", "__up_read",
+            "__up_write", "downgrade_write", "rt_mutex_unlock", "mutex_trylock", "down_trylock",
+            "local_bh_enable", "__local_bh_enable_ip", "_local_bh_enable", "local_bh_disable",
+            "__local_bh_disable_ip",
+            // mm/usercopy.c: the copy's caller passed the bad size
+            "usercopy_abort", "usercopy_warn", "__check_heap_object", "check_heap_object",
+            "check_page_span", "check_bogus_address",
+            // allocators that copy from user space: the caller asked
+            "memdup_user", "memdup_user_nul", "vmemdup_user", "strndup_user", "kvmemdup",
+            "kmemdup_array",
+            // arm64 BUG()/WARN() through a brk: the handler's frames above the caller
+            "bug_brk_handler", "call_el1_break_hook", "el1_brk64", "do_el1_brk64", "early_brk64",
+            "__report_bug",
+            // might_sleep() in allocations: the reclaim annotation and the slab hooks
+            "fs_reclaim_acquire", "fs_reclaim_release", "slab_pre_alloc_hook", "might_alloc",
+            // ODEBUG's fixups and static-object checks, and more ways to free
+            "timer_fixup_activate", "timer_fixup_free", "timer_fixup_init", "timer_fixup_assert_init",
+            "work_fixup_free", "work_fixup_init", "hrtimer_fixup_free", "hrtimer_fixup_init",
+            "hrtimer_fixup_activate", "timer_is_static_object", "work_is_static_object",
+            "free_large_kmalloc", "kmem_cache_free_bulk", "kfree_sensitive", "kvfree_sensitive", "kzfree",
+            "free_unref_page_list", "free_unref_folios", "folios_put_refs", "free_unref_page_commit",
+            "__free_pages_prepare", "free_page_and_swap_cache",
+            // destroying a cache that still has objects: its caller did
+            "kmem_cache_destroy", "__kmem_cache_shutdown", "kmem_cache_close", "list_slab_objects",
+            "shutdown_cache",
+            // device references: put_device() ends in kobject_put()'s refcount report
+            "put_device", "get_device",
+            // managed and formatted allocations: the driver asked for them
+            "devm_kmalloc", "devm_kzalloc", "devm_kcalloc", "devm_kmalloc_array", "devm_krealloc",
+            "devm_kmemdup", "devm_kstrdup", "devm_kasprintf", "devm_kvasprintf", "__devres_alloc_node",
+            "alloc_dr", "kasprintf", "kvasprintf", "kvasprintf_const", "kstrdup_const",
+            // more copy and string helpers
+            "memcpy_erms", "memset_erms", "memcpy_fromio", "memcpy_toio", "memset_io", "__memcpy_fromio",
+            "__memcpy_toio", "strncpy_from_user", "strnlen_user", "clear_user", "__clear_user",
+            "csum_partial_copy_generic", "copy_page", "clear_page_erms", "clear_page_rep",
         };
         // clang-format on
         QSet<QString> set;
@@ -211,8 +247,21 @@ constexpr std::array prefixes{
     "tick_", "hrtimer_", "__hrtimer_", "cpuidle_", "__cpuidle_", "dump_stack",
     "debug_object", "check_stack_object", "__check_object_size", "check_object_size", "fortify_",
     "__fortify_", "__write_overflow", "__read_overflow", "kfree_", "stack_depot_", "save_stack",
+    "__kvmalloc", "mutex_lock", "__mutex_", "_raw_", "__raw_", "rwsem_", "__rwsem_", "percpu_down_",
+    "percpu_up_", "ww_mutex_", "__ww_mutex_", "rt_mutex_", "__rt_mutex_", "__debug_object", "pcpu_alloc",
+    "__alloc_percpu", "__get_user_", "__put_user_",
 };
 // clang-format on
+
+} // namespace
+
+namespace {
+
+// System call wrappers across versions and architectures, outermost first.
+constexpr const char *syscallWrappers[] = {
+    "__x64_sys_",  "__ia32_sys_",  "__x32_compat_sys_", "__arm64_sys_", "__arm_sys_", "__s390x_sys_",
+    "__s390_sys_", "__riscv_sys_", "__se_sys_",         "__do_sys_",    "SyS_",
+};
 
 } // namespace
 
@@ -225,12 +274,7 @@ QString GuiltyFrame::displayName(QStringView function)
     const qsizetype dot = base.indexOf(u'.');
     if (dot >= 0)
         base = base.first(dot);
-    // System call wrappers across versions and architectures, outermost first.
-    static constexpr const char *wrappers[] = {
-        "__x64_sys_",  "__ia32_sys_",  "__x32_compat_sys_", "__arm64_sys_", "__arm_sys_", "__s390x_sys_",
-        "__s390_sys_", "__riscv_sys_", "__se_sys_",         "__do_sys_",    "SyS_",
-    };
-    for (const char *w : wrappers) {
+    for (const char *w : syscallWrappers) {
         const QLatin1StringView prefix(w);
         if (base.startsWith(prefix) && base.size() > prefix.size())
             return QStringLiteral("sys_") + base.sliced(prefix.size()).toString();
@@ -245,8 +289,17 @@ bool GuiltyFrame::isInfrastructure(QStringView function)
     const qsizetype dot = base.indexOf(u'.', 1);
     if (dot > 0)
         base = base.first(dot);
+    // 6.10+ memory allocation profiling renames the allocators ("kmemdup_noprof",
+    // "__kmalloc_cache_noprof", "alloc_pages_mpol_noprof"): the same functions.
+    if (base.endsWith(u"_noprof"))
+        base.chop(7);
     if (exactNames().contains(base.toString()))
         return true;
+    // A wrapper's prefix alone ("__x64_sys_+0xa6/0xf0", a console that lost bytes) names no call.
+    for (const char *w : syscallWrappers) {
+        if (base == QLatin1StringView(w))
+            return true;
+    }
     for (const char *p : prefixes) {
         if (base.startsWith(QLatin1StringView(p)))
             return true;

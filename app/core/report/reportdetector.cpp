@@ -342,9 +342,13 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
 
     const bool sanitizer = endsAtRule(s.start.kind);
     if (sanitizer && s.phase != Phase::Header && startsWith(t, "==========")) {
-        // KASAN and UBSAN close their reports with the rule they opened them with.
+        // KASAN, UBSAN and KCSAN close their reports with the rule they opened them with; with
+        // panic_on_warn (or kasan.fault=panic) the panic follows it: mm/kasan/report.c
+        // end_report(), lib/ubsan.c ubsan_epilogue(), kernel/kcsan/report.c print_report() call
+        // panic("panic_on_warn set ...") (6.2+: check_panic_on_warn("KASAN")) right after it.
         s.append(text, number, timestamp);
-        emitReport(s, false);
+        s.phase = Phase::AfterEnd;
+        s.linesSinceEnd = 0;
         return Step::Consumed;
     }
 
@@ -354,7 +358,9 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
     const auto frame = header || marker ? std::nullopt : FrameLineParser::parseView(t);
     if (header || marker || frame) {
         s.traceClosed = startsWith(t, "</TASK>") || (frame && isBottomFrame(frame->frame.function));
-        if (startsWith(t, "stack backtrace:"))
+        // Lockdep's last stack: after "stack backtrace:", or dump_stack()'s own header where
+        // lockdep prints no such line (register_lock_class()'s "trying to register non-static key").
+        if (startsWith(t, "stack backtrace:") || startsWith(t, "Call Trace") || startsWith(t, "Call trace:"))
             s.sawStackBacktrace = true;
         s.phase = Phase::Trace;
         s.append(text, number, timestamp);
@@ -424,7 +430,10 @@ ReportDetector::Step ReportDetector::continueReport(Stream &s, QByteArrayView te
     }
     // No end marker: the report is over once foreign lines go on for longer than a burst
     // of another CPU's or driver's messages; until then the trace may still continue.
-    if (!s.traceClosed && ++s.gap <= maxGapLines)
+    // A hung task's report goes on after its trace's bottom: kernel/hung_task.c prints the held
+    // locks and other CPUs' backtraces, then may panic (hung_task_panic).
+    const bool moreAfterBottom = s.start.kind == ReportKind::HungTask;
+    if ((!s.traceClosed || moreAfterBottom) && ++s.gap <= maxGapLines)
         return Step::Skipped;
     emitReport(s, false);
     return Step::EndedBefore;

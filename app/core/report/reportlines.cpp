@@ -165,12 +165,18 @@ bool isContextMarker(QByteArrayView t)
             || startsWith(t, "<#DF>") || startsWith(t, "<MCE>") || startsWith(t, "<DB>") || startsWith(t, "<#MC>"));
 }
 
+bool isSlubTrack(QByteArrayView t)
+{
+    return (startsWith(t, "Allocated in ") || startsWith(t, "Freed in ")) && contains(t, " age=");
+}
+
 bool isTraceHeader(QByteArrayView t)
 {
     return startsWith(t, "Call Trace") || startsWith(t, "Call trace:") || startsWith(t, "Backtrace:")
         || startsWith(t, "stack backtrace:") || contains(t, "state was registered at:")
         || startsWith(t, "Allocated by task") || startsWith(t, "Freed by task") || startsWith(t, "INFO: Allocated in ")
-        || startsWith(t, "INFO: Freed in ") || startsWith(t, "backtrace:") || startsWith(t, "backtrace (crc ");
+        || startsWith(t, "INFO: Freed in ") || startsWith(t, "backtrace:") || startsWith(t, "backtrace (crc ")
+        || isSlubTrack(t);
 }
 
 // Lines a report with no trace yet may hold, per kind; anything else is a foreign line there.
@@ -188,8 +194,11 @@ bool belongsInHeader(const ReportStart &start, QByteArrayView raw, QByteArrayVie
     default:
         break;
     }
-    if (start.message) // only its WARNING/BUG line (or 6.x ref_tracker stacks) follows
-        return startsWith(t, "ref_tracker: ") || (raw.startsWith(' ') && !t.isEmpty());
+    // Only its WARNING/BUG line follows (or 6.x ref_tracker stacks), or dump_stack()'s header
+    // where the message is followed by a stack dump rather than a WARN().
+    if (start.message)
+        return startsWith(t, "ref_tracker: ") || (raw.startsWith(' ') && !t.isEmpty()) || startsWith(t, "CPU: ")
+            || startsWith(t, "Hardware name: ");
     return true;
 }
 
@@ -222,8 +231,9 @@ bool isReportTrailer(QByteArrayView raw, QByteArrayView t)
         if (p[i] == '\0')
             return true;
     }
-    // show_mem()'s counters: "817618 total pagecache pages", "8111664 pages RAM".
-    if (isDigit(t[0]) && contains(t, " pages"))
+    // show_mem()'s counters: "817618 total pagecache pages", "8111664 pages RAM";
+    // lockdep_print_held_locks(): "2 locks held by insmod/123:" (hung tasks, lockdep).
+    if (isDigit(t[0]) && (contains(t, " pages") || contains(t, " held by ")))
         return true;
     return ReportParser::isRegisterLine(t) || isHexDumpLine(t);
 }

@@ -14,6 +14,8 @@ namespace kms::reportlines {
 bool isRegisterRepeatLine(QByteArrayView trimmedText);
 bool isContextMarker(QByteArrayView trimmedText); // "<IRQ>", "</TASK>", "<#DF>" ...
 bool isTraceHeader(QByteArrayView trimmedText); // "Call Trace:", "Allocated by task", "backtrace:" ...
+// mm/slub.c print_track() since 5.14: "Allocated in f+0x2b/0x80 age=12 cpu=0 pid=1" ("INFO: " before).
+bool isSlubTrack(QByteArrayView trimmedText);
 // Lines a report with no trace yet may hold, per kind; anything else is foreign there.
 bool belongsInHeader(const ReportStart &start, QByteArrayView raw, QByteArrayView trimmedText);
 bool isHexDumpLine(QByteArrayView trimmedText);

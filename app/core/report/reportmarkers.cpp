@@ -1,14 +1,14 @@
 #include "report/reportmarkers.h"
 
 #include "report/bytes.h"
+#include "report/markerparts.h"
 
 namespace kms {
 
 using namespace kms::bytes;
+using namespace kms::markerparts;
 
-namespace {
-
-ReportStart make(ReportKind kind, QByteArrayView what, bool expectsEnd = false, bool secondary = false)
+ReportStart markerparts::make(ReportKind kind, QByteArrayView what, bool expectsEnd, bool secondary)
 {
     ReportStart s;
     s.kind = kind;
@@ -17,6 +17,36 @@ ReportStart make(ReportKind kind, QByteArrayView what, bool expectsEnd = false, 
     s.secondary = secondary;
     return s;
 }
+
+// "foo+0x670/0x690 [mod]" after key; cut at ", " (6.x WARNING) and before a trailing "()"
+// (2.6 WARNING). Empty when there is none.
+QByteArray markerparts::symbolText(QByteArrayView sym)
+{
+    sym = trimmed(sym);
+    const qsizetype comma = sym.indexOf(',');
+    if (comma >= 0)
+        sym = sym.first(comma);
+    if (sym.endsWith("()"))
+        sym.chop(2);
+    if (sym.isEmpty() || !(isAlpha(sym[0]) || sym[0] == '_' || sym[0] == '.'))
+        return {};
+    return trimmed(sym).toByteArray();
+}
+
+QByteArray markerparts::symbolAfter(QByteArrayView s, QByteArrayView key)
+{
+    const qsizetype at = s.indexOf(key);
+    return at < 0 ? QByteArray() : symbolText(s.sliced(at + key.size()));
+}
+
+ReportStart markerparts::message(ReportKind kind, QByteArrayView what)
+{
+    ReportStart s = make(kind, what);
+    s.message = true;
+    return s;
+}
+
+namespace {
 
 // "BUG: scheduling while atomic: rmmod/123/0x2" -> "BUG: scheduling while atomic": the fixed
 // part of a message, before the variable details that would make every title unique.
@@ -40,27 +70,6 @@ QByteArrayView sanitizerHead(QByteArrayView s)
     return trimmed(at > 0 ? s.first(at) : s);
 }
 
-// "foo+0x670/0x690 [mod]" after key; cut at ", " (6.x WARNING) and before a trailing "()"
-// (2.6 WARNING). Empty when there is none.
-QByteArray symbolText(QByteArrayView sym)
-{
-    sym = trimmed(sym);
-    const qsizetype comma = sym.indexOf(',');
-    if (comma >= 0)
-        sym = sym.first(comma);
-    if (sym.endsWith("()"))
-        sym.chop(2);
-    if (sym.isEmpty() || !(isAlpha(sym[0]) || sym[0] == '_' || sym[0] == '.'))
-        return {};
-    return trimmed(sym).toByteArray();
-}
-
-QByteArray symbolAfter(QByteArrayView s, QByteArrayView key)
-{
-    const qsizetype at = s.indexOf(key);
-    return at < 0 ? QByteArray() : symbolText(s.sliced(at + key.size()));
-}
-
 ReportStart sanitizer(ReportKind kind, QByteArrayView rest)
 {
     ReportStart s = make(kind, sanitizerHead(rest));
@@ -73,13 +82,6 @@ ReportStart sanitizer(ReportKind kind, QByteArrayView rest)
         sym.truncate(slash);
     }
     s.headlineSymbol = sym;
-    return s;
-}
-
-ReportStart message(ReportKind kind, QByteArrayView what)
-{
-    ReportStart s = make(kind, what);
-    s.message = true;
     return s;
 }
 
@@ -101,6 +103,15 @@ std::optional<ReportStart> classifyBug(QByteArrayView rest)
         return make(ReportKind::Oops, "kernel paging request", true);
     if (startsWith(rest, "unable to handle kernel"))
         return make(ReportKind::Oops, "Oops", true);
+    // arch/powerpc/mm/fault.c __bad_page_fault() (5.x+): "BUG: Kernel NULL pointer dereference on
+    // read at 0x00000008", "BUG: Unable to handle kernel data access on write at 0x...",
+    // "BUG: Unable to handle kernel instruction fetch", then die("Kernel access of bad area").
+    if (startsWith(rest, "Kernel NULL pointer"))
+        return make(ReportKind::Oops, "NULL pointer dereference", true);
+    if (startsWith(rest, "Unable to handle kernel data access"))
+        return make(ReportKind::Oops, "kernel paging request", true);
+    if (startsWith(rest, "Unable to handle kernel") || startsWith(rest, "Unable to handle unknown paging fault"))
+        return make(ReportKind::Oops, "Oops", true);
     if (startsWith(rest, "KASAN: ") || startsWith(rest, "KFENCE: ") || startsWith(rest, "KMSAN: "))
         return sanitizer(ReportKind::Kasan, rest);
     if (startsWith(rest, "KCSAN: "))
@@ -120,9 +131,16 @@ std::optional<ReportStart> classifyBug(QByteArrayView rest)
         || startsWith(rest, "lock held when returning") || contains(rest, " still has locks held"))
         return lockdepBug(rest);
     // arch/x86 handle_stack_overflow(): "BUG: stack guard page was hit at ..." (4.x-5.x) and
-    // "BUG: TASK stack guard page was hit at ..." (6.x, the stack's name first).
-    if (contains(rest.first(qMin<qsizetype>(rest.size(), 24)), "stack guard page was hit"))
+    // "BUG: %s stack guard page was hit at ..." (5.x+, the stack's name first: TASK, IRQ, #DF...).
+    if (contains(rest.first(qMin<qsizetype>(rest.size(), 36)), "stack guard page was hit"))
         return make(ReportKind::StackCorruption, "BUG: stack guard page was hit", true);
+    // kernel/locking/lockdep.c: look_up_lock_class() "BUG: looking up invalid subclass: 8",
+    // the table limits ("BUG: MAX_LOCKDEP_KEYS too low!", "BUG: MAX_STACK_TRACE_ENTRIES too
+    // low!"), and print_lock_invalid_wait_context() (5.7+, framed "[ BUG: Invalid wait context ]").
+    if (startsWith(rest, "looking up invalid subclass") || startsWith(rest, "Invalid wait context"))
+        return lockdepBug(rest);
+    if ((startsWith(rest, "MAX_LOCK") || startsWith(rest, "MAX_STACK_TRACE")) && contains(rest, "too low"))
+        return make(ReportKind::Lockdep, QByteArray("BUG: ") + stableMessage(headOf(rest)));
     // fs/dcache.c umount_check(): "BUG: Dentry 000000001f3a{i=0,n=/}  still in use (1) [unmount of ...]".
     // A WARN() message since 3.x: the "WARNING:" line follows it.
     if (startsWith(rest, "Dentry ") && contains(rest, "still in use"))
@@ -165,6 +183,9 @@ std::optional<ReportStart> classifyLockdepPhrase(QByteArrayView phrase)
     static constexpr const char *phrases[] = {
         "possible ",
         "inconsistent lock state",
+        "Invalid wait context",
+        "looking up invalid subclass",
+        "Nested lock was not taken", // print_lock_nested_lock_not_held() since 4.x
         "suspicious RCU usage",
         "bad unlock balance",
         "held lock freed",
@@ -189,7 +210,8 @@ std::optional<ReportStart> classifyLockdepPhrase(QByteArrayView phrase)
                 what = trimmed(what.chopped(1));
             while (what.endsWith('!') || what.endsWith('.'))
                 what.chop(1);
-            return make(ReportKind::Lockdep, what);
+            // "looking up invalid subclass: 8": the number varies.
+            return make(ReportKind::Lockdep, stableMessage(what));
         }
     }
     return std::nullopt;
@@ -238,9 +260,13 @@ std::optional<ReportStart> classifyWarning(QByteArrayView rest)
         }
         return s;
     }
-    if (startsWith(rest, "at ")) {
+    // "WARNING: atarch/x86/xen/mmu.c:475 f+0x32/0x8e()": the same with the space lost (ABRT's
+    // collected syslogs show it).
+    const bool atNoSpace = startsWith(rest, "at") && rest.size() > 2 && rest[2] != ' '
+        && contains(rest.first(qMin<qsizetype>(rest.size(), 80)), ".c:");
+    if (startsWith(rest, "at ") || atNoSpace) {
         ReportStart s = make(ReportKind::Warning, "WARNING");
-        const QByteArrayView loc = rest.sliced(3);
+        const QByteArrayView loc = rest.sliced(atNoSpace ? 2 : 3);
         const qsizetype sp = loc.indexOf(' ');
         if (sp > 0)
             s.headlineSymbol = symbolText(loc.sliced(sp));
@@ -268,33 +294,33 @@ std::optional<ReportStart> classifyWarning(QByteArrayView rest)
     return classifyLockdepPhrase(rest);
 }
 
-// lib/debugobjects.c debug_print_object(): "ODEBUG: free active (active state 0) object type:
-// timer_list hint: foo+0x0/0x40 [mod]" (4.x), with "object: 0000000012345678 " before
-// "object type" since 5.x; debug_object_is_on_stack(): "ODEBUG: object 000000 is on stack
-// 0000000, but NOT annotated.". Not "ODEBUG: selftest passed" or "ODEBUG: 42 of 42 active
-// objects replaced".
-std::optional<ReportStart> classifyOdebug(QByteArrayView rest)
+// x86 die() headers, "%s: %04lx [#%d]" (6.9+: after "Oops: "): "general protection fault:
+// 0000 [#1] SMP", "general protection fault, probably for non-canonical address 0xdffffc...:
+// 0000 [#1]" (5.x+), "stack segment: 0000 [#1]", "invalid opcode: 0000 [#1]"; but for the
+// first, only with the "[#" of a die counter, so that no driver message counts.
+std::optional<ReportStart> classifyTrap(QByteArrayView t)
 {
-    const qsizetype state = rest.indexOf(" (active state ");
-    if (state > 0) {
-        QByteArray what = QByteArray("ODEBUG: ") + rest.first(state).toByteArray();
-        bool found = false;
-        QByteArrayView type = after(rest, "object type: ", &found);
-        if (found) {
-            const qsizetype sp = type.indexOf(' ');
-            what += ' ' + (sp < 0 ? type : type.first(sp)).toByteArray();
-        }
-        ReportStart s = message(ReportKind::Odebug, what);
-        s.headlineSymbol = symbolAfter(rest, "hint: ");
-        return s;
-    }
-    if (startsWith(rest, "object ") && contains(rest, "on stack")) {
-        const bool notOn = contains(rest, " is NOT on stack");
-        return message(ReportKind::Odebug,
-                       notOn ? "ODEBUG: object is NOT on stack, but annotated"
-                             : "ODEBUG: object is on stack, but NOT annotated");
-    }
-    return std::nullopt;
+    // Always a report at the start of a line, even cut short before its "[#": "general
+    // protection fault" then ':', ',' or nothing.
+    if (startsWith(t, "general protection fault")
+        && (t.size() == 24 || t[24] == ':' || t[24] == ',' || isSpace(t[24]) || t[24] == '\r')
+        && (t.size() == 24 || t[24] != ' ' || contains(t, "[#")))
+        return make(ReportKind::Gpf, "general protection fault", true);
+    // The names first: this runs on every line that starts with 's' or 'g'.
+    std::optional<ReportStart> s;
+    if (startsWith(t, "stack segment: "))
+        s = make(ReportKind::Oops, "stack segment fault", true);
+    else if (startsWith(t, "invalid opcode: "))
+        s = make(ReportKind::Oops, "invalid opcode", true, true);
+    else if (startsWith(t, "divide error: "))
+        s = make(ReportKind::Oops, "divide error", true);
+    else if (startsWith(t, "double fault: "))
+        s = make(ReportKind::Oops, "double fault", true, true);
+    else if (startsWith(t, "stack guard page: "))
+        s = make(ReportKind::StackCorruption, "kernel stack overflow", true, true);
+    if (s && !contains(t, "[#"))
+        s.reset();
+    return s;
 }
 
 } // namespace
@@ -383,16 +409,28 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
             s.prelude = true;
             return s;
         }
+        if (startsWith(t, "kmem_cache_destroy "))
+            return classifySlabDestroy(t);
         return std::nullopt;
     case 'g':
-        if (startsWith(t, "general protection fault"))
-            return make(ReportKind::Gpf, "general protection fault", true);
-        return std::nullopt;
+    case 's':
+        // arch/x86/kernel/traps.c: die("general protection fault") and do_trap()'s
+        // "stack segment" (#SS), both "%s: %04lx [#%d]" before 6.9.
+        return classifyTrap(t);
     case 'O':
         // "Oops: 0002 [#1] SMP", "Oops: Kernel access of bad area, sig: 11 [#1]"; not a
         // driver's "Oops: efitime: can't read time!".
-        if ((startsWith(t, "Oops: ") || startsWith(t, "Oops#") || startsWith(t, "Oops [")) && contains(t, "[#"))
+        if ((startsWith(t, "Oops: ") || startsWith(t, "Oops#") || startsWith(t, "Oops [")) && contains(t, "[#")) {
+            // arch/x86/kernel/dumpstack.c __die_header() (6.9+): "Oops: %s: %04lx [#%d]", the
+            // trap's name first ("Oops: general protection fault, probably for non-canonical
+            // address ...: 0000 [#1]", "Oops: stack segment: 0000 [#1]"): it names the kind
+            // when no headline came before.
+            if (t.size() > 6 && t[6] != 'O' && isAlpha(t[6])) {
+                if (auto trap = classifyTrap(t.sliced(6)))
+                    return trap;
+            }
             return make(ReportKind::Oops, "Oops", true, true);
+        }
         if (startsWith(t, "ODEBUG: "))
             return classifyOdebug(t.sliced(8));
         return std::nullopt;
@@ -415,6 +453,8 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
             return message(ReportKind::ListCorruption, t.first(19));
         return std::nullopt;
     case 'u':
+        if (startsWith(t, "usercopy: "))
+            return classifyUsercopy(t);
         // mm/kmemleak.c print_unreferenced(): "unreferenced object 0xffff888003c1e000 (size 64):",
         // "unreferenced object (percpu) 0x..." (6.x); printed with "kmemleak: " in front on the
         // console, which feedLine() removes.
@@ -434,6 +474,8 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
     case 'd':
         if (startsWith(t, "divide error: "))
             return make(ReportKind::Oops, "divide error", true);
+        if (startsWith(t, "detected buffer overflow in "))
+            return classifyFortify(t);
         // arch/x86/kernel/traps.c: die("double fault"), after "PANIC: double fault, error_code: 0x0".
         if (startsWith(t, "double fault: "))
             return make(ReportKind::Oops, "double fault", true, true);
@@ -463,23 +505,9 @@ std::optional<ReportStart> matchHeadline(QByteArrayView t)
     case 'r':
         if (startsWith(t, "rcu: INFO: "))
             return classifyInfo(t.sliced(11));
-        // lib/refcount.c refcount_warn_saturate() (5.x-6.x) and refcount_*_checked() (4.11-5.4):
-        // "refcount_t: underflow; use-after-free.", "refcount_t: saturated; leaking memory.",
-        // "refcount_t: addition on 0; use-after-free.", "refcount_t: decrement hit 0; leaking memory.",
-        // "refcount_t: increment on 0; use-after-free."; x86's fast refcount (4.13-5.4):
-        // "refcount_t overflow at foo+0x1/0x2 in insmod[123], uid/euid: 0/0".
-        if (startsWith(t, "refcount_t: ")) {
-            QByteArrayView what = trimmed(t);
-            while (what.endsWith('.'))
-                what.chop(1);
-            return message(ReportKind::Refcount, stableMessage(what));
-        }
-        if (startsWith(t, "refcount_t overflow at ") || startsWith(t, "refcount_t underflow at ")) {
-            ReportStart s = message(ReportKind::Refcount, t.first(t.indexOf(" at ")));
-            const qsizetype in = t.indexOf(" in ", 20);
-            s.headlineSymbol = symbolAfter(in > 0 ? t.first(in) : t, " at ");
-            return s;
-        }
+        // lib/refcount.c, arch/x86/lib/refcount.c (reportmessages.cpp)
+        if (startsWith(t, "refcount_t"))
+            return classifyRefcount(t);
         return std::nullopt;
     case 'm':
         if (startsWith(t, "mce: [Hardware Error]: "))
@@ -519,6 +547,16 @@ std::optional<ReportStart> matchReportStart(QByteArrayView text)
     // prefixed by the task's name, so only a substring can find it.
     if (t.size() > 40 && contains(t, ": page allocation failure: order:"))
         return make(ReportKind::Warning, "page allocation failure");
+    // FORTIFY_SOURCE (6.x): "strcpy: detected buffer overflow: ...", "memcpy: detected
+    // field-spanning write ...": a short function name, then ": detected ". Every ordinary line
+    // comes here: a byte loop that stops at the first byte no function name has.
+    if (t.size() > 30 && t[0] >= 'a' && t[0] <= 'z') {
+        qsizetype i = 1;
+        while (i < 17 && (isAlpha(t[i]) || isDigit(t[i]) || t[i] == '_'))
+            ++i;
+        if (t[i] == ':' && startsWith(t.sliced(i), ": detected "))
+            return classifyFortify(t);
+    }
     return std::nullopt;
 }
 

@@ -5,6 +5,7 @@
 #include "report/guiltyframe.h"
 #include "report/reportfields.h"
 #include "report/reportheader.h"
+#include "report/reportlines.h"
 
 namespace kms {
 
@@ -282,16 +283,32 @@ bool Parser::pcLine(QByteArrayView t, int number)
 bool Parser::registerFrameLine(QByteArrayView t, int number)
 {
     QByteArrayView rest;
-    if (startsWith(t, "LR is at "))
+    QString name = QStringLiteral("lr");
+    std::optional<std::uint64_t> address;
+    if (startsWith(t, "LR is at ")) {
         rest = t.sliced(9);
-    else if (startsWith(t, "lr : ") && !startsWith(t, "lr : [<"))
+    } else if (startsWith(t, "lr : ") && !startsWith(t, "lr : [<")) {
         rest = t.sliced(5);
-    else
+    } else if (startsWith(t, "ra : ") && !startsWith(t, "ra : [<")) {
+        // arch/riscv/kernel/process.c show_regs(): "epc : %pS" then " ra : %pS".
+        rest = t.sliced(5);
+        name = QStringLiteral("ra");
+    } else if (startsWith(t, "LR [")) {
+        // arch/powerpc/kernel/process.c show_regs(): "LR [c000000000123456] .f+0x1c/0x60".
+        const qsizetype close = t.indexOf(']');
+        if (close < 0)
+            return false;
+        address = parseHex(t.sliced(4, close - 4));
+        rest = t.sliced(close + 1);
+    } else {
         return false;
+    }
     std::optional<Frame> f = FrameLineParser::parseSymbol(rest, true);
     if (!f)
         return true;
-    f->registerName = QStringLiteral("lr");
+    if (address)
+        f->address = address;
+    f->registerName = name;
     f->exactPc = false;
     f->inputLine = number;
     for (const Frame &old : std::as_const(m_r.registerFrames)) {
@@ -366,11 +383,12 @@ void Parser::line(QByteArrayView raw, int number)
         beginSection(SectionKind::Auxiliary);
         return;
     }
-    if (startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ")) {
-        // mm/slub.c print_track() before 4.x: "INFO: Allocated in f+0x2b/0x80 age=12 cpu=0 pid=1",
-        // the caller itself on the line, its stack (if any) below.
+    if (startsWith(t, "INFO: Allocated in ") || startsWith(t, "INFO: Freed in ") || reportlines::isSlubTrack(t)) {
+        // mm/slub.c print_track(): "INFO: Allocated in f+0x2b/0x80 age=12 cpu=0 pid=1" (to 5.13,
+        // "Allocated in ..." since), the caller itself on the line, its stack (if any) below.
         beginSection(SectionKind::Auxiliary);
-        if (auto f = FrameLineParser::parseSymbol(t.sliced(t[6] == 'A' ? 19 : 15), true))
+        const QByteArrayView rest = t.sliced(t.indexOf(" in ") + 4);
+        if (auto f = FrameLineParser::parseSymbol(rest, true))
             addFrame(*f);
         return;
     }

@@ -1,6 +1,7 @@
 list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/kernelreport.cpp
     ${CMAKE_CURRENT_LIST_DIR}/reportmarkers.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/reportmessages.cpp
     ${CMAKE_CURRENT_LIST_DIR}/framelineparser.cpp
     ${CMAKE_CURRENT_LIST_DIR}/guiltyframe.cpp
     ${CMAKE_CURRENT_LIST_DIR}/reportfields.cpp
