@@ -3,6 +3,7 @@
 // from the virtual node (tests/data/captures) round-trips through the spool unchanged; a spool
 // directory that cannot be created and a file that cannot grow (RLIMIT_FSIZE, as a full disk
 // does) give a clear error and lose nothing already written.
+#include "cycle/cycleconsole.h"
 #include "cycle/cyclehistory.h"
 #include "cycle/cyclespool.h"
 #include "report/reportdetector.h"
@@ -220,6 +221,33 @@ private Q_SLOTS:
         QCOMPARE(loads.at(2).first, 99);
         QCOMPARE(loads.at(2).second.sections, passCycle(99).load.sections);
         QCOMPARE(history.loads().last().first, total);
+    }
+
+    void consoleKeepsTheNewestCycles()
+    {
+        // Two consoles print every cycle's begin and end markers, as the virtual node's do.
+        CycleConsole console;
+        console.reset(QStringLiteral("ab12"));
+        const int total = 3 * CycleConsole::keptCycles;
+        for (int n = 1; n <= total; ++n) {
+            for (const char *source : {"serial", "ssh-dmesg"}) {
+                const QByteArray t = QByteArray::number(100.0 + n * 0.1, 'f', 6);
+                console.feed(QLatin1String(source),
+                             {LogLine{0, QLatin1String(source),
+                                      "[" + t + "] kmodscope: cycle " + QByteArray::number(n) + " begin run=ab12", 0},
+                              LogLine{0, QLatin1String(source),
+                                      "[" + t + "] kmodscope: cycle " + QByteArray::number(n) + " end run=ab12", 0}});
+            }
+        }
+        QCOMPARE(console.sourcesThatBegan(total).size(), 2);
+        QVERIFY(console.ended(total - CycleConsole::keptCycles + 1, QStringLiteral("serial")));
+        QVERIFY(console.sourcesThatBegan(1).isEmpty()); // forgotten
+        QVERIFY(!console.ended(total - CycleConsole::keptCycles - 1, QStringLiteral("serial")));
+        // A report is still tied to a recent cycle by its kernel time.
+        KernelReport report;
+        report.source = QStringLiteral("serial");
+        report.timestamp = 100.0 + (total - 5) * 0.1 + 0.05;
+        QCOMPARE(console.cycleOf(report), total - 5);
     }
 
     void unwritableSpoolDirectory()
