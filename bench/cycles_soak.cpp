@@ -7,6 +7,8 @@
 // and the load average. Lines starting with "FIGURE " carry the numbers; the growth is taken
 // from cycle 50 (the heap has settled by then) to the end. Run it with QT_QPA_PLATFORM=offscreen
 // under `nice`; not run by ctest (bench/cycle_compare.py soak is the CLI's counterpart).
+// --no-teardown exits with the window still up: under a heap profiler (heaptrack
+// bench_cycles_soak --no-teardown) what it held at the end shows as not freed, by call site.
 #include "cyclesmodel.h"
 #include "cyclesview.h"
 #include "mainwindow.h"
@@ -95,6 +97,7 @@ int main(int argc, char **argv)
                   qEnvironmentVariable("KMODSCOPE_VNODE_DIR")});
     cl.addOption({QStringLiteral("params"), QStringLiteral("Module parameters."), QStringLiteral("P"),
                   QStringLiteral("fault=none")});
+    cl.addOption({QStringLiteral("no-teardown"), QStringLiteral("Exit with the window still up (heap profiling).")});
     cl.process(app);
     const int cycles = cl.value(QStringLiteral("cycles")).toInt();
     const int every = qMax(1, cl.value(QStringLiteral("every")).toInt());
@@ -166,7 +169,10 @@ int main(int argc, char **argv)
         std::printf("%d cycles in %.0f s (%s: %s): RSS %lld kB at cycle 50, %lld kB at the end (growth %lld kB)\n",
                     t.cycles, wall, qPrintable(toString(end)), qPrintable(message), at50, atEnd, atEnd - at50);
         std::fflush(stdout);
-        QCoreApplication::exit(t.cycles == cycles && t.byVerdict.value(Verdict::Pass) == cycles ? 0 : 1);
+        const int rc = t.cycles == cycles && t.byVerdict.value(Verdict::Pass) == cycles ? 0 : 1;
+        if (cl.isSet(QStringLiteral("no-teardown")))
+            std::exit(rc);
+        QCoreApplication::exit(rc);
     });
 
     // Start once both links are up, as a user would.

@@ -54,6 +54,14 @@ CycleResult passCycle(int n, qint64 slabKb = 15000)
     return c;
 }
 
+// Section names on the heap, each its own, as parsed from the node's output.
+CycleResult parsedNames(CycleResult c)
+{
+    for (auto &section : c.load.sections)
+        section.first = QString::fromUtf8(section.first.toUtf8());
+    return c;
+}
+
 CycleResult crashCycle(int n, const KernelReport &oops)
 {
     CycleResult c = passCycle(n);
@@ -221,6 +229,26 @@ private Q_SLOTS:
         QCOMPARE(loads.at(2).first, 99);
         QCOMPARE(loads.at(2).second.sections, passCycle(99).load.sections);
         QCOMPARE(history.loads().last().first, total);
+    }
+
+    void loadsShareTheirData()
+    {
+        QTemporaryDir dir;
+        CycleHistory history;
+        QVERIFY(history.begin(dir.filePath(QStringLiteral("run.jsonl")), false));
+        QVERIFY(history.add(parsedNames(passCycle(3))));
+        // The same sections again (parsed anew from the node's output): the kept ones' data.
+        CycleResult same = passCycle(6);
+        history.share(same.load);
+        QVERIFY(same.load.sections.isSharedWith(history.find(3)->load.sections));
+        QCOMPARE(same.load.sections, passCycle(6).load.sections);
+        // Elsewhere: the values are its own, the section names are stored once.
+        CycleResult moved = parsedNames(passCycle(4));
+        const CycleResult *kept = history.find(3);
+        QVERIFY(!std::as_const(moved.load.sections)[0].first.isSharedWith(std::as_const(kept->load.sections)[0].first));
+        history.share(moved.load);
+        QCOMPARE(moved.load.sections, passCycle(4).load.sections);
+        QVERIFY(std::as_const(moved.load.sections)[0].first.isSharedWith(std::as_const(kept->load.sections)[0].first));
     }
 
     void consoleKeepsTheNewestCycles()

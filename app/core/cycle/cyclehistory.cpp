@@ -62,6 +62,23 @@ bool CycleHistory::update(const CycleResult &cycle, QString *error)
     return false;
 }
 
+void CycleHistory::share(LoadRecord &load) const
+{
+    if (m_loads.isEmpty())
+        return;
+    const LoadRecord &last = m_loads.last().record;
+    if (load.sections == last.sections) {
+        load.sections = last.sections;
+    } else {
+        for (qsizetype i = 0; i < load.sections.size() && i < last.sections.size(); ++i) {
+            if (load.sections[i].first == last.sections[i].first)
+                load.sections[i].first = last.sections[i].first;
+        }
+    }
+    if (load.buildId == last.buildId)
+        load.buildId = last.buildId;
+}
+
 CycleResult *CycleHistory::find(int n)
 {
     // Kept cycles are in order: the newest are asked for most.

@@ -38,6 +38,11 @@ public:
     // A kept cycle changed (a report attached late; find() gave it): written again.
     bool update(const CycleResult &cycle, QString *error = nullptr);
 
+    // Makes load share its data with the last load the history has: the same sections (a module
+    // mostly loads where it loaded before) cost nothing a cycle, and their names (26 for prudaq,
+    // ~3 kB a load) are stored once.
+    void share(LoadRecord &load) const;
+
     int count() const { return m_totals.cycles; }
     const RunTotals &totals() const { return m_totals; }
     // The cycles held in full, oldest first (see above).

@@ -375,6 +375,7 @@ void CycleRunner::onCycleFinished(const SshCommandResult &result)
                       {}});
     }
     const bool unloadable = applyCycleOutput(out, m_config, c);
+    m_history.share(c.load);
     checkCycleTelemetry(out, m_config, c);
     publishLoads(out.states.value(QStringLiteral("unloaded")) == QLatin1String("absent"));
     for (const ScriptStep &s : out.steps)
