@@ -5,6 +5,7 @@
                            speed [--cycles N]     cycles/min: kmodscope vs ssh loops, same node
                            panic [--crashes N]    crash detection latency over N unload_race panics
                            soak [--cycles N]      N clean cycles: failures and the CLI's RSS growth
+                                                  (the GUI's: build/bench/bench_cycles_soak)
 
 speed, in one run on the same node, each N cycles of prudaq (fault=none):
   guest      modprobe + modprobe -r in a loop inside one ssh session: the guest's own time
@@ -209,6 +210,7 @@ def soak(args):
            '--params', 'fault=none', '--count', str(args.cycles), '--serial', st['serial_pty'],
            '--json', out] + (['--ko', args.ko] if args.ko else [])
     log = open(os.path.join(work, 'output.txt'), 'w')
+    load_before = os.getloadavg()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
     samples = []  # (cycle, rss_kb)
     done = 0
@@ -230,7 +232,8 @@ def soak(args):
     base = next((r for c, r in samples if c >= 50), samples[0][1] if samples else 0)
     last = samples[-1][1] if samples else 0
     print('FIGURE soak ' + json.dumps({'totals': t, 'wall_s': wall, 'rss_kb': samples,
-                                       'rss_growth_kb_after_cycle_50': last - base}))
+                                       'rss_growth_kb_after_cycle_50': last - base,
+                                       'load_before': load_before, 'load_after': os.getloadavg()}))
     print('%d cycles in %.0f s: %s; RSS %d kB at cycle 50, %d kB at the end (growth %d kB); '
           'output in %s' % (t['cycles'], wall, t, base, last, last - base, work))
 

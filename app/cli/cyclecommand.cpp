@@ -108,6 +108,10 @@ int runCycle(const QStringList &arguments)
     const auto baud = opt("baud", "serial baud rate (default 115200)", "N");
     const auto ko = opt("ko", "module .ko or a directory searched for them, for decoding; repeatable", "FILE|DIR");
     const auto json = opt("json", "write the run report as JSON to OUT (- for stdout)", "OUT");
+    const auto spoolDir = opt("spool-dir",
+                              "keep each finished cycle's JSON line in DIR, after the run too (default: the "
+                              "user's cache directory, removed once the report is written)",
+                              "DIR");
     const auto sudo = opt("sudo", "run the node-side commands with sudo -n (sections and notes are root-only)");
     const auto pre = opt("pre", "shell command on the node before each load", "CMD");
     const auto post = opt("post", "shell command on the node after each unload", "CMD");
@@ -233,6 +237,8 @@ int runCycle(const QStringList &arguments)
     // earlier load's sections) needs no module file.
     runner.setSymbolizer(&symbolizer);
     runner.follow(&session);
+    if (parser.isSet(spoolDir))
+        runner.setSpoolDir(parser.value(spoolDir), true);
     if (parser.isSet(serial)) {
         SerialSettings s;
         s.path = parser.value(serial);
@@ -314,15 +320,23 @@ int runCycle(const QStringList &arguments)
         human << runner.kmemleakNote() << '\n';
     human.flush();
 
-    const QByteArray report = QJsonDocument(runner.runReport()).toJson(QJsonDocument::Indented);
+    // Streamed from the run's spool, a cycle at a time. A report that cannot be written keeps
+    // the spool (every cycle's JSON line) where it is, and says so.
+    QString jsonError;
     if (jsonToStdout) {
         jsonOut.open(stdout, QIODevice::WriteOnly);
-        jsonOut.write(report);
-        jsonOut.flush();
+        if (!runner.writeRunReport(&jsonOut, &jsonError) || !jsonOut.flush())
+            jsonError = jsonError.isEmpty() ? jsonOut.errorString() : jsonError;
     } else if (jsonFile.isOpen()) {
-        jsonFile.write(report);
-        if (!jsonFile.commit())
-            err << "kmodscope-cli cycle: cannot write " << jsonPath << ": " << jsonFile.errorString() << Qt::endl;
+        if (!runner.writeRunReport(&jsonFile, &jsonError))
+            jsonFile.cancelWriting();
+        if (!jsonFile.commit() && jsonError.isEmpty())
+            jsonError = jsonFile.errorString();
+    }
+    if (!jsonError.isEmpty()) {
+        runner.keepSpool();
+        err << "kmodscope-cli cycle: cannot write " << (jsonToStdout ? QStringLiteral("the report") : jsonPath) << ": "
+            << jsonError << "; every cycle's JSON is kept in " << runner.spoolPath() << Qt::endl;
     }
 
     switch (runner.runEnd()) {

@@ -5,3 +5,6 @@ set_tests_properties(tst_cyclerunner PROPERTIES TIMEOUT 300 RUN_SERIAL ON)
 # The shell a run's cycles share (CycleShell) on the same fake node.
 kms_add_qtest(tst_cycleshell SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cycleshell.cpp LABELS integration)
 set_tests_properties(tst_cycleshell PROPERTIES TIMEOUT 300 RUN_SERIAL ON)
+# The runner's spool (every finished cycle on disk, the report streamed from it) on the same node.
+kms_add_qtest(tst_cyclespool_runner SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cyclespool_runner.cpp LABELS integration)
+set_tests_properties(tst_cyclespool_runner PROPERTIES TIMEOUT 300 RUN_SERIAL ON)

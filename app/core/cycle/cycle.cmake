@@ -3,6 +3,7 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/cycleanalysis.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cycleconfig.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cycleconsole.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/cyclehistory.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclemarkdown.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cycleresult.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclerunner.cpp
@@ -11,6 +12,7 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/cyclerunreport.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cyclescript.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cycleshell.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/cyclespool.cpp
     ${CMAKE_CURRENT_LIST_DIR}/cycletelemetry.cpp
     ${CMAKE_CURRENT_LIST_DIR}/leaktracker.cpp
     ${CMAKE_CURRENT_BINARY_DIR}/cycle/cyclescript_text.cpp

@@ -139,38 +139,48 @@ std::optional<Finding> TaintWatch::check(quint64 mask, const QString &step)
                    {QStringLiteral("/proc/sys/kernel/tainted: %1").arg(mask)}};
 }
 
-std::optional<Finding> slabTrend(const QList<CycleResult> &cycles, double warnKbPerCycle)
+void SlabTrend::add(int n, qint64 slabKb)
 {
-    QList<QPair<double, double>> points;
-    for (const CycleResult &c : cycles) {
-        if (c.unloaded.slabKb >= 0)
-            points.append({double(c.n), double(c.unloaded.slabKb)});
-    }
-    if (points.size() < 10)
+    if (slabKb < 0)
+        return;
+    const double x = n, y = double(slabKb);
+    m_sx += x;
+    m_sy += y;
+    m_sxx += x * x;
+    m_sxy += x * y;
+    if (m_points++ == 0)
+        m_first = slabKb;
+    m_last = slabKb;
+}
+
+std::optional<Finding> SlabTrend::finding(double warnKbPerCycle) const
+{
+    if (m_points < 10)
         return std::nullopt;
-    double sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (const auto &[x, y] : points) {
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        sxy += x * y;
-    }
-    const double n = points.size();
-    const double denominator = n * sxx - sx * sx;
+    const double n = double(m_points);
+    const double denominator = n * m_sxx - m_sx * m_sx;
     if (denominator <= 0)
         return std::nullopt;
-    const double slope = (n * sxy - sx * sy) / denominator;
+    const double slope = (n * m_sxy - m_sx * m_sy) / denominator;
     if (slope < warnKbPerCycle)
         return std::nullopt;
     return Finding{Verdict::Warning,
                    QStringLiteral("memory_growth"),
                    QStringLiteral("Slab grew steadily after each unload: %1 kB per cycle over %2 cycles (%3 -> %4 kB)")
                        .arg(slope, 0, 'f', 1)
-                       .arg(points.size())
-                       .arg(points.first().second)
-                       .arg(points.last().second),
+                       .arg(m_points)
+                       .arg(double(m_first))
+                       .arg(double(m_last)),
                    QString(),
                    {}};
+}
+
+std::optional<Finding> slabTrend(const QList<CycleResult> &cycles, double warnKbPerCycle)
+{
+    SlabTrend trend;
+    for (const CycleResult &c : cycles)
+        trend.add(c.n, c.unloaded.slabKb);
+    return trend.finding(warnKbPerCycle);
 }
 
 } // namespace kms

@@ -30,7 +30,19 @@ private:
 };
 
 // Steady Slab growth after the unloads over the run: least-squares slope of the unloaded Slab
-// against the cycle number, from 10 cycles on.
+// against the cycle number, from 10 cycles on. Kept as running sums (a run of any length costs
+// the same few bytes).
+class SlabTrend
+{
+public:
+    void add(int n, qint64 slabKb);
+    std::optional<Finding> finding(double warnKbPerCycle) const;
+
+private:
+    double m_sx = 0, m_sy = 0, m_sxx = 0, m_sxy = 0;
+    qint64 m_points = 0;
+    qint64 m_first = 0, m_last = 0;
+};
 std::optional<Finding> slabTrend(const QList<CycleResult> &cycles, double warnKbPerCycle);
 
 } // namespace kms

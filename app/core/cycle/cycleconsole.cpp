@@ -89,6 +89,7 @@ QList<CycleConsole::Event> CycleConsole::feed(const QString &source, const QList
                     m_beginTime.insert(*n, *parsed.timestamp);
                 if (!m_began[*n].contains(source))
                     m_began[*n].append(source);
+                forgetBefore(*n - keptCycles);
                 events.append({Event::Kind::Begin, *n, source, ReportKind::Other, {}, line.timeNs, {}});
                 continue;
             }
@@ -129,6 +130,19 @@ QList<CycleConsole::Event> CycleConsole::feed(const QString &source, const QList
         }
     }
     return events;
+}
+
+void CycleConsole::forgetBefore(int cycle)
+{
+    // Markers come in order: at most one cycle falls out per begin marker.
+    while (!m_beginTime.isEmpty() && m_beginTime.firstKey() < cycle)
+        m_beginTime.erase(m_beginTime.begin());
+    for (QHash<int, QStringList> *byCycle : {&m_began, &m_ended}) {
+        if (byCycle->size() <= keptCycles)
+            continue;
+        for (auto it = byCycle->begin(); it != byCycle->end();)
+            it = it.key() < cycle ? byCycle->erase(it) : std::next(it);
+    }
 }
 
 int CycleConsole::cycleOf(const KernelReport &report) const

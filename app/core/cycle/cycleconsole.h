@@ -51,7 +51,13 @@ public:
     QStringList sourcesThatBegan(int cycle) const;
     bool ended(int cycle, const QString &source) const;
 
+    // What is kept of the cycles' markers: the newest keptCycles (a report comes seconds after
+    // its cycle, not a thousand cycles later; a long run stays flat).
+    static constexpr int keptCycles = 1000;
+
 private:
+    void forgetBefore(int cycle);
+
     QString m_token;
     QByteArray m_beginTail; // " begin run=TOKEN"
     QByteArray m_endTail;

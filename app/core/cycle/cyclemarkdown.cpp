@@ -121,27 +121,31 @@ QString summary(const QJsonObject &run)
     return md;
 }
 
-QString totals(const QJsonObject &run)
-{
-    const QJsonObject t = run.value(QStringLiteral("totals")).toObject();
-    QString md = QStringLiteral("\n## Totals\n\n%1 cycle(s).\n\n| Verdict | Cycles |\n|---|---:|\n")
-                     .arg(t.value(QStringLiteral("cycles")).toInt());
-    for (const QString &v : verdictOrder)
-        md += QStringLiteral("| %1 | %2 |\n").arg(v).arg(t.value(v).toInt());
-    // Step times of the passing cycles: what a clean cycle costs on this node.
+// Step times of the cycles: what a cycle costs on this node.
+struct CycleTimes {
     double sum = 0, worst = 0;
     int n = 0;
-    for (const QJsonValue &c : run.value(QStringLiteral("cycles")).toArray()) {
-        const QJsonValue total = c.toObject().value(QStringLiteral("steps")).toObject().value(QStringLiteral("total"));
+    void add(const QJsonObject &cycle)
+    {
+        const QJsonValue total = cycle.value(QStringLiteral("steps")).toObject().value(QStringLiteral("total"));
         if (total.isDouble()) {
             sum += total.toDouble();
             worst = qMax(worst, total.toDouble());
             ++n;
         }
     }
-    if (n > 0)
+};
+
+QString totals(const QJsonObject &run, const CycleTimes &times)
+{
+    const QJsonObject t = run.value(QStringLiteral("totals")).toObject();
+    QString md = QStringLiteral("\n## Totals\n\n%1 cycle(s).\n\n| Verdict | Cycles |\n|---|---:|\n")
+                     .arg(t.value(QStringLiteral("cycles")).toInt());
+    for (const QString &v : verdictOrder)
+        md += QStringLiteral("| %1 | %2 |\n").arg(v).arg(t.value(v).toInt());
+    if (times.n > 0)
         md += QStringLiteral("\nCycle time: mean %1 ms, max %2 ms.\n")
-                  .arg(QString::number(sum / n, 'f', 1), QString::number(worst, 'f', 1));
+                  .arg(QString::number(times.sum / times.n, 'f', 1), QString::number(times.worst, 'f', 1));
     return md;
 }
 
@@ -189,7 +193,16 @@ QString failingCycle(const QJsonObject &c)
 
 QString runReportMarkdown(const QJsonObject &run)
 {
-    QString md = summary(run) + totals(run);
+    return runReportMarkdown(run, [&run](const std::function<void(const QJsonObject &)> &fn) {
+        for (const QJsonValue &cv : run.value(QStringLiteral("cycles")).toArray())
+            fn(cv.toObject());
+        return true;
+    });
+}
+
+QString runReportMarkdown(const QJsonObject &run, const CycleJsonSource &cycles)
+{
+    QString md; // the run's findings; summary and totals go before them once the cycles are read
 
     const QJsonArray runFindings = run.value(QStringLiteral("findings")).toArray();
     if (!runFindings.isEmpty()) {
@@ -202,14 +215,15 @@ QString runReportMarkdown(const QJsonObject &run)
         }
     }
 
-    const QJsonArray cycles = run.value(QStringLiteral("cycles")).toArray();
     QString failing;
     QString table
         = QStringLiteral("| Cycle | Verdict | Total ms | Slab Δ kB | First finding |\n|---:|---|---:|---:|---|\n");
     QJsonArray allLeaks;
     QMap<QString, QList<int>> leakCycles;
-    for (const QJsonValue &cv : cycles) {
-        const QJsonObject c = cv.toObject();
+    // Only what the failing cycles and the leak sites need is held: a long run streams through.
+    CycleTimes times;
+    const bool complete = cycles([&](const QJsonObject &c) {
+        times.add(c);
         for (const QJsonValue &l : c.value(QStringLiteral("leaks")).toArray()) {
             const QString where = leakWhere(l.toObject());
             if (!leakCycles.contains(where))
@@ -217,7 +231,7 @@ QString runReportMarkdown(const QJsonObject &run)
             leakCycles[where].append(c.value(QStringLiteral("n")).toInt());
         }
         if (c.value(QStringLiteral("verdict")).toString() == QLatin1String("pass"))
-            continue;
+            return;
         QString first;
         for (const QJsonValue &fv : c.value(QStringLiteral("findings")).toArray()) {
             if (fv.toObject().value(QStringLiteral("verdict")) == c.value(QStringLiteral("verdict"))) {
@@ -232,9 +246,13 @@ QString runReportMarkdown(const QJsonObject &run)
                           ms(c.value(QStringLiteral("steps")).toObject().value(QStringLiteral("total"))),
                           delta.isDouble() ? QString::number(delta.toInteger()) : QStringLiteral("–"), cell(first));
         failing += failingCycle(c);
-    }
+    });
     md += QStringLiteral("\n## Failing cycles\n\n");
     md += failing.isEmpty() ? QStringLiteral("None: every cycle passed.\n") : table + failing;
+    md.prepend(summary(run) + totals(run, times));
+    if (!complete)
+        md += QStringLiteral(
+            "\n**Not every cycle could be read back from the run's spool: this list may be short.**\n");
 
     const QJsonObject kmemleak = run.value(QStringLiteral("kmemleak")).toObject();
     const QJsonArray kmemleakLeaks = kmemleak.value(QStringLiteral("leaks")).toArray();

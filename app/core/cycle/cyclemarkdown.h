@@ -7,8 +7,15 @@
 #include <QJsonObject>
 #include <QString>
 
+#include <functional>
+
 namespace kms {
 
 QString runReportMarkdown(const QJsonObject &runReport);
+// The same from a report whose "cycles" are given one at a time (CycleRunner::runReportHead and
+// forEachCycleJson): a long run is not held in memory. cycles calls its argument for each cycle
+// in order and returns false when they could not all be read.
+using CycleJsonSource = std::function<bool(const std::function<void(const QJsonObject &)> &)>;
+QString runReportMarkdown(const QJsonObject &runHead, const CycleJsonSource &cycles);
 
 } // namespace kms

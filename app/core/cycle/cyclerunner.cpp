@@ -5,9 +5,10 @@
 #include "node/nodesession.h"
 #include "report/reportdetector.h"
 
+#include <QDir>
 #include <QJsonArray>
-
 #include <QRandomGenerator>
+#include <QStandardPaths>
 
 namespace kms {
 
@@ -16,6 +17,13 @@ namespace {
 constexpr int collectPollMs = 10;
 constexpr int nodePollMs = 1000;
 constexpr int probeTimeoutMs = 30000; // reaching the node at the start of a run
+
+QString defaultSpoolDir()
+{
+    const QString cache = QStandardPaths::writableLocation(QStandardPaths::CacheLocation);
+    return cache.isEmpty() ? QDir::temp().filePath(QStringLiteral("kmodscope-cycle-spool"))
+                           : QDir(cache).filePath(QStringLiteral("cycle-spool"));
+}
 
 QString settleArg(int ms)
 {
@@ -40,6 +48,12 @@ CycleRunner::CycleRunner(SshLink *ssh, QObject *parent)
 }
 
 CycleRunner::~CycleRunner() = default;
+
+void CycleRunner::setSpoolDir(const QString &dir, bool keep)
+{
+    m_spoolDir = dir;
+    m_keepSpool = keep;
+}
 
 void CycleRunner::setSshLink(SshLink *ssh)
 {
@@ -72,6 +86,13 @@ bool CycleRunner::start(const CycleRunConfig &config, QString *error)
         why = QStringLiteral("no SSH link to the node");
     else
         why = config.validate();
+    const QString token = QString::number(QRandomGenerator::global()->generate64(), 16).left(12);
+    // Where the cycles go as they finish: a spool that cannot be written stops the run before
+    // the node is touched.
+    if (why.isEmpty()) {
+        const QDir spoolDir(m_spoolDir.isEmpty() ? defaultSpoolDir() : m_spoolDir);
+        m_history.begin(spoolDir.filePath(QStringLiteral("kmodscope-cycles-%1.jsonl").arg(token)), m_keepSpool, &why);
+    }
     if (!why.isEmpty()) {
         if (error)
             *error = why;
@@ -79,14 +100,14 @@ bool CycleRunner::start(const CycleRunConfig &config, QString *error)
     }
     m_config = config;
     m_shell.close();
-    m_token = QString::number(QRandomGenerator::global()->generate64(), 16).left(12);
+    m_token = token;
+    m_spoolError.clear();
     m_runDir = QStringLiteral("/tmp/kmodscope-cycle-") + m_token;
     m_console.reset(m_token);
     m_console.setErrorPattern(config.errorPattern);
     m_leaks = LeakTracker();
     m_taint = TaintWatch();
     m_pending.clear();
-    m_cycles.clear();
     m_current.reset();
     m_runFindings.clear();
     m_kmemleak.clear();
@@ -198,8 +219,8 @@ void CycleRunner::onCommandFinished(quint64 id, const SshCommandResult &result)
         const CycleScriptOutput out = parseCycleScriptOutput(result.standardOutput);
         if (out.end == QLatin1String("ok")) {
             QList<LoadRecord> loads;
-            for (const CycleResult &c : std::as_const(m_cycles))
-                loads.append(c.load);
+            for (const auto &[n, load] : m_history.loads())
+                loads.append(load);
             m_kmemleak = LeakTracker::parseKmemleak(out.kmemleakLines, loads);
             for (LeakSite &site : m_kmemleak) {
                 for (const LoadRecord &load : std::as_const(loads)) {
@@ -310,7 +331,7 @@ void CycleRunner::startCycle()
     if (m_state == State::Stopping || m_state == State::Finished || m_endAfterFinal)
         return;
     CycleResult c;
-    c.n = m_cycles.size() + 1;
+    c.n = m_history.count() + 1;
     c.startedNs = hostTimeNowNs();
     c.bootId = m_bootId;
     m_current = c;
@@ -354,6 +375,7 @@ void CycleRunner::onCycleFinished(const SshCommandResult &result)
                       {}});
     }
     const bool unloadable = applyCycleOutput(out, m_config, c);
+    m_history.share(c.load);
     checkCycleTelemetry(out, m_config, c);
     publishLoads(out.states.value(QStringLiteral("unloaded")) == QLatin1String("absent"));
     for (const ScriptStep &s : out.steps)
@@ -364,8 +386,8 @@ void CycleRunner::onCycleFinished(const SshCommandResult &result)
                 c.addFinding(*f);
         }
     }
-    if (!m_cycles.isEmpty() && m_cycles.last().unloaded.slabKb >= 0 && c.unloaded.slabKb >= 0)
-        c.slabDeltaKb = c.unloaded.slabKb - m_cycles.last().unloaded.slabKb;
+    if (const CycleResult *last = m_history.last(); last && last->unloaded.slabKb >= 0 && c.unloaded.slabKb >= 0)
+        c.slabDeltaKb = c.unloaded.slabKb - last->unloaded.slabKb;
     if (m_leakCheck && c.load.valid() && out.step(QStringLiteral("post_checks"))) {
         QList<LeakSite> sites = m_leaks.scan(out.traces, c.load);
         resolveLeaks(sites, c.load);
@@ -466,9 +488,9 @@ void CycleRunner::finalizeCycle()
     c.complete = true;
     c.updateVerdict();
     m_cyclesTimeMs += (c.finishedNs - c.startedNs) / 1000000;
-    m_cycles.append(std::move(c));
-    Q_EMIT cycleFinished(m_cycles.last());
-    const int done = m_cycles.size();
+    record(std::move(c));
+    Q_EMIT cycleFinished(*m_history.last());
+    const int done = m_history.count();
     const double minutes = m_clock.elapsed() / 60000.0;
     const qint64 eta = m_config.count > 0 ? (m_config.count - done) * (m_cyclesTimeMs / qMax(1, done)) : -1;
     Q_EMIT progress(done, m_config.count, minutes > 0 ? done / minutes : 0.0, eta);
@@ -479,7 +501,7 @@ void CycleRunner::continueOrEnd()
 {
     if (m_state == State::Stopping || m_endAfterFinal)
         return;
-    const CycleResult &last = m_cycles.last();
+    const CycleResult &last = *m_history.last();
     // The decoded report says more than the panic line or a report's first line.
     const auto firstOf = [&last](Verdict v) {
         QString first;
@@ -502,10 +524,34 @@ void CycleRunner::continueOrEnd()
         return finishRun(
             RunEnd::StoppedOnFailure,
             QStringLiteral("cycle %1: %2: %3").arg(last.n).arg(toString(last.verdict), firstOf(last.verdict)));
-    if (m_config.count > 0 && m_cycles.size() >= m_config.count)
-        return finishRun(RunEnd::Completed, QStringLiteral("%1 cycles").arg(m_cycles.size()));
+    if (m_config.count > 0 && m_history.count() >= m_config.count)
+        return finishRun(RunEnd::Completed, QStringLiteral("%1 cycles").arg(m_history.count()));
     setState(State::Delaying);
     m_delayTimer.start(m_config.delayMs);
+}
+
+void CycleRunner::record(CycleResult c)
+{
+    QString error;
+    if (!m_history.add(std::move(c), &error))
+        spoolFailed(error);
+}
+
+void CycleRunner::spoolFailed(const QString &error)
+{
+    if (!m_spoolError.isEmpty())
+        return;
+    m_spoolError = error;
+    Q_EMIT message(error);
+    if (m_endAfterFinal || m_stopAfterCycle)
+        return; // ending anyway: done() adds the error to the end message
+    m_stopAfterCycle = true;
+    m_stopReason = RunEnd::Error;
+    m_stopMessage = error;
+    if (m_state == State::Delaying) {
+        m_delayTimer.stop();
+        finishRun(m_stopReason, m_stopMessage);
+    }
 }
 
 } // namespace kms

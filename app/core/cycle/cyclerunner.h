@@ -13,6 +13,7 @@
 #include "cycle/cycleanalysis.h"
 #include "cycle/cycleconfig.h"
 #include "cycle/cycleconsole.h"
+#include "cycle/cyclehistory.h"
 #include "cycle/cycleresult.h"
 #include "cycle/cycleshell.h"
 #include "cycle/leaktracker.h"
@@ -20,6 +21,7 @@
 #include "node/reportengine.h" // KernelReport's metatype, declared there before any moc uses it
 
 #include <QElapsedTimer>
+#include <QIODevice>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
@@ -79,8 +81,19 @@ public:
     QString runToken() const { return m_token; }
     bool running() const { return m_state != State::Idle && m_state != State::Finished; }
     const CycleRunConfig &config() const { return m_config; }
-    const QList<CycleResult> &cycles() const { return m_cycles; }
-    RunTotals totals() const { return RunTotals::of(m_cycles); }
+    // Where each run keeps its finished cycles as they finish (CycleSpool: one JSON line each):
+    // a file "kmodscope-cycles-TOKEN.jsonl" in dir (empty: the user's cache directory,
+    // "cycle-spool"), removed when the next run starts or the runner goes unless keep.
+    void setSpoolDir(const QString &dir, bool keep = false);
+    QString spoolPath() const { return m_history.spoolPath(); }
+    // This run's spool stays on disk (the report could not be written: the cycles are there).
+    void keepSpool() { m_history.keepSpool(); }
+    // The finished cycles held in full, oldest first: the last CycleHistory::recentKept and the
+    // newest CycleHistory::failingKept that did not pass (a short run: all of them). The whole
+    // run is in the spool: forEachCycleJson, writeRunReport.
+    const QList<CycleResult> &cycles() const { return m_history.kept(); }
+    int cycleCount() const { return m_history.count(); }
+    RunTotals totals() const { return m_history.totals(); }
     QList<Finding> runFindings() const { return m_runFindings; }
     QList<LeakSite> kmemleakSites() const { return m_kmemleak; }
     QString kmemleakNote() const { return m_kmemleakNote; }
@@ -88,8 +101,17 @@ public:
     QString runEndMessage() const { return m_endMessage; }
     // Node facts from the probe: "kernel_release", "arch", "boot_id", "leak_check", ...
     QJsonObject nodeFacts() const { return m_facts; }
-    // The whole run as the CLI's --json writes it.
+    // The whole run as the CLI's --json writes it, in memory (a short run; a long one streams
+    // with writeRunReport).
     QJsonObject runReport() const;
+    // The same report written to out as QJsonDocument::Indented would write runReport(), its
+    // cycles streamed from the spool one at a time. False and *error when the spool cannot be
+    // read back or out cannot take it.
+    bool writeRunReport(QIODevice *out, QString *error = nullptr) const;
+    // The run report without its cycles ("cycles" and memory's "slab_kb_after_unload" empty),
+    // and every cycle's object in order: what a streaming reader (Markdown) needs.
+    QJsonObject runReportHead() const;
+    bool forEachCycleJson(const std::function<void(const QJsonObject &)> &fn, QString *error = nullptr) const;
 
 public Q_SLOTS:
     // Console lines (serial, ssh-dmesg ...) as the node session receives them.
@@ -146,6 +168,10 @@ private:
     void resolveLeaks(QList<LeakSite> &leaks, const LoadRecord &load);
     void consoleEvent(const CycleConsole::Event &event);
     void publish(CycleResult &c);
+    // Into the history; a cycle the spool could not take ends the run (nothing is lost: it stays
+    // in memory and in the reports).
+    void record(CycleResult c);
+    void spoolFailed(const QString &error);
 
     QPointer<SshLink> m_ssh; // a session may destroy its link before saying so
     CycleShell m_shell; // the cycles' shell on m_ssh; one-off calls (probe, stop ...) use exec
@@ -173,7 +199,10 @@ private:
     bool m_serialOpen = false;
     SshLink::State m_sshState = SshLink::State::Disconnected;
 
-    QList<CycleResult> m_cycles; // finished cycles
+    CycleHistory m_history; // finished cycles
+    QString m_spoolDir;
+    bool m_keepSpool = false;
+    QString m_spoolError; // the spool failed: the run ends with it
     std::optional<CycleResult> m_current; // the cycle in progress (or waiting for the node)
     QList<Finding> m_runFindings;
     QList<LeakSite> m_kmemleak;

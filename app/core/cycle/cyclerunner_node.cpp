@@ -29,11 +29,7 @@ CycleResult *CycleRunner::cycle(int n)
 {
     if (m_current && m_current->n == n)
         return &*m_current;
-    for (CycleResult &c : m_cycles) {
-        if (c.n == n)
-            return &c;
-    }
-    return nullptr;
+    return m_history.find(n);
 }
 
 void CycleRunner::publish(CycleResult &c)
@@ -42,6 +38,11 @@ void CycleRunner::publish(CycleResult &c)
     if (m_current && &*m_current == &c)
         return;
     Q_EMIT cycleUpdated(c);
+    if (m_history.find(c.n) == &c) {
+        QString error;
+        if (!m_history.update(c, &error))
+            spoolFailed(error);
+    }
     // A finished cycle that turns out to have crashed (its serial console lagged): with stop on
     // crash, the run ends after the cycle in flight (or now, between cycles).
     if (c.verdict == Verdict::Crash && m_config.stopOnCrash && !m_endAfterFinal && !m_stopAfterCycle
@@ -107,7 +108,7 @@ void CycleRunner::consoleEvent(const CycleConsole::Event &e)
     }
     int n = e.cycle;
     if (n < 0)
-        n = m_current ? m_current->n : (m_cycles.isEmpty() ? -1 : m_cycles.last().n);
+        n = m_current ? m_current->n : (m_history.last() ? m_history.last()->n : -1);
     CycleResult *c = cycle(n);
     if (!c)
         return;
@@ -167,7 +168,7 @@ void CycleRunner::onReport(const KernelReport &report)
         return;
     int n = m_console.cycleOf(report);
     if (n < 0)
-        n = m_current ? m_current->n : (m_cycles.isEmpty() ? -1 : m_cycles.last().n);
+        n = m_current ? m_current->n : (m_history.last() ? m_history.last()->n : -1);
     if (CycleResult *c = cycle(n))
         attachReport(*c, report);
 }
@@ -262,7 +263,7 @@ void CycleRunner::nodeDown(const QString &why, qint64 lineTimeNs)
     m_collectTimer.stop();
     m_delayTimer.stop();
     m_nodeLost = true;
-    m_waitingFor = m_current ? m_current->n : (m_cycles.isEmpty() ? 0 : m_cycles.last().n);
+    m_waitingFor = m_current ? m_current->n : (m_history.last() ? m_history.last()->n : 0);
     m_waitDeadlineMs = m_clock.elapsed() + qint64(m_config.returnTimeoutS) * 1000;
     m_downSinceMs = m_clock.elapsed();
     setState(State::WaitingForNode);
@@ -358,7 +359,7 @@ void CycleRunner::afterNodeBack()
         m_console.newBoot();
     if (m_current && m_current->n == m_waitingFor)
         return finalizeCycle();
-    if (!m_cycles.isEmpty())
+    if (m_history.last())
         continueOrEnd();
 }
 
@@ -370,8 +371,8 @@ void CycleRunner::finalizeCycleOnly()
     c.finishedNs = hostTimeNowNs();
     c.complete = true;
     c.updateVerdict();
-    m_cycles.append(std::move(c));
-    Q_EMIT cycleFinished(m_cycles.last());
+    record(std::move(c));
+    Q_EMIT cycleFinished(*m_history.last());
 }
 
 void CycleRunner::finishRun(RunEnd end, const QString &message)
@@ -383,14 +384,14 @@ void CycleRunner::finishRun(RunEnd end, const QString &message)
     m_delayTimer.stop();
     m_collectTimer.stop();
     m_pollTimer.stop();
-    if (auto trend = slabTrend(m_cycles, m_config.slabGrowthWarnKbPerCycle))
+    if (auto trend = m_history.slabTrend(m_config.slabGrowthWarnKbPerCycle))
         m_runFindings.append(*trend);
     if (end == RunEnd::Refused || end == RunEnd::Unreachable || end == RunEnd::NodeLost) {
         m_pending.clear();
         return done();
     }
     setState(State::Finishing);
-    if (m_kmemleakAvailable && m_config.kmemleakScan && !m_cycles.isEmpty()) {
+    if (m_kmemleakAvailable && m_config.kmemleakScan && m_history.count() > 0) {
         Q_EMIT this->message(QStringLiteral("kmemleak scan (takes a few seconds)"));
         m_pending.insert(runScript(QStringLiteral("kmemleak"), cycleScriptBaseArgs(m_config, m_runDir), false),
                          Purpose::Kmemleak);
@@ -463,7 +464,7 @@ void CycleRunner::done()
     // A report whose first line was seen is worth a short wait: the JSON and the dock want it
     // decoded, not as one line.
     bool waiting = false;
-    for (const CycleResult &c : std::as_const(m_cycles)) {
+    for (const CycleResult &c : m_history.kept()) {
         for (const Finding &f : c.findings)
             waiting = waiting || f.kind == provisionalKind();
     }
@@ -479,6 +480,8 @@ void CycleRunner::done()
         return;
     m_shell.close();
     m_end = m_endAfterFinal.value_or(RunEnd::Error);
+    if (!m_spoolError.isEmpty() && !m_endMessage.contains(m_spoolError))
+        m_endMessage += QStringLiteral("; ") + m_spoolError;
     setState(State::Finished);
     Q_EMIT runFinished(m_end, m_endMessage);
 }

@@ -39,13 +39,8 @@ void CycleRunner::follow(NodeSession *session)
 QList<EarlierLoad> CycleRunner::earlierLoads(int beforeN) const
 {
     QList<EarlierLoad> loads;
-    QList<SectionAddresses> seen;
-    for (auto it = m_cycles.crbegin(); it != m_cycles.crend(); ++it) {
-        if (!it->load.valid() || (beforeN > 0 && it->n >= beforeN) || seen.contains(it->load.sections))
-            continue;
-        seen.append(it->load.sections);
-        loads.prepend({m_config.module, QStringLiteral("cycle %1").arg(it->n), it->load.sections});
-    }
+    for (const auto &[n, load] : m_history.loads(beforeN))
+        loads.append({m_config.module, QStringLiteral("cycle %1").arg(n), load.sections});
     return loads;
 }
 

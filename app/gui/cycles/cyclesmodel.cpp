@@ -2,13 +2,16 @@
 
 #include <QFont>
 
+#include <cmath>
+
 namespace kms::gui {
 
 namespace {
-QString msText(const CycleResult &c, const char *step)
+const char *const rowSteps[4] = {"total", "load", "settle", "unload"};
+
+QString msText(float ms)
 {
-    const auto it = c.stepMs.constFind(QLatin1String(step));
-    return it == c.stepMs.constEnd() ? QString() : QString::number(*it, 'f', *it < 100 ? 1 : 0);
+    return std::isnan(ms) ? QString() : QString::number(double(ms), 'f', ms < 100 ? 1 : 0);
 }
 
 QString kbDelta(qint64 kb)
@@ -25,28 +28,84 @@ CyclesModel::CyclesModel(QObject *parent)
 void CyclesModel::clear()
 {
     beginResetModel();
-    m_cycles.clear();
+    m_rows.clear();
     m_rowOf.clear();
+    m_full.clear();
+    m_fullOrder.clear();
+    m_totals = RunTotals();
     endResetModel();
+}
+
+int CyclesModel::rowOf(int n) const
+{
+    if (n >= 1 && n <= m_rows.size() && m_rows[n - 1].n == n)
+        return n - 1;
+    return m_rowOf.value(n, -1);
+}
+
+int CyclesModel::numberAt(int row) const
+{
+    return row >= 0 && row < m_rows.size() ? m_rows[row].n : -1;
+}
+
+void CyclesModel::keep(const CycleResult &cycle)
+{
+    if (!m_full.contains(cycle.n))
+        m_fullOrder.append(cycle.n);
+    m_full.insert(cycle.n, cycle);
+    // Out of the recent window, a pass goes; failures go beyond the newest fullKept.
+    const int window = cycle.n - recentKept;
+    qsizetype failing = 0;
+    for (int n : std::as_const(m_fullOrder))
+        failing += n <= window && m_full.value(n).verdict != Verdict::Pass ? 1 : 0;
+    for (qsizetype i = 0; i < m_fullOrder.size() && m_fullOrder[i] <= window;) {
+        const int n = m_fullOrder[i];
+        const bool pass = m_full.value(n).verdict == Verdict::Pass;
+        if (!pass && failing <= fullKept) {
+            ++i;
+            continue;
+        }
+        failing -= pass ? 0 : 1;
+        m_full.remove(n);
+        m_fullOrder.removeAt(i);
+    }
 }
 
 void CyclesModel::upsert(const CycleResult &cycle)
 {
+    Row r;
+    r.n = cycle.n;
+    r.verdict = cycle.verdict;
+    r.complete = cycle.complete;
+    for (int i = 0; i < 4; ++i) {
+        const auto it = cycle.stepMs.constFind(QLatin1String(rowSteps[i]));
+        r.ms[i] = it == cycle.stepMs.constEnd() ? std::numeric_limits<float>::quiet_NaN() : float(*it);
+    }
+    r.slabDeltaKb = cycle.slabDeltaKb ? qint32(*cycle.slabDeltaKb) : noDelta;
+    r.availableDeltaKb = cycle.loaded.availableKb >= 0 && cycle.unloaded.availableKb >= 0
+        ? qint32(cycle.unloaded.availableKb - cycle.loaded.availableKb)
+        : noDelta;
+    keep(cycle);
     if (const int row = rowOf(cycle.n); row >= 0) {
-        m_cycles[row] = cycle;
+        --m_totals.byVerdict[m_rows[row].verdict];
+        ++m_totals.byVerdict[r.verdict];
+        m_rows[row] = r;
         Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
         return;
     }
-    const int row = int(m_cycles.size());
+    const int row = int(m_rows.size());
     beginInsertRows({}, row, row);
-    m_cycles.append(cycle);
-    m_rowOf.insert(cycle.n, row);
+    m_rows.append(r);
+    if (row != cycle.n - 1)
+        m_rowOf.insert(cycle.n, row);
+    m_totals.add(r.verdict);
     endInsertRows();
 }
 
 const CycleResult *CyclesModel::cycleAt(int row) const
 {
-    return row >= 0 && row < m_cycles.size() ? &m_cycles[row] : nullptr;
+    const auto it = m_full.constFind(numberAt(row));
+    return it == m_full.constEnd() ? nullptr : &*it;
 }
 
 QColor CyclesModel::verdictColor(Verdict verdict)
@@ -105,7 +164,7 @@ QString CyclesModel::decidingFinding(const CycleResult &cycle)
 
 int CyclesModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_cycles.size());
+    return parent.isValid() ? 0 : int(m_rows.size());
 }
 
 int CyclesModel::columnCount(const QModelIndex &parent) const
@@ -115,33 +174,33 @@ int CyclesModel::columnCount(const QModelIndex &parent) const
 
 QVariant CyclesModel::data(const QModelIndex &index, int role) const
 {
-    const CycleResult *c = cycleAt(index.row());
-    if (!c)
+    if (index.row() < 0 || index.row() >= m_rows.size())
         return {};
+    const Row &r = m_rows[index.row()];
     if (role == CycleNumberRole)
-        return c->n;
+        return r.n;
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case Number:
-            return c->n;
+            return r.n;
         case VerdictColumn:
-            return c->complete ? toString(c->verdict) : toString(c->verdict) + QStringLiteral(" …");
+            return r.complete ? toString(r.verdict) : toString(r.verdict) + QStringLiteral(" …");
         case Total:
-            return msText(*c, "total");
+            return msText(r.ms[0]);
         case Load:
-            return msText(*c, "load");
+            return msText(r.ms[1]);
         case Settle:
-            return msText(*c, "settle");
+            return msText(r.ms[2]);
         case Unload:
-            return msText(*c, "unload");
+            return msText(r.ms[3]);
         case SlabDelta:
-            return c->slabDeltaKb ? kbDelta(*c->slabDeltaKb) : QString();
+            return r.slabDeltaKb != noDelta ? kbDelta(r.slabDeltaKb) : QString();
         case AvailableDelta:
-            return c->loaded.availableKb >= 0 && c->unloaded.availableKb >= 0
-                ? kbDelta(c->unloaded.availableKb - c->loaded.availableKb)
-                : QString();
-        case Finding:
-            return decidingFinding(*c);
+            return r.availableDeltaKb != noDelta ? kbDelta(r.availableDeltaKb) : QString();
+        case Finding: {
+            const CycleResult *c = cycleAt(index.row());
+            return c ? decidingFinding(*c) : QString();
+        }
         }
         return {};
     }
@@ -149,25 +208,29 @@ QVariant CyclesModel::data(const QModelIndex &index, int role) const
         return int(Qt::AlignRight | Qt::AlignVCenter);
     if (index.column() == VerdictColumn) {
         if (role == Qt::ForegroundRole)
-            return verdictColor(c->verdict);
+            return verdictColor(r.verdict);
         if (role == Qt::BackgroundRole)
-            return verdictBackground(c->verdict);
+            return verdictBackground(r.verdict);
         if (role == Qt::FontRole) {
             QFont f;
-            f.setBold(c->verdict != Verdict::Pass);
+            f.setBold(r.verdict != Verdict::Pass);
             return f;
         }
     }
     if (role == Qt::ToolTipRole) {
         QStringList tip;
-        for (const kms::Finding &f : c->findings)
-            tip += QStringLiteral("%1: %2").arg(toString(f.verdict), f.message);
-        QStringList steps;
-        for (auto it = c->stepMs.constBegin(); it != c->stepMs.constEnd(); ++it)
-            steps += QStringLiteral("%1 %2 ms").arg(it.key(), QString::number(it.value(), 'f', 1));
-        if (!steps.isEmpty())
-            tip += steps.join(QStringLiteral(", "));
-        if (c->verdict == Verdict::Crash || c->verdict == Verdict::Leak)
+        if (const CycleResult *c = cycleAt(index.row())) {
+            for (const kms::Finding &f : c->findings)
+                tip += QStringLiteral("%1: %2").arg(toString(f.verdict), f.message);
+            QStringList steps;
+            for (auto it = c->stepMs.constBegin(); it != c->stepMs.constEnd(); ++it)
+                steps += QStringLiteral("%1 %2 ms").arg(it.key(), QString::number(it.value(), 'f', 1));
+            if (!steps.isEmpty())
+                tip += steps.join(QStringLiteral(", "));
+        } else {
+            tip += tr("Passed; its steps are in the run's report (Export)");
+        }
+        if (r.verdict == Verdict::Crash || r.verdict == Verdict::Leak)
             tip += tr("Click: show its report and console lines");
         return tip.join(QLatin1Char('\n'));
     }

@@ -98,8 +98,8 @@ CyclesView::CyclesView(NodeSession *session, QWidget *parent)
             });
     connect(session, &NodeSession::linesReceived, this, &CyclesView::onSessionLines);
     connect(m_table, &QTableView::clicked, this, [this](const QModelIndex &index) {
-        if (const CycleResult *c = m_model->cycleAt(index.row()))
-            showCycle(c->n);
+        if (const int n = m_model->numberAt(index.row()); n > 0)
+            showCycle(n);
     });
     setRunning(false);
     updateTotals();
@@ -362,7 +362,7 @@ bool CyclesView::mayClose()
     if (!m_runner->running())
         return true;
     const QString module = m_runner->config().module;
-    const int done = int(m_runner->cycles().size());
+    const int done = m_runner->cycleCount();
     QMessageBox box(QMessageBox::Question, tr("Cycle run in progress"),
                     tr("A cycle run of %1 is in progress (%2 cycle(s) done): stop it and leave the module unloaded "
                        "or loaded, or keep running?")
@@ -467,8 +467,12 @@ void CyclesView::onSessionLines(quint64 firstSeq, const QList<LogLine> &lines)
         if (!lines[i].text.contains(QLatin1String("kmodscope: cycle")))
             continue;
         const QRegularExpressionMatch m = marker.match(lines[i].text);
-        if (m.hasMatch() && !m_markerLines.contains(m.captured(1).toInt()))
+        if (m.hasMatch() && !m_markerLines.contains(m.captured(1).toInt())) {
             m_markerLines.insert(m.captured(1).toInt(), firstSeq + quint64(i));
+            // A long run keeps the newest: older ones have left the console's kept lines.
+            if (m_markerLines.size() > keptMarkers)
+                m_markerLines.erase(m_markerLines.begin());
+        }
     }
 }
 
@@ -535,7 +539,11 @@ void CyclesView::exportMarkdown()
 bool CyclesView::writeMarkdown(const QString &path, QString *error) const
 {
     QSaveFile file(path);
-    const QByteArray text = runReportMarkdown(m_runner->runReport()).toUtf8();
+    // Streamed from the runner's spool: a long run is not read into memory at once.
+    const QByteArray text
+        = runReportMarkdown(m_runner->runReportHead(), [this](const std::function<void(const QJsonObject &)> &fn) {
+              return m_runner->forEachCycleJson(fn);
+          }).toUtf8();
     if (!file.open(QIODevice::WriteOnly) || file.write(text) != text.size() || !file.commit()) {
         if (error)
             *error = tr("Cannot write %1: %2").arg(path, file.errorString());

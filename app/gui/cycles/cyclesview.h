@@ -10,6 +10,7 @@
 
 #include <QHash>
 #include <QJsonObject>
+#include <QMap>
 #include <QWidget>
 
 class QCheckBox;
@@ -109,7 +110,8 @@ private:
         std::optional<double> timestamp;
     };
     QList<SeenReport> m_seenReports;
-    QHash<int, quint64> m_markerLines; // cycle -> session line of its begin marker
+    static constexpr int keptMarkers = 20000;
+    QMap<int, quint64> m_markerLines; // cycle -> session line of its begin marker (the newest keptMarkers)
 
     QLineEdit *m_module, *m_params, *m_insmod;
     QSpinBox *m_count, *m_delay, *m_settle, *m_returnTimeout;
