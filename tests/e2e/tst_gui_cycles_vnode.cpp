@@ -13,6 +13,7 @@
 #include "mainwindow.h"
 #include "reportsmodel.h"
 #include "reportsview.h"
+#include "vnodetest.h"
 
 #include <QCheckBox>
 #include <QDockWidget>
@@ -30,93 +31,9 @@
 
 using namespace kms;
 using namespace kms::gui;
+using namespace vnodetest;
 
 namespace {
-
-struct Vnode {
-    QByteArray out;
-    int exitCode = -1;
-};
-
-// The build tree's node; scripts/screenshots points it at the user's (KMS_VNODE_DIR).
-QString vnodeDir()
-{
-    return qEnvironmentVariable("KMS_VNODE_DIR", QStringLiteral(KMS_E2E_VNODE_DIR));
-}
-
-// scripts/screenshots runs this test under Xvfb with KMS_SCREENSHOT_DIR set.
-void screenshot(QWidget *widget, const QString &name)
-{
-    const QString dir = qEnvironmentVariable("KMS_SCREENSHOT_DIR");
-    if (!dir.isEmpty())
-        QVERIFY(widget->grab().save(dir + QLatin1Char('/') + name));
-}
-
-Vnode vnode(const QStringList &args, int timeoutMs = 180000)
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("KMODSCOPE_VNODE_DIR"), vnodeDir());
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(KMS_SOURCE_DIR "/scripts/vnode"), args);
-    Vnode r;
-    if (p.waitForFinished(timeoutMs) && p.exitStatus() == QProcess::NormalExit)
-        r.exitCode = p.exitCode();
-    r.out = p.readAllStandardOutput() + p.readAllStandardError();
-    return r;
-}
-
-QHash<QString, QString> status()
-{
-    QHash<QString, QString> kv;
-    for (const QByteArray &line : vnode({QStringLiteral("status")}).out.split('\n')) {
-        const qsizetype eq = line.indexOf('=');
-        if (eq > 0)
-            kv.insert(QString::fromUtf8(line.left(eq)), QString::fromUtf8(line.mid(eq + 1)));
-    }
-    return kv;
-}
-
-#define E2E_REQUIRE(cond, why)                                                                                         \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            if (qEnvironmentVariableIsSet("KMS_E2E_STRICT"))                                                           \
-                QFAIL(qPrintable(why));                                                                                \
-            QSKIP(qPrintable(why));                                                                                    \
-        }                                                                                                              \
-    } while (false)
-
-// The oracle for where unload_race faults: the body of the function that reads comm->shm in
-// prudaq's own source (first and last line), read here, not taken from the decoder.
-struct FunctionLines {
-    QString name;
-    int first = 0;
-    int last = 0;
-};
-
-FunctionLines faultingFunction()
-{
-    QFile f(QStringLiteral(KMS_SOURCE_DIR "/kmod/prudaq_comm.c"));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'));
-    static const QRegularExpression def(QStringLiteral("^static\\s.*\\b(prudaq_\\w+)\\("));
-    for (int i = 0; i < lines.size(); ++i) {
-        if (!lines[i].contains(QLatin1String("fault=unload_race")))
-            continue;
-        FunctionLines fn;
-        for (int j = i; j >= 0 && fn.name.isEmpty(); --j) {
-            if (const auto m = def.match(lines[j]); m.hasMatch())
-                fn = {m.captured(1), j + 1, 0};
-        }
-        for (int j = i; j < lines.size() && fn.last == 0; ++j) {
-            if (lines[j] == QLatin1String("}"))
-                fn.last = j + 1;
-        }
-        return fn;
-    }
-    return {};
-}
 
 void setRun(CyclesView *v, const QString &params, int count, bool stopOnCrash)
 {
@@ -142,17 +59,8 @@ private Q_SLOTS:
     {
         QVERIFY(m_dir.isValid());
         guitest::isolate(m_dir, QStringLiteral("tst_gui_cycles_vnode"));
-        m_status = status();
-        E2E_REQUIRE(!m_status.value(QStringLiteral("state")).isEmpty()
-                        && m_status.value(QStringLiteral("state")) != QLatin1String("stopped"),
-                    QStringLiteral("the virtual node is not running (e2e_vnode_up_x86_64 first)"));
-        const Vnode up = vnode({QStringLiteral("wait"), QStringLiteral("--timeout"), QStringLiteral("120")});
-        QVERIFY2(up.exitCode == 0, up.out.constData());
-        const Vnode has = vnode({QStringLiteral("ssh"),
-                                 QStringLiteral("test -f /lib/modules/$(uname -r)/extra/prudaq.ko && "
-                                                "{ [ ! -e /sys/module/prudaq ] || rmmod prudaq; }")});
-        E2E_REQUIRE(has.exitCode == 0, QStringLiteral("the node has no prudaq.ko: ") + QString::fromUtf8(has.out));
-        m_status = status();
+        E2E_REQUIRE_NODE_UP(m_status);
+        E2E_REQUIRE_PRUDAQ_KO();
     }
 
     void crashRowSelectsTheDecodedOops()
@@ -160,13 +68,7 @@ private Q_SLOTS:
         const FunctionLines fault = faultingFunction();
         QVERIFY2(fault.last > fault.first, "prudaq_comm.c: the unload_race function was not found");
 
-        StartOptions o;
-        o.serial = m_status.value(QStringLiteral("serial_pty"));
-        o.sshHost = QStringLiteral("127.0.0.1");
-        o.sshPort = m_status.value(QStringLiteral("ssh_port")).toInt();
-        o.sshUser = QStringLiteral("root");
-        o.sshKey = m_status.value(QStringLiteral("ssh_key"));
-        o.knownHosts = m_status.value(QStringLiteral("known_hosts"));
+        StartOptions o = nodeOptions(m_status);
         o.koPaths = {m_status.value(QStringLiteral("ko_dir")) + QStringLiteral("/prudaq.ko")};
         MainWindow w(o);
         w.show();

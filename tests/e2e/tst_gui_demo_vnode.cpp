@@ -15,6 +15,7 @@
 #include "mainwindow.h"
 #include "reportsmodel.h"
 #include "telemetry/telemetrystore.h"
+#include "vnodetest.h"
 
 #include <QAction>
 #include <QDockWidget>
@@ -27,83 +28,9 @@
 
 using namespace kms;
 using namespace kms::gui;
+using namespace vnodetest;
 
 namespace {
-
-QString vnodeDir()
-{
-    return qEnvironmentVariable("KMS_VNODE_DIR", QStringLiteral(KMS_E2E_VNODE_DIR));
-}
-
-struct Vnode {
-    QByteArray out;
-    int exitCode = -1;
-};
-
-Vnode vnode(const QStringList &args, int timeoutMs = 180000)
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("KMODSCOPE_VNODE_DIR"), vnodeDir());
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(KMS_SOURCE_DIR "/scripts/vnode"), args);
-    Vnode r;
-    if (p.waitForFinished(timeoutMs) && p.exitStatus() == QProcess::NormalExit)
-        r.exitCode = p.exitCode();
-    r.out = p.readAllStandardOutput() + p.readAllStandardError();
-    return r;
-}
-
-QHash<QString, QString> status()
-{
-    QHash<QString, QString> kv;
-    for (const QByteArray &line : vnode({QStringLiteral("status")}).out.split('\n')) {
-        const qsizetype eq = line.indexOf('=');
-        if (eq > 0)
-            kv.insert(QString::fromUtf8(line.left(eq)), QString::fromUtf8(line.mid(eq + 1)));
-    }
-    return kv;
-}
-
-#define E2E_REQUIRE(cond, why)                                                                                         \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            if (qEnvironmentVariableIsSet("KMS_E2E_STRICT"))                                                           \
-                QFAIL(qPrintable(why));                                                                                \
-            QSKIP(qPrintable(why));                                                                                    \
-        }                                                                                                              \
-    } while (false)
-
-// The oracle: the function of prudaq_comm.c whose body carries the fault=unload_race comment.
-struct FunctionLines {
-    QString name;
-    int first = 0;
-    int last = 0;
-};
-
-FunctionLines faultingFunction()
-{
-    QFile f(QStringLiteral(KMS_SOURCE_DIR "/kmod/prudaq_comm.c"));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'));
-    static const QRegularExpression def(QStringLiteral("^static\\s.*\\b(prudaq_\\w+)\\("));
-    for (int i = 0; i < lines.size(); ++i) {
-        if (!lines[i].contains(QLatin1String("fault=unload_race")))
-            continue;
-        FunctionLines fn;
-        for (int j = i; j >= 0 && fn.name.isEmpty(); --j) {
-            if (const auto m = def.match(lines[j]); m.hasMatch())
-                fn = {m.captured(1), j + 1, 0};
-        }
-        for (int j = i; j < lines.size() && fn.last == 0; ++j) {
-            if (lines[j] == QLatin1String("}"))
-                fn.last = j + 1;
-        }
-        return fn;
-    }
-    return {};
-}
 
 // A channel's fill in % of its capacity, from the store (newest samples).
 double fillPercent(const telemetry::TelemetryStore *store, const QString &ring)
@@ -123,13 +50,7 @@ private Q_SLOTS:
     {
         QVERIFY(m_dir.isValid());
         guitest::isolate(m_dir, QStringLiteral("tst_gui_demo_vnode"));
-        m_status = status();
-        E2E_REQUIRE(!m_status.value(QStringLiteral("state")).isEmpty()
-                        && m_status.value(QStringLiteral("state")) != QLatin1String("stopped"),
-                    QStringLiteral("the virtual node is not running (e2e_vnode_up_x86_64 first)"));
-        const Vnode up = vnode({QStringLiteral("wait"), QStringLiteral("--timeout"), QStringLiteral("120")});
-        QVERIFY2(up.exitCode == 0, up.out.constData());
-        m_status = status();
+        E2E_REQUIRE_NODE_UP(m_status);
     }
 
     void demoStepsOnTheNode()
@@ -138,14 +59,8 @@ private Q_SLOTS:
         QVERIFY2(fault.last > fault.first, "prudaq_comm.c: the unload_race function was not found");
 
         // What scripts/demo hands the app.
-        StartOptions o;
+        StartOptions o = nodeOptions(m_status);
         o.saveAs = QStringLiteral("Virtual node");
-        o.serial = m_status.value(QStringLiteral("serial_pty"));
-        o.sshHost = QStringLiteral("127.0.0.1");
-        o.sshPort = m_status.value(QStringLiteral("ssh_port")).toInt();
-        o.sshUser = QStringLiteral("root");
-        o.sshKey = m_status.value(QStringLiteral("ssh_key"));
-        o.knownHosts = m_status.value(QStringLiteral("known_hosts"));
         o.koPaths = {m_status.value(QStringLiteral("ko_dir"))};
         MainWindow w(o);
         w.show();

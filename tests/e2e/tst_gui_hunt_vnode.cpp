@@ -14,6 +14,7 @@
 #include "mainwindow.h"
 #include "reportsmodel.h"
 #include "reportsview.h"
+#include "vnodetest.h"
 
 #include <QComboBox>
 #include <QDockWidget>
@@ -30,53 +31,9 @@
 
 using namespace kms;
 using namespace kms::gui;
+using namespace vnodetest;
 
 namespace {
-
-QString vnodeDir()
-{
-    return qEnvironmentVariable("KMS_VNODE_DIR", QStringLiteral(KMS_E2E_VNODE_DIR));
-}
-
-void screenshot(QWidget *widget, const QString &name)
-{
-    const QString dir = qEnvironmentVariable("KMS_SCREENSHOT_DIR");
-    if (!dir.isEmpty())
-        QVERIFY(widget->grab().save(dir + QLatin1Char('/') + name));
-}
-
-QByteArray vnode(const QStringList &args, int *exitCode = nullptr)
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("KMODSCOPE_VNODE_DIR"), vnodeDir());
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(KMS_SOURCE_DIR "/scripts/vnode"), args);
-    const bool done = p.waitForFinished(180000) && p.exitStatus() == QProcess::NormalExit;
-    if (exitCode)
-        *exitCode = done ? p.exitCode() : -1;
-    return p.readAllStandardOutput() + p.readAllStandardError();
-}
-
-QHash<QString, QString> status()
-{
-    QHash<QString, QString> kv;
-    for (const QByteArray &line : vnode({QStringLiteral("status")}).split('\n')) {
-        const qsizetype eq = line.indexOf('=');
-        if (eq > 0)
-            kv.insert(QString::fromUtf8(line.left(eq)), QString::fromUtf8(line.mid(eq + 1)));
-    }
-    return kv;
-}
-
-#define E2E_REQUIRE(cond, why)                                                                                         \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            if (qEnvironmentVariableIsSet("KMS_E2E_STRICT"))                                                           \
-                QFAIL(qPrintable(why));                                                                                \
-            QSKIP(qPrintable(why));                                                                                    \
-        }                                                                                                              \
-    } while (false)
 
 // Wilson's score interval by its formula (Wilson 1927), z = qnorm(0.975).
 std::pair<double, double> wilson(double k, double n)
@@ -103,30 +60,13 @@ private Q_SLOTS:
     {
         QVERIFY(m_dir.isValid());
         guitest::isolate(m_dir, QStringLiteral("tst_gui_hunt_vnode"));
-        m_status = status();
-        E2E_REQUIRE(!m_status.value(QStringLiteral("state")).isEmpty()
-                        && m_status.value(QStringLiteral("state")) != QLatin1String("stopped"),
-                    QStringLiteral("the virtual node is not running (e2e_vnode_up_x86_64 first)"));
-        int rc = -1;
-        const QByteArray up = vnode({QStringLiteral("wait"), QStringLiteral("--timeout"), QStringLiteral("120")}, &rc);
-        QVERIFY2(rc == 0, up.constData());
-        const QByteArray has = vnode({QStringLiteral("ssh"),
-                                      QStringLiteral("test -f /lib/modules/$(uname -r)/extra/prudaq.ko && "
-                                                     "{ [ ! -e /sys/module/prudaq ] || rmmod prudaq; }")},
-                                     &rc);
-        E2E_REQUIRE(rc == 0, QStringLiteral("the node has no prudaq.ko: ") + QString::fromUtf8(has));
-        m_status = status();
+        E2E_REQUIRE_NODE_UP(m_status);
+        E2E_REQUIRE_PRUDAQ_KO();
     }
 
     void huntFindsTheWindowAndOpensItsOops()
     {
-        StartOptions o;
-        o.serial = m_status.value(QStringLiteral("serial_pty"));
-        o.sshHost = QStringLiteral("127.0.0.1");
-        o.sshPort = m_status.value(QStringLiteral("ssh_port")).toInt();
-        o.sshUser = QStringLiteral("root");
-        o.sshKey = m_status.value(QStringLiteral("ssh_key"));
-        o.knownHosts = m_status.value(QStringLiteral("known_hosts"));
+        StartOptions o = nodeOptions(m_status);
         o.koPaths = {m_status.value(QStringLiteral("ko_dir")) + QStringLiteral("/prudaq.ko")};
         MainWindow w(o);
         w.resize(1500, 950);

@@ -12,6 +12,7 @@
 #include "mainwindow.h"
 #include "reportsmodel.h"
 #include "reportsview.h"
+#include "vnodetest.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -22,47 +23,9 @@
 
 using namespace kms;
 using namespace kms::gui;
+using namespace vnodetest;
 
 namespace {
-
-struct Vnode {
-    QByteArray out;
-    int exitCode = -1;
-};
-
-Vnode vnode(const QStringList &args, int timeoutMs = 180000)
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("KMODSCOPE_VNODE_DIR"), QStringLiteral(KMS_E2E_VNODE_DIR));
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(KMS_SOURCE_DIR "/scripts/vnode"), args);
-    Vnode r;
-    if (p.waitForFinished(timeoutMs) && p.exitStatus() == QProcess::NormalExit)
-        r.exitCode = p.exitCode();
-    r.out = p.readAllStandardOutput() + p.readAllStandardError();
-    return r;
-}
-
-QHash<QString, QString> status()
-{
-    QHash<QString, QString> kv;
-    for (const QByteArray &line : vnode({QStringLiteral("status")}).out.split('\n')) {
-        const qsizetype eq = line.indexOf('=');
-        if (eq > 0)
-            kv.insert(QString::fromUtf8(line.left(eq)), QString::fromUtf8(line.mid(eq + 1)));
-    }
-    return kv;
-}
-
-#define E2E_REQUIRE(cond, why)                                                                                         \
-    do {                                                                                                               \
-        if (!(cond)) {                                                                                                 \
-            if (qEnvironmentVariableIsSet("KMS_E2E_STRICT"))                                                           \
-                QFAIL(qPrintable(why));                                                                                \
-            QSKIP(qPrintable(why));                                                                                    \
-        }                                                                                                              \
-    } while (false)
 
 const ReportsModel::Entry *prudaqReport(const ReportsModel *model)
 {
@@ -98,28 +61,13 @@ private Q_SLOTS:
     {
         QVERIFY(m_dir.isValid());
         guitest::isolate(m_dir, QStringLiteral("tst_gui_vnode"));
-        m_status = status();
-        E2E_REQUIRE(!m_status.value(QStringLiteral("state")).isEmpty()
-                        && m_status.value(QStringLiteral("state")) != QLatin1String("stopped"),
-                    QStringLiteral("the virtual node is not running (e2e_vnode_up_x86_64 first)"));
-        const Vnode up = vnode({QStringLiteral("wait"), QStringLiteral("--timeout"), QStringLiteral("120")});
-        QVERIFY2(up.exitCode == 0, up.out.constData());
-        const Vnode has = vnode({QStringLiteral("ssh"),
-                                 QStringLiteral("test -f /lib/modules/$(uname -r)/extra/prudaq.ko && "
-                                                "{ [ ! -e /sys/module/prudaq ] || rmmod prudaq; }")});
-        E2E_REQUIRE(has.exitCode == 0, QStringLiteral("the node has no prudaq.ko: ") + QString::fromUtf8(has.out));
-        m_status = status();
+        E2E_REQUIRE_NODE_UP(m_status);
+        E2E_REQUIRE_PRUDAQ_KO();
     }
 
     void unloadRacePanicDecodedWithKoFetchedFromNode()
     {
-        StartOptions o;
-        o.serial = m_status.value(QStringLiteral("serial_pty"));
-        o.sshHost = QStringLiteral("127.0.0.1");
-        o.sshPort = m_status.value(QStringLiteral("ssh_port")).toInt();
-        o.sshUser = QStringLiteral("root");
-        o.sshKey = m_status.value(QStringLiteral("ssh_key"));
-        o.knownHosts = m_status.value(QStringLiteral("known_hosts"));
+        StartOptions o = nodeOptions(m_status);
         MainWindow w(o);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -130,9 +78,7 @@ private Q_SLOTS:
 
         // The user's reload from the node's shell; its SSH session dies with the node.
         QProcess race;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("KMODSCOPE_VNODE_DIR"), QStringLiteral(KMS_E2E_VNODE_DIR));
-        race.setProcessEnvironment(env);
+        race.setProcessEnvironment(vnodeEnvironment());
         race.start(QStringLiteral(KMS_SOURCE_DIR "/scripts/vnode"),
                    {QStringLiteral("ssh"), QStringLiteral("modprobe prudaq fault=unload_race && modprobe -r prudaq")});
         QElapsedTimer clock;

@@ -1,7 +1,8 @@
 // The fake node of the CycleRunner integration tests (tests/integration/fakenode/README.md): a
 // real sshd on 127.0.0.1 whose sessions see KMS_SYSROOT and the fake module tools first in PATH,
 // one SshLink to it, and helpers. Test classes derive from FakeNodeTest and call setUpNode() in
-// initTestCase() and resetNode() in init().
+// initTestCase() and resetNode() in init(); tests that bring their own link or process (the Hunt
+// dock, the CLI) call startNodeSshd() and keep one kernel log across their tests (startKernelLog).
 #pragma once
 
 #include "sshdfixture.h"
@@ -97,14 +98,17 @@ protected:
         return finished.wait(timeoutMs) || runner.state() == CycleRunner::State::Finished;
     }
 
-    // Fails (false) at the first step that does not work; the caller QVERIFYs it.
-    bool setUpNode()
-    {
+    // The steps below fail (false) at the first that does not work; the caller QVERIFYs them.
 #define KMS_CHECK(x)                                                                                                   \
     do {                                                                                                               \
         if (!(x))                                                                                                      \
             return false;                                                                                              \
     } while (false)
+
+    // The node's sshd, whose sessions see the sysroot and the fake tools; m_settings reach it
+    // (no link yet: the GUI and CLI tests bring their own).
+    bool startNodeSshd()
+    {
         KMS_CHECK(m_sshd.setUp());
         m_root = m_sshd.path(QStringLiteral("node"));
         m_sshd.setSessionEnv("KMS_SYSROOT=" + m_root.toUtf8() + " PATH=" + fakeBin.toUtf8()
@@ -121,15 +125,34 @@ protected:
                                        m_sshd.path(QStringLiteral("known_hosts")));
         s.unknownHostKey = SshSettings::UnknownHostKey::Accept;
         m_settings = s;
-        m_link = std::make_unique<SshLink>(s);
+        return true;
+    }
+
+    // The node's sshd and m_link up to it.
+    bool setUpNode()
+    {
+        KMS_CHECK(startNodeSshd());
+        m_link = std::make_unique<SshLink>(m_settings);
         m_link->start();
         return QTest::qWaitFor([this] { return m_link->state() == SshLink::State::Up; }, 20000);
     }
 
-    // A fresh sysroot for the next test.
-    bool resetNode()
+    // The node's kernel log as a FIFO that `drain` empties into dev/kmsg.log: every write kept
+    // (the cycle script writes markers with `>`), for the fake dmesg to stream.
+    bool startKernelLog(QProcess &drain)
     {
-        QDir(m_root).removeRecursively();
+        KMS_CHECK(QDir().mkpath(root(QStringLiteral("dev"))));
+        KMS_CHECK(SshdFixture::runTool(QStringLiteral("mkfifo"), {root(QStringLiteral("dev/kmsg"))}));
+        KMS_CHECK(writeFile(root(QStringLiteral("dev/kmsg.log")), ""));
+        drain.start(QStringLiteral("sh"),
+                    {QStringLiteral("-c"), QStringLiteral("exec cat 0<>\"$0\" >>\"$1\""),
+                     root(QStringLiteral("dev/kmsg")), root(QStringLiteral("dev/kmsg.log"))});
+        return drain.waitForStarted();
+    }
+
+    // The node's files as after a boot, its kernel log left as it is.
+    bool writeBootFiles()
+    {
         KMS_CHECK(writeFile(root(QStringLiteral("proc/sys/kernel/tainted")), "0\n"));
         KMS_CHECK(writeFile(root(QStringLiteral("proc/sys/kernel/random/boot_id")),
                             "11111111-2222-3333-4444-555555555555\n"));
@@ -137,11 +160,32 @@ protected:
                             "MemTotal:         250000 kB\nMemFree:          170000 kB\n"
                             "MemAvailable:     175000 kB\nSlab:              15000 kB\nSUnreclaim:         7000 kB\n"));
         KMS_CHECK(writeFile(root(QStringLiteral("proc/uptime")), "12.34 10.00\n"));
-        KMS_CHECK(writeFile(root(QStringLiteral("dev/kmsg")), ""));
         KMS_CHECK(writeFile(root(QStringLiteral("lib/modules/%1/extra/fakemod.ko").arg(hostRelease())), "not ELF"));
         KMS_CHECK(QDir().mkpath(root(QStringLiteral("sys/module"))));
+        return true;
+    }
+
+    // What the last test's runs left on a node that stays: its call log, installs and oops
+    // loads, and its control files (emptied, not removed: the fake dmesg runs while the
+    // directory is there).
+    bool clearRunFiles()
+    {
+        for (const QString &f : {QStringLiteral("calls"), QStringLiteral("installs"), QStringLiteral("oops_loads")})
+            QFile::remove(root(f));
+        QDir controls(root(QStringLiteral("control")));
+        for (const QString &f : controls.entryList(QDir::Files))
+            KMS_CHECK(controls.remove(f));
+        return writeFile(root(QStringLiteral("control/dmesg")), "");
+    }
+
+    // A fresh sysroot for the next test.
+    bool resetNode()
+    {
+        QDir(m_root).removeRecursively();
+        KMS_CHECK(writeBootFiles());
+        KMS_CHECK(writeFile(root(QStringLiteral("dev/kmsg")), ""));
         KMS_CHECK(QDir().mkpath(root(QStringLiteral("control"))));
         return true;
-#undef KMS_CHECK
     }
+#undef KMS_CHECK
 };

@@ -3,7 +3,7 @@
 // print an oops to its kernel log under one condition only (control/oops_when). The heat map,
 // the crash list, the reproducer and a compare by install commands are checked against what the
 // node really did (its call log) and against statistics computed here from the textbook formula.
-#include "sshdfixture.h"
+#include "fakenodetest.h"
 
 #include "cyclesview.h"
 #include "gui_test_support.h"
@@ -35,29 +35,6 @@ using namespace kms;
 using namespace kms::gui;
 
 namespace {
-
-const QString fakeBin = QStringLiteral(KMS_SOURCE_DIR "/tests/integration/fakenode");
-
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QDir().mkpath(QFileInfo(path).path());
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-QString hostRelease()
-{
-    QProcess p;
-    p.start(QStringLiteral("uname"), {QStringLiteral("-r")});
-    p.waitForFinished();
-    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
-}
 
 // Wilson's score interval by its formula (Wilson 1927), z = qnorm(0.975).
 std::pair<double, double> wilson(double k, double n)
@@ -102,52 +79,23 @@ bool waitIdle(HuntView &v, int timeoutMs)
 
 } // namespace
 
-class TestGuiHuntSsh : public QObject
+class TestGuiHuntSsh : public FakeNodeTest
 {
     Q_OBJECT
 
 private:
     QTemporaryDir m_dir;
-    SshdFixture m_sshd;
-    QString m_root;
-    SshSettings m_settings;
     std::unique_ptr<NodeSession> m_session;
     QProcess m_kmsg; // drains the fake node's kmsg FIFO into its log
-
-    QString root(const QString &rel) const { return m_root + QLatin1Char('/') + rel; }
-    void control(const QString &name, const QByteArray &value)
-    {
-        QVERIFY(writeFile(root(QStringLiteral("control/") + name), value));
-    }
 
 private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
         guitest::isolate(m_dir, QStringLiteral("tst_gui_hunt_ssh"));
-        QVERIFY(m_sshd.setUp());
-        m_root = m_sshd.path(QStringLiteral("node"));
-        m_sshd.setSessionEnv("KMS_SYSROOT=" + m_root.toUtf8() + " PATH=" + fakeBin.toUtf8()
-                             + ":/usr/sbin:/usr/bin:/sbin:/bin");
-        QVERIFY(m_sshd.start(false));
-        QVERIFY(
-            SshdFixture::runTool(QStringLiteral("ssh-keyscan"),
-                                 {QStringLiteral("-p"), QString::number(m_sshd.port()), QStringLiteral("127.0.0.1")}));
-        m_settings.heartbeatIntervalMs = 5000;
-        m_settings.host = QStringLiteral("node");
-        m_settings.configFile
-            = m_sshd.writeClientConfig(QStringLiteral("client_config"), m_sshd.path(QStringLiteral("id_client")),
-                                       m_sshd.path(QStringLiteral("known_hosts")));
-        m_settings.unknownHostKey = SshSettings::UnknownHostKey::Accept;
+        QVERIFY(startNodeSshd());
         m_session = std::make_unique<NodeSession>();
-        // The node's kernel log: every write kept (the cycle script writes markers with `>`).
-        QVERIFY(QDir().mkpath(root(QStringLiteral("dev"))));
-        QVERIFY(SshdFixture::runTool(QStringLiteral("mkfifo"), {root(QStringLiteral("dev/kmsg"))}));
-        QVERIFY(writeFile(root(QStringLiteral("dev/kmsg.log")), ""));
-        m_kmsg.start(QStringLiteral("sh"),
-                     {QStringLiteral("-c"), QStringLiteral("exec cat 0<>\"$0\" >>\"$1\""),
-                      root(QStringLiteral("dev/kmsg")), root(QStringLiteral("dev/kmsg.log"))});
-        QVERIFY(m_kmsg.waitForStarted());
+        QVERIFY(startKernelLog(m_kmsg));
     }
 
     void cleanupTestCase()
@@ -159,23 +107,9 @@ private Q_SLOTS:
 
     void init()
     {
-        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/tainted")), "0\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/random/boot_id")),
-                          "11111111-2222-3333-4444-555555555555\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/meminfo")),
-                          "MemTotal:         250000 kB\nMemFree:          170000 kB\n"
-                          "MemAvailable:     175000 kB\nSlab:              15000 kB\nSUnreclaim:         7000 kB\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/uptime")), "12.34 10.00\n"));
-        QVERIFY(writeFile(root(QStringLiteral("lib/modules/%1/extra/fakemod.ko").arg(hostRelease())), "not ELF"));
-        QVERIFY(QDir().mkpath(root(QStringLiteral("sys/module"))));
         // The kernel log the session streams (the fake dmesg) stays across the tests: one node.
-        for (const QString &f : {QStringLiteral("calls"), QStringLiteral("installs"), QStringLiteral("oops_loads")})
-            QFile::remove(root(f));
-        // Emptied, not removed: the fake dmesg runs while the directory is there.
-        QDir controls(root(QStringLiteral("control")));
-        for (const QString &f : controls.entryList(QDir::Files))
-            QVERIFY(controls.remove(f));
-        control(QStringLiteral("dmesg"), "");
+        QVERIFY(writeBootFiles());
+        QVERIFY(clearRunFiles());
     }
 
     void noStartWithoutSshOrWithBadSettings()

@@ -2,7 +2,7 @@
 // node (tests/integration/fakenode): the two install commands reach the node's shell exactly as
 // typed, before their side's cycles; the JSON names them; bad usage is refused before anything
 // runs on the node.
-#include "sshdfixture.h"
+#include "fakenodetest.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -11,43 +11,16 @@
 
 namespace {
 
-const QString fakeBin = QStringLiteral(KMS_SOURCE_DIR "/tests/integration/fakenode");
 const QString cli = QStringLiteral(KMS_BINARY_DIR "/app/cli/kmodscope-cli");
-
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QDir().mkpath(QFileInfo(path).path());
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
-}
-
-QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-QString hostRelease()
-{
-    QProcess p;
-    p.start(QStringLiteral("uname"), {QStringLiteral("-r")});
-    p.waitForFinished();
-    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
-}
 
 } // namespace
 
-class TestHuntCli : public QObject
+class TestHuntCli : public FakeNodeTest
 {
     Q_OBJECT
 
 private:
-    SshdFixture m_sshd;
-    QString m_root;
-    QString m_config;
-    QProcess m_kmsg;
-
-    QString root(const QString &rel) const { return m_root + QLatin1Char('/') + rel; }
+    QProcess m_kmsg; // drains the fake node's kmsg FIFO into its log
 
     int run(const QStringList &args, QByteArray *out, const QString &config = {})
     {
@@ -55,7 +28,7 @@ private:
                          QStringLiteral("--ssh"),
                          QStringLiteral("node"),
                          QStringLiteral("--ssh-config"),
-                         config.isEmpty() ? m_config : config,
+                         config.isEmpty() ? m_settings.configFile : config,
                          QStringLiteral("--module"),
                          QStringLiteral("fakemod"),
                          QStringLiteral("--return-timeout"),
@@ -71,25 +44,9 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        QVERIFY(m_sshd.setUp());
-        m_root = m_sshd.path(QStringLiteral("node"));
-        m_sshd.setSessionEnv("KMS_SYSROOT=" + m_root.toUtf8() + " PATH=" + fakeBin.toUtf8()
-                             + ":/usr/sbin:/usr/bin:/sbin:/bin");
-        QVERIFY(m_sshd.start(false));
-        QVERIFY(
-            SshdFixture::runTool(QStringLiteral("ssh-keyscan"),
-                                 {QStringLiteral("-p"), QString::number(m_sshd.port()), QStringLiteral("127.0.0.1")}));
-        m_config = m_sshd.writeClientConfig(QStringLiteral("client_config"), m_sshd.path(QStringLiteral("id_client")),
-                                            m_sshd.path(QStringLiteral("known_hosts")));
-        // The node's kernel log: every write kept (the cycle script writes markers with `>`),
-        // streamed by the fake dmesg.
-        QVERIFY(QDir().mkpath(root(QStringLiteral("dev"))));
-        QVERIFY(SshdFixture::runTool(QStringLiteral("mkfifo"), {root(QStringLiteral("dev/kmsg"))}));
-        QVERIFY(writeFile(root(QStringLiteral("dev/kmsg.log")), ""));
-        m_kmsg.start(QStringLiteral("sh"),
-                     {QStringLiteral("-c"), QStringLiteral("exec cat 0<>\"$0\" >>\"$1\""),
-                      root(QStringLiteral("dev/kmsg")), root(QStringLiteral("dev/kmsg.log"))});
-        QVERIFY(m_kmsg.waitForStarted());
+        QVERIFY(startNodeSshd());
+        // Streamed by the fake dmesg.
+        QVERIFY(startKernelLog(m_kmsg));
     }
 
     void cleanupTestCase()
@@ -100,21 +57,8 @@ private Q_SLOTS:
 
     void init()
     {
-        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/tainted")), "0\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/random/boot_id")),
-                          "11111111-2222-3333-4444-555555555555\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/meminfo")),
-                          "MemTotal:         250000 kB\nMemFree:          170000 kB\n"
-                          "MemAvailable:     175000 kB\nSlab:              15000 kB\nSUnreclaim:         7000 kB\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/uptime")), "12.34 10.00\n"));
-        QVERIFY(writeFile(root(QStringLiteral("lib/modules/%1/extra/fakemod.ko").arg(hostRelease())), "not ELF"));
-        QVERIFY(QDir().mkpath(root(QStringLiteral("sys/module"))));
-        for (const QString &f : {QStringLiteral("calls"), QStringLiteral("installs"), QStringLiteral("oops_loads")})
-            QFile::remove(root(f));
-        QDir controls(root(QStringLiteral("control")));
-        for (const QString &f : controls.entryList(QDir::Files))
-            QVERIFY(controls.remove(f));
-        QVERIFY(writeFile(root(QStringLiteral("control/dmesg")), ""));
+        QVERIFY(writeBootFiles());
+        QVERIFY(clearRunFiles());
         // Each run is a new session whose `dmesg -w` starts from the log's first line: a clean
         // log, as after a boot (the last test's oopses are not this one's).
         QVERIFY(writeFile(root(QStringLiteral("dev/kmsg.log")), ""));

@@ -15,6 +15,7 @@
 #include "sourceview.h"
 #include "viewmenu.h"
 
+#include "gui_fixture.h"
 #include "gui_oracle.h"
 #include "gui_test_support.h"
 
@@ -48,7 +49,6 @@ private Q_SLOTS:
     void unreliableFrameHasNoExcerptInBugReport();
 
 private:
-    QByteArray oops(int frames);
     // Waits for the n-th report of `guilty` (oldest first) and its resolution; its id.
     int resolvedReport(MainWindow &w, const QString &guilty, int n = 1);
     void checkGuiltySourceShown(MainWindow &w, int id);
@@ -62,17 +62,6 @@ void TestGuiFollow::initTestCase()
     QVERIFY(m_dir.isValid());
     guitest::isolate(m_dir, QStringLiteral("tst_gui_follow"));
     m_ko = QStringLiteral(KMS_FIXTURE_KO_X86_64);
-}
-
-QByteArray TestGuiFollow::oops(int frames)
-{
-    const symtest::RunResult r
-        = symtest::run(QStringLiteral("python3"),
-                       {QStringLiteral(KMS_SOURCE_DIR "/tests/fixtures/kmsfixture/make-oops.py"), m_ko,
-                        QStringLiteral("x86_64"), QStringLiteral("--frames"), QString::number(frames)});
-    if (!r.ok)
-        qWarning("make-oops.py: %s", qPrintable(r.error));
-    return r.out;
 }
 
 int TestGuiFollow::resolvedReport(MainWindow &w, const QString &guilty, int n)
@@ -121,13 +110,12 @@ void TestGuiFollow::checkGuiltySourceShown(MainWindow &w, int id)
 void TestGuiFollow::newReportOpensGuiltySourceAtOracleLine()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
-    w.feedLines(guitest::asLines("[    1.000000] kmsfixture: loaded\n" + oops(8), QStringLiteral("serial")));
+    w.feedLines(guitest::asLines("[    1.000000] kmsfixture: loaded\n" + guitest::fixtureOops(m_ko, 8),
+                                 QStringLiteral("serial")));
     const int id = resolvedReport(w, QStringLiteral("kmsfix_receive"));
     QVERIFY(id >= 0);
     // No click: the report is selected and its source open.
@@ -138,13 +126,11 @@ void TestGuiFollow::newReportOpensGuiltySourceAtOracleLine()
 void TestGuiFollow::userReadingAnotherReportIsNotMoved()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
-    const QByteArray text = oops(6);
+    const QByteArray text = guitest::fixtureOops(m_ko, 6);
     const QString guilty = QStringLiteral("kmsfix_receive");
     w.feedLines(guitest::asLines(text, QStringLiteral("serial")));
     const int first = resolvedReport(w, guilty, 1);
@@ -175,14 +161,12 @@ void TestGuiFollow::userReadingAnotherReportIsNotMoved()
 void TestGuiFollow::openedConsoleCaptureListsAndDecodesItsReports()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.show();
     // A colleague's UART capture: CR LF line ends, boot noise around the oops.
     QByteArray capture = "U-Boot 2022.04\r\nStarting kernel ...\r\n[    0.000000] Linux version 6.1.0\r\n";
-    QByteArray body = oops(8);
+    QByteArray body = guitest::fixtureOops(m_ko, 8);
     body.replace("\n", "\r\n");
     capture += body + "login: ";
     const QString path = m_dir.filePath(QStringLiteral("uart-capture.log"));
@@ -217,7 +201,7 @@ void TestGuiFollow::openedConsoleCaptureListsAndDecodesItsReports()
 void TestGuiFollow::journalExportAndSessionLogOpen()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    const QByteArray text = oops(6);
+    const QByteArray text = guitest::fixtureOops(m_ko, 6);
     // journalctl -o export: kernel entries (one MESSAGE in the binary form), and a program's own
     // "WARNING:" that is not the kernel's.
     QByteArray journal;
@@ -266,9 +250,7 @@ void TestGuiFollow::journalExportAndSessionLogOpen()
     // session rightly pairs as one report seen on two sources.
     for (const auto &[path, source] : {std::pair{journalPath, QStringLiteral("node.export")},
                                        std::pair{sessionPath, QStringLiteral("old-session.log/serial")}}) {
-        StartOptions options;
-        options.connect = false;
-        options.koPaths = {m_ko};
+        StartOptions options = guitest::offlineOptions(m_ko);
         options.logs = {path}; // as `kmodscope FILE` passes it
         MainWindow w(options);
         w.show();
@@ -292,8 +274,7 @@ void TestGuiFollow::journalExportAndSessionLogOpen()
 
 void TestGuiFollow::viewMenuHidesShowsAndResetsEveryDock()
 {
-    StartOptions options;
-    options.connect = false;
+    StartOptions options = guitest::offlineOptions();
     MainWindow w(options);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -341,8 +322,7 @@ void TestGuiFollow::lineOnSerialAndSshIsOneRow()
     for (qsizetype i = 5; i < stamped.size(); ++i)
         sshText += stamped[i] + '\n';
     sshText.chop(1);
-    StartOptions options;
-    options.connect = false;
+    StartOptions options = guitest::offlineOptions();
     MainWindow w(options);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -433,11 +413,9 @@ void TestGuiFollow::typedTextIsNotEchoedTwice()
 void TestGuiFollow::unreliableFrameHasNoExcerptInBugReport()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
-    w.feedLines(guitest::asLines(oops(8), QStringLiteral("serial")));
+    w.feedLines(guitest::asLines(guitest::fixtureOops(m_ko, 8), QStringLiteral("serial")));
     const int id = resolvedReport(w, QStringLiteral("kmsfix_receive"));
     KernelReport r = w.reportsModel()->entry(id)->report;
     // kmsfix_exit's frame, as the unwinder would print a stale one: "? kmsfix_exit+0x61/0x71".

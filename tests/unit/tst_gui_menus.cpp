@@ -15,6 +15,7 @@
 #include "reportsview.h"
 #include "sourceview.h"
 
+#include "gui_fixture.h"
 #include "gui_oracle.h"
 #include "gui_test_support.h"
 
@@ -50,7 +51,6 @@ private Q_SLOTS:
     void droppedLogOpensWhereverItLands();
 
 private:
-    QByteArray oops(int frames);
     // A window fed the fixture oops, its report resolved and followed; its id.
     int openReport(MainWindow &w);
     QStringList menuEntries(const QMenu *menu);
@@ -66,26 +66,16 @@ void TestGuiMenus::initTestCase()
     m_ko = QStringLiteral(KMS_FIXTURE_KO_X86_64);
 }
 
-QByteArray TestGuiMenus::oops(int frames)
-{
-    const symtest::RunResult r
-        = symtest::run(QStringLiteral("python3"),
-                       {QStringLiteral(KMS_SOURCE_DIR "/tests/fixtures/kmsfixture/make-oops.py"), m_ko,
-                        QStringLiteral("x86_64"), QStringLiteral("--frames"), QString::number(frames)});
-    if (!r.ok)
-        qWarning("make-oops.py: %s", qPrintable(r.error));
-    return r.out;
-}
-
 int TestGuiMenus::openReport(MainWindow &w)
 {
-    w.feedLines(guitest::asLines("[    1.000000] kmsfixture: loaded\n" + oops(8), QStringLiteral("serial")));
+    w.feedLines(guitest::asLines("[    1.000000] kmsfixture: loaded\n" + guitest::fixtureOops(m_ko, 8),
+                                 QStringLiteral("serial")));
+    const int id = guitest::firstResolvedReport(w);
     [&] {
-        QTRY_VERIFY_WITH_TIMEOUT(w.reportsModel()->rowCount() > 0 && w.reportsModel()->entryAt(0)->resolved, 30000);
         QTRY_VERIFY_WITH_TIMEOUT(w.sourceView()->currentLine() > 0, 10000);
     }();
     w.consoleModel()->flushPending();
-    return w.reportsModel()->rowCount() > 0 ? w.reportsModel()->entryAt(0)->id : -1;
+    return id;
 }
 
 QStringList TestGuiMenus::menuEntries(const QMenu *menu)
@@ -101,9 +91,7 @@ QStringList TestGuiMenus::menuEntries(const QMenu *menu)
 void TestGuiMenus::reportAndFrameMenus()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -181,9 +169,7 @@ void TestGuiMenus::reportAndFrameMenus()
 void TestGuiMenus::consoleMenu()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -240,9 +226,7 @@ void TestGuiMenus::consoleMenu()
 void TestGuiMenus::shortcutsOnMenuEntries()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -262,7 +246,7 @@ void TestGuiMenus::shortcutsOnMenuEntries()
 
     // Two reports; the keys move between them, Ctrl+F goes to the search box, Ctrl+C copies.
     const int first = openReport(w);
-    w.feedLines(guitest::asLines(oops(6), QStringLiteral("serial")));
+    w.feedLines(guitest::asLines(guitest::fixtureOops(m_ko, 6), QStringLiteral("serial")));
     QTRY_VERIFY_WITH_TIMEOUT(w.reportsModel()->rowCount() == 2 && w.reportsModel()->entryAt(0)->resolved, 30000);
     const int second = w.reportsModel()->entryAt(0)->id;
     QTRY_COMPARE_WITH_TIMEOUT(w.reportsView()->currentReportId(), second, 10000);
@@ -289,9 +273,7 @@ void TestGuiMenus::shortcutsOnMenuEntries()
 void TestGuiMenus::selectingFramesKeepsDockSizes()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.resize(1000, 700); // the source dock narrower than a full path
     w.show();
@@ -336,9 +318,7 @@ void TestGuiMenus::selectingFramesKeepsDockSizes()
 void TestGuiMenus::droppedLogOpensWhereverItLands()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -346,7 +326,7 @@ void TestGuiMenus::droppedLogOpensWhereverItLands()
     {
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(oops(6));
+        f.write(guitest::fixtureOops(m_ko, 6));
     }
     QSignalSpy opened(w.logOpener(), &LogOpener::opened);
     QSignalSpy finished(w.logOpener(), &LogOpener::finished);

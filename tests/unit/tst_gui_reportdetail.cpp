@@ -12,6 +12,7 @@
 #include "reportsmodel.h"
 #include "reportsview.h"
 
+#include "gui_fixture.h"
 #include "gui_oracle.h"
 #include "gui_test_support.h"
 
@@ -82,9 +83,6 @@ private Q_SLOTS:
     void unreliableFramesStayUnreliable();
 
 private:
-    QByteArray oops(int frames);
-    int resolvedReport(MainWindow &w);
-
     QTemporaryDir m_dir;
     QString m_ko;
 };
@@ -94,28 +92,6 @@ void TestGuiReportDetail::initTestCase()
     QVERIFY(m_dir.isValid());
     guitest::isolate(m_dir, QStringLiteral("tst_gui_reportdetail"));
     m_ko = QStringLiteral(KMS_FIXTURE_KO_X86_64);
-}
-
-QByteArray TestGuiReportDetail::oops(int frames)
-{
-    const symtest::RunResult r
-        = symtest::run(QStringLiteral("python3"),
-                       {QStringLiteral(KMS_SOURCE_DIR "/tests/fixtures/kmsfixture/make-oops.py"), m_ko,
-                        QStringLiteral("x86_64"), QStringLiteral("--frames"), QString::number(frames)});
-    if (!r.ok)
-        qWarning("make-oops.py: %s", qPrintable(r.error));
-    return r.out;
-}
-
-int TestGuiReportDetail::resolvedReport(MainWindow &w)
-{
-    int id = -1;
-    [&] {
-        QTRY_VERIFY_WITH_TIMEOUT(w.reportsModel()->rowCount() > 0 && w.reportsModel()->entryAt(0)->resolved, 30000);
-    }();
-    if (w.reportsModel()->rowCount() > 0)
-        id = w.reportsModel()->entryAt(0)->id;
-    return id;
 }
 
 void TestGuiReportDetail::codeTabAtTrapWithFunctionOffsets()
@@ -145,22 +121,20 @@ void TestGuiReportDetail::codeTabAtTrapWithFunctionOffsets()
     for (qsizetype i = first; i < end; ++i)
         code.append(QString(i == qsizetype(trap) ? QStringLiteral("<%1>") : QStringLiteral("%1"))
                         .arg(quint8(text[i]), 2, 16, QLatin1Char('0')));
-    QByteArray report = oops(6);
+    QByteArray report = guitest::fixtureOops(m_ko, 6);
     static const QRegularExpression rip(QStringLiteral("RIP: 0010:[^\\n]*"));
     static const QRegularExpression codeLine(QStringLiteral("Code: [^\\n]*"));
     QString r = QString::fromUtf8(report);
     r.replace(rip, QStringLiteral("RIP: 0010:%1+0x%2/0x1e [kmsfixture]").arg(fn).arg(trap - start, 0, 16));
     r.replace(codeLine, QStringLiteral("Code: ") + code.join(QLatin1Char(' ')));
 
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.resize(1000, 650); // small enough that the listing does not fit the Code tab
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     w.feedLines(guitest::asLines(r.toUtf8(), QStringLiteral("serial")));
-    const int id = resolvedReport(w);
+    const int id = guitest::firstResolvedReport(w);
     QVERIFY(id >= 0);
     w.reportsView()->selectReport(id);
     const KernelReport &rep = w.reportsModel()->entry(id)->report;
@@ -222,14 +196,12 @@ void TestGuiReportDetail::codeTabAtTrapWithFunctionOffsets()
 void TestGuiReportDetail::registersTabAsPrinted()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
-    const QByteArray text = oops(6);
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    const QByteArray text = guitest::fixtureOops(m_ko, 6);
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.show();
     w.feedLines(guitest::asLines(text, QStringLiteral("serial")));
-    const int id = resolvedReport(w);
+    const int id = guitest::firstResolvedReport(w);
     QVERIFY(id >= 0);
     w.reportsView()->selectReport(id);
     const QString regs = w.reportsView()->registersView()->toPlainText();
@@ -277,17 +249,15 @@ void TestGuiReportDetail::unreliableFramesStayUnreliable()
 {
     SYMTEST_REQUIRE_FIXTURE(m_ko);
     // kmsfix_exit's frame as the unwinder prints a stale return address: "? kmsfix_exit+...".
-    QByteArray text = oops(8);
+    QByteArray text = guitest::fixtureOops(m_ko, 8);
     const qsizetype at = text.indexOf(" kmsfix_exit+");
     QVERIFY(at > 0);
     text.insert(at + 1, "? ");
-    StartOptions options;
-    options.connect = false;
-    options.koPaths = {m_ko};
+    StartOptions options = guitest::offlineOptions(m_ko);
     MainWindow w(options);
     w.show();
     w.feedLines(guitest::asLines(text, QStringLiteral("serial")));
-    const int id = resolvedReport(w);
+    const int id = guitest::firstResolvedReport(w);
     QVERIFY(id >= 0);
     w.reportsView()->selectReport(id);
     const KernelReport &r = w.reportsModel()->entry(id)->report;
