@@ -3,6 +3,7 @@
 // same report again on the same source is a repeat; each report pairs once per other source.
 #include "report/duplicatereports.h"
 #include "report/reportdetector.h"
+#include "reportcapture.h"
 
 #include <QFile>
 #include <QRegularExpression>
@@ -10,26 +11,7 @@
 
 using namespace kms;
 
-namespace {
-
-QByteArray capture()
-{
-    QFile f(QStringLiteral(KMS_TEST_DATA_DIR "/captures/x86_64-prudaq-unload_race.log"));
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-QList<KernelReport> detect(const QByteArray &log, const QString &source)
-{
-    QList<KernelReport> reports;
-    ReportDetector detector([&reports](KernelReport &&r) { reports.append(std::move(r)); });
-    detector.setSource(source);
-    for (const QByteArray &line : log.split('\n'))
-        detector.feedLine(line);
-    detector.finish();
-    return reports;
-}
-
-} // namespace
+using reportcapture::detect;
 
 class TestDuplicateReports : public QObject
 {
@@ -37,7 +19,7 @@ class TestDuplicateReports : public QObject
 private Q_SLOTS:
     void detectorKeepsTheFirstLinesTimestamp()
     {
-        const QByteArray log = capture();
+        const QByteArray log = reportcapture::unloadRace();
         QVERIFY(!log.isEmpty());
         const QList<KernelReport> reports = detect(log, QStringLiteral("serial"));
         QVERIFY(!reports.isEmpty());
@@ -53,7 +35,7 @@ private Q_SLOTS:
 
     void copyOnAnotherSourceIsTheSameReport()
     {
-        const QByteArray log = capture();
+        const QByteArray log = reportcapture::unloadRace();
         const QList<KernelReport> serial = detect(log, QStringLiteral("serial"));
         const QList<KernelReport> ssh = detect(log, QStringLiteral("ssh-dmesg"));
         QCOMPARE(serial.size(), ssh.size());
@@ -70,7 +52,7 @@ private Q_SLOTS:
 
     void repeatOnTheSameSourceIsNewAndPairsOnce()
     {
-        const KernelReport r = detect(capture(), QStringLiteral("serial")).first();
+        const KernelReport r = detect(reportcapture::unloadRace(), QStringLiteral("serial")).first();
         KernelReport copy = r;
         copy.source = QStringLiteral("ssh-dmesg");
         DuplicateReports dup;
@@ -84,7 +66,7 @@ private Q_SLOTS:
     void withoutTimestampsTheTextDecides()
     {
         QByteArray bare;
-        for (const QByteArray &line : capture().split('\n')) {
+        for (const QByteArray &line : reportcapture::unloadRace().split('\n')) {
             const qsizetype close = line.indexOf("] ");
             bare += (line.startsWith('[') && close > 0 ? line.mid(close + 2) : line) + '\n';
         }
@@ -103,7 +85,7 @@ private Q_SLOTS:
 
     void onlyWithinTheWindow()
     {
-        const KernelReport r = detect(capture(), QStringLiteral("serial")).first();
+        const KernelReport r = detect(reportcapture::unloadRace(), QStringLiteral("serial")).first();
         KernelReport copy = r;
         copy.source = QStringLiteral("ssh-dmesg");
         DuplicateReports dup(5000);

@@ -4,4 +4,5 @@ list(APPEND KMS_CORE_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/nodefetcher.cpp
     ${CMAKE_CURRENT_LIST_DIR}/reportengine.cpp
     ${CMAKE_CURRENT_LIST_DIR}/nodesession.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/sessionreports.cpp
 )

@@ -4,6 +4,7 @@
 #include "cyclesdecoder.h"
 #include "cyclesmodel.h"
 #include "node/nodesession.h"
+#include "node/sessionreports.h"
 
 #include <QCheckBox>
 #include <QDir>
@@ -90,12 +91,7 @@ CyclesView::CyclesView(NodeSession *session, QWidget *parent)
     connect(m_runner, &CycleRunner::runFinished, this, &CyclesView::onFinished);
     connect(m_decoder, &CyclesDecoder::ready, this, &CyclesView::startWithDecoder);
 
-    connect(session, &NodeSession::reportDetected, this,
-            [this](int id, const KernelReport &report, const QList<quint64> &) {
-                m_seenReports.append({id, report.source, report.lines.value(0), report.timestamp});
-                if (m_seenReports.size() > NodeSession::keptReports)
-                    m_seenReports.removeFirst();
-            });
+    m_sessionReports = new SessionReports(session, this);
     connect(session, &NodeSession::linesReceived, this, &CyclesView::onSessionLines);
     connect(m_table, &QTableView::clicked, this, [this](const QModelIndex &index) {
         if (const int n = m_model->numberAt(index.row()); n > 0)
@@ -478,18 +474,8 @@ void CyclesView::onSessionLines(quint64 firstSeq, const QList<LogLine> &lines)
 
 int CyclesView::sessionReportOf(int n) const
 {
-    const int row = m_model->rowOf(n);
-    const CycleResult *c = m_model->cycleAt(row);
-    if (!c)
-        return -1;
-    for (const KernelReport &r : c->reports) {
-        for (qsizetype i = m_seenReports.size() - 1; i >= 0; --i) {
-            const SeenReport &s = m_seenReports[i];
-            if (s.source == r.source && s.firstLine == r.lines.value(0) && s.timestamp == r.timestamp)
-                return s.id;
-        }
-    }
-    return -1;
+    const CycleResult *c = m_model->cycleAt(m_model->rowOf(n));
+    return c ? m_sessionReports->idOf(c->reports) : -1;
 }
 
 std::optional<quint64> CyclesView::markerLineOf(int n) const

@@ -23,7 +23,8 @@ class QTableView;
 
 namespace kms {
 class NodeSession;
-}
+class SessionReports;
+} // namespace kms
 
 namespace kms::gui {
 
@@ -102,14 +103,7 @@ private:
     bool m_closeAfterRun = false; // the window asked to close: stopping, then closing it
     kms::CycleRunConfig m_pendingConfig;
 
-    // Session reports as detected, to find a cycle's report by its first line.
-    struct SeenReport {
-        int id;
-        QString source;
-        QString firstLine;
-        std::optional<double> timestamp;
-    };
-    QList<SeenReport> m_seenReports;
+    kms::SessionReports *m_sessionReports; // to find a cycle's report in the session
     static constexpr int keptMarkers = 20000;
     QMap<int, quint64> m_markerLines; // cycle -> session line of its begin marker (the newest keptMarkers)
 

@@ -44,12 +44,7 @@ HuntView::HuntView(NodeSession *session, QWidget *parent)
     buildUi();
     m_form->fromJson(QJsonDocument::fromJson(QSettings().value(formKey).toByteArray()).object());
     connect(m_decoder, &CyclesDecoder::ready, this, &HuntView::startWithDecoder);
-    connect(session, &NodeSession::reportDetected, this,
-            [this](int id, const KernelReport &report, const QList<quint64> &) {
-                m_seenReports.append({id, {report.source, report.lines.value(0), report.timestamp}});
-                if (m_seenReports.size() > NodeSession::keptReports)
-                    m_seenReports.removeFirst();
-            });
+    m_sessionReports = new SessionReports(session, this);
     setRunning(false);
 }
 
@@ -429,14 +424,6 @@ QString HuntView::reproducerNote() const
     return QStringLiteral("   # with %1 for %2 in ~/.ssh/config").arg(needs.join(QStringLiteral(", ")), ssh.host);
 }
 
-QList<HuntView::ReportKey> HuntView::keysOf(const CycleResult &result)
-{
-    QList<ReportKey> keys;
-    for (const KernelReport &r : result.reports)
-        keys.append({r.source, r.lines.value(0), r.timestamp});
-    return keys;
-}
-
 void HuntView::onRunnerCycle(const CycleResult &result, bool update)
 {
     if (update) {
@@ -445,7 +432,7 @@ void HuntView::onRunnerCycle(const CycleResult &result, bool update)
             return;
         QList<QList<ReportKey>> &list = m_crashReports[it->first];
         if (it->second < list.size())
-            list[it->second] = keysOf(result);
+            list[it->second] = SessionReports::keysOf(result.reports);
         if (it->first == m_shownCell)
             fillCrashList(m_shownCell);
         return;
@@ -460,7 +447,7 @@ void HuntView::onRunnerCycle(const CycleResult &result, bool update)
     const qsizetype crash = cell->crashList.size() - 1;
     while (list.size() <= crash)
         list.append(QList<ReportKey>());
-    list[crash] = keysOf(result);
+    list[crash] = SessionReports::keysOf(result.reports);
     m_batchCrashes.insert(result.n, {m_batchCell, crash});
     if (m_batchCell == m_shownCell)
         fillCrashList(m_shownCell);
@@ -468,15 +455,7 @@ void HuntView::onRunnerCycle(const CycleResult &result, bool update)
 
 int HuntView::sessionReportOf(qsizetype cell, qsizetype crash) const
 {
-    const QList<ReportKey> keys = m_crashReports.value(cell).value(crash);
-    for (const ReportKey &k : keys) {
-        for (qsizetype i = m_seenReports.size() - 1; i >= 0; --i) {
-            const ReportKey &s = m_seenReports[i].key;
-            if (s.source == k.source && s.firstLine == k.firstLine && s.timestamp == k.timestamp)
-                return m_seenReports[i].id;
-        }
-    }
-    return -1;
+    return m_sessionReports->idOf(m_crashReports.value(cell).value(crash));
 }
 
 void HuntView::fillCrashList(qsizetype cell)

@@ -8,6 +8,7 @@
 
 #include "hunt/hunt.h"
 #include "huntform.h"
+#include "node/sessionreports.h"
 #include "report/kernelreport.h"
 
 #include <QElapsedTimer>
@@ -81,11 +82,7 @@ Q_SIGNALS:
     void runningChanged(bool running);
 
 private:
-    struct ReportKey {
-        QString source;
-        QString firstLine;
-        std::optional<double> timestamp;
-    };
+    using ReportKey = kms::SessionReports::Key;
     void buildUi();
     void fitColumns();
     void setRunning(bool running);
@@ -98,7 +95,6 @@ private:
     void fillCrashList(qsizetype cell);
     void showResult(const kms::hunt::HuntResult &result);
     QString reproducerNote() const;
-    static QList<ReportKey> keysOf(const kms::CycleResult &result);
 
     kms::NodeSession *m_session;
     CyclesDecoder *m_decoder;
@@ -119,11 +115,7 @@ private:
     QHash<qsizetype, QList<QList<ReportKey>>> m_crashReports;
     qsizetype m_batchCell = -1;
     QHash<int, QPair<qsizetype, qsizetype>> m_batchCrashes; // runner cycle -> (cell, crash)
-    struct SeenReport {
-        int id;
-        ReportKey key;
-    };
-    QList<SeenReport> m_seenReports;
+    kms::SessionReports *m_sessionReports;
     qsizetype m_shownCell = -1;
 
     HuntForm *m_form;
