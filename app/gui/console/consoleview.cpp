@@ -1,14 +1,14 @@
 #include "consoleview.h"
 
+#include "consoleinput.h"
 #include "consolemodel.h"
+#include "consolesearch.h"
 #include "log/logline.h"
 
 #include <QApplication>
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
-#include <QDateTime>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QFileDialog>
 #include <QFontDatabase>
@@ -19,129 +19,11 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QMouseEvent>
-#include <QPainter>
 #include <QScrollBar>
-#include <QSettings>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 namespace kms::gui {
-
-QList<QPair<int, int>> frameSpans(const QString &text)
-{
-    static const QRegularExpression re(
-        QStringLiteral(R"(([A-Za-z_.$][\w.$]*)\+0x[0-9a-fA-F]+/0x[0-9a-fA-F]+(?: \[[\w-]+(?: [0-9a-f]+)?\])?)"));
-    QList<QPair<int, int>> spans;
-    auto it = re.globalMatch(text);
-    while (it.hasNext()) {
-        const auto m = it.next();
-        spans.append({int(m.capturedStart()), int(m.capturedLength())});
-    }
-    return spans;
-}
-
-QColor ConsoleDelegate::levelColor(int level)
-{
-    switch (level) {
-    case 0: // emerg
-    case 1: // alert
-    case 2: // crit
-        return QColor(170, 0, 0);
-    case 3: // err
-        return QColor(200, 30, 30);
-    case 4: // warning
-        return QColor(170, 100, 0);
-    case 5: // notice
-        return QColor(0, 90, 160);
-    case 7: // debug
-        return QColor(120, 120, 120);
-    default:
-        return QColor();
-    }
-}
-
-QString ConsoleDelegate::timePrefix(const QModelIndex &index)
-{
-    const qint64 ns = index.data(ConsoleModel::HostTimeRole).toLongLong();
-    return QDateTime::fromMSecsSinceEpoch(ns / 1000000).toString(QStringLiteral("HH:mm:ss.zzz "))
-        + sourceMark(index).leftJustified(10, QLatin1Char(' '), false) + QLatin1Char(' ');
-}
-
-QString ConsoleDelegate::sourceMark(const QModelIndex &index)
-{
-    // A kernel line that several sources delivered is one row with each source's mark.
-    QStringList marks{index.data(ConsoleModel::SourceRole).toString()};
-    marks += index.data(ConsoleModel::AlsoSourcesRole).toStringList();
-    return marks.join(QLatin1Char('+'));
-}
-
-int ConsoleDelegate::textLeft(const QFontMetrics &fm, const QModelIndex &index) const
-{
-    return gutterWidth + (m_showTime ? fm.horizontalAdvance(timePrefix(index)) : 0);
-}
-
-QSize ConsoleDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const
-{
-    const QFontMetrics fm(option.font);
-    return {gutterWidth + fm.horizontalAdvance(QLatin1Char('x')) * 220, fm.height() + 1};
-}
-
-void ConsoleDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
-{
-    painter->save();
-    const QRect r = option.rect;
-    const int reportId = index.data(ConsoleModel::ReportIdRole).toInt();
-    const int flags = index.data(ConsoleModel::FlagsRole).toInt();
-    const bool selected = option.state & QStyle::State_Selected;
-    if (selected)
-        painter->fillRect(r, option.palette.highlight());
-    else if (reportId >= 0)
-        painter->fillRect(r, QColor(255, 236, 236));
-    // Gutter: a bar along the report block, a stronger mark on its first line.
-    if (reportId >= 0) {
-        const int edge = index.data(ConsoleModel::ReportEdgeRole).toInt();
-        const QRect g(r.left() + 2, r.top(), 4, r.height());
-        painter->fillRect(g, QColor(200, 40, 40));
-        if (edge & 1)
-            painter->fillRect(QRect(r.left(), r.top(), gutterWidth - 2, 3), QColor(200, 40, 40));
-        if (edge & 2)
-            painter->fillRect(QRect(r.left(), r.bottom() - 2, gutterWidth - 2, 3), QColor(200, 40, 40));
-    }
-    QColor color = selected ? option.palette.highlightedText().color() : option.palette.text().color();
-    if (!selected) {
-        if (flags & LogLine::Event)
-            color = QColor(0, 120, 0);
-        else if (flags & LogLine::Sent)
-            color = QColor(0, 0, 170);
-        else if (const QColor lc = levelColor(index.data(ConsoleModel::LevelRole).toInt()); lc.isValid())
-            color = lc;
-    }
-    const QString text = index.data(Qt::DisplayRole).toString();
-    const QFontMetrics fm(option.font);
-    const QRect tr = r.adjusted(textLeft(fm, index), 0, 0, 0);
-    painter->setFont(option.font);
-    const int baseline = tr.top() + fm.ascent();
-    if (m_showTime) {
-        painter->setPen(selected ? option.palette.highlightedText().color() : QColor(110, 110, 110));
-        painter->drawText(r.left() + gutterWidth, baseline, timePrefix(index));
-    }
-    painter->setPen(color);
-    painter->drawText(tr.left(), baseline, text);
-    if (reportId >= 0) {
-        // Frames are links: underlined, in the link colour.
-        QFont uf = option.font;
-        uf.setUnderline(true);
-        painter->setFont(uf);
-        painter->setPen(selected ? option.palette.highlightedText().color() : option.palette.link().color());
-        for (const auto &[start, length] : frameSpans(text)) {
-            const int x = tr.left() + fm.horizontalAdvance(text.left(start));
-            painter->fillRect(QRect(x, r.top(), fm.horizontalAdvance(text.mid(start, length)), r.height()),
-                              selected ? option.palette.highlight() : QColor(255, 236, 236));
-            painter->drawText(x, baseline, text.mid(start, length));
-        }
-    }
-    painter->restore();
-}
 
 ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
     : QWidget(parent)
@@ -242,38 +124,11 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
         partial->setVisible(!line.text.isEmpty());
     });
 
-    auto *inputBar = new QHBoxLayout;
-    m_input = new QLineEdit(this);
-    m_input->setPlaceholderText(tr("Type to the serial console (Enter sends, Up/Down: history)"));
-    m_input->installEventFilter(this);
-    auto *breakButton = new QToolButton(this);
-    breakButton->setText(tr("Send break"));
-    auto *echoButton = new QToolButton(this);
-    echoButton->setObjectName(QStringLiteral("localEcho"));
-    echoButton->setText(tr("Local echo"));
-    echoButton->setCheckable(true);
-    echoButton->setToolTip(tr("Show what you type as a line of its own (off: the node's echo shows it)"));
-    echoButton->setChecked(QSettings().value(QStringLiteral("console/localEcho"), false).toBool());
-    m_model->setLocalEcho(echoButton->isChecked());
-    connect(echoButton, &QToolButton::toggled, this, [this](bool on) {
-        m_model->setLocalEcho(on);
-        QSettings().setValue(QStringLiteral("console/localEcho"), on);
-    });
-    inputBar->addWidget(m_input, 1);
-    inputBar->addWidget(echoButton);
-    inputBar->addWidget(breakButton);
-    layout->addLayout(inputBar);
+    m_input = new ConsoleInput(model, this);
+    connect(m_input, &ConsoleInput::sendRequested, this, &ConsoleView::sendRequested);
+    connect(m_input, &ConsoleInput::breakRequested, this, &ConsoleView::breakRequested);
+    layout->addWidget(m_input);
     setInputEnabled(false);
-
-    connect(m_input, &QLineEdit::returnPressed, this, [this] {
-        const QString text = m_input->text();
-        if (!text.isEmpty() && (m_history.isEmpty() || m_history.last() != text))
-            m_history.append(text);
-        m_historyPos = int(m_history.size());
-        Q_EMIT sendRequested(text.toUtf8() + '\n');
-        m_input->clear();
-    });
-    connect(breakButton, &QToolButton::clicked, this, &ConsoleView::breakRequested);
 
     // Follow-tail. Only the user turns it off or on (scroll bar actions, the wheel, navigation keys in the view, the
     // button); while it is on, whatever else moves the view or changes its rows (a batch of rows, a resize, older rows
@@ -298,11 +153,12 @@ ConsoleView::ConsoleView(ConsoleModel *model, QWidget *parent)
     m_tailTimer.setInterval(0);
     connect(&m_tailTimer, &QTimer::timeout, this, &ConsoleView::restoreView);
 
-    m_searchTimer.setInterval(0);
-    connect(&m_searchTimer, &QTimer::timeout, this, &ConsoleView::searchSlice);
+    m_search = new ConsoleSearch(
+        m_model, [this] { return shownRowCount(); }, [this](int row) { return modelRow(row); }, this);
+    connect(m_search, &ConsoleSearch::scanned, this, &ConsoleView::onScanned);
     connect(m_searchEdit, &QLineEdit::returnPressed, this, [this] {
         const bool shift = QApplication::keyboardModifiers() & Qt::ShiftModifier;
-        if (m_searchText != m_searchEdit->text() || m_searchRegex != m_regex->isChecked()) {
+        if (m_search->pattern() != m_searchEdit->text() || m_search->regex() != m_regex->isChecked()) {
             startSearch(m_searchEdit->text(), m_regex->isChecked());
             return;
         }
@@ -393,22 +249,13 @@ void ConsoleView::onRowsAboutToBeRemoved(int last)
         m_keepTop = true;
         m_tailTimer.start();
     }
-    if (m_searchRow >= 0)
-        m_searchRow = std::max(0, m_searchRow - (last + 1));
+    m_search->rowsRemoved(last + 1);
 }
 
 void ConsoleView::onLinesDropped()
 {
-    // Matches are line numbers: those of dropped lines are a prefix.
-    qsizetype gone = 0;
-    while (gone < m_matches.size() && m_model->rowForLine(m_matches[gone]) < 0)
-        ++gone;
-    if (gone > 0) {
-        m_matches.remove(0, gone);
-        m_current = m_current < gone ? -1 : int(m_current - gone); // a dropped current match: none is current
-        if (!searching())
-            updateMatchLabel();
-    }
+    if (m_search->forgetDropped() && !searching())
+        updateMatchLabel();
     const qint64 dropped = m_model->droppedCount();
     m_droppedLabel->setText(tr("%1 older lines dropped").arg(QLocale().toString(dropped)));
     m_droppedLabel->setToolTip(tr("The console keeps the newest %1 lines; %2 older ones were dropped.")
@@ -418,12 +265,14 @@ void ConsoleView::onLinesDropped()
 
 void ConsoleView::updateMatchLabel()
 {
-    if (m_searchText.isEmpty())
+    const int current = m_search->current();
+    const int count = matchCount();
+    if (m_search->pattern().isEmpty())
         m_countLabel->clear();
-    else if (m_current >= 0 && m_current < m_matches.size())
-        m_countLabel->setText(tr("%1 of %2").arg(m_current + 1).arg(m_matches.size()));
+    else if (current >= 0 && current < count)
+        m_countLabel->setText(tr("%1 of %2").arg(current + 1).arg(count));
     else
-        m_countLabel->setText(tr("%n match(es)", nullptr, int(m_matches.size())));
+        m_countLabel->setText(tr("%n match(es)", nullptr, count));
 }
 
 void ConsoleView::showSource(const QString &source)
@@ -489,8 +338,8 @@ void ConsoleView::setShownModel(ConsoleSourceModel *sourceModel)
         m_view->scrollTo(idx, currentSeen ? QAbstractItemView::PositionAtCenter : QAbstractItemView::PositionAtTop);
     }
     // What is searched is what is shown.
-    if (!m_searchText.isEmpty())
-        startSearch(m_searchText, m_searchRegex, m_searchCase == Qt::CaseSensitive);
+    if (!m_search->pattern().isEmpty())
+        startSearch(m_search->pattern(), m_search->regex(), m_search->caseSensitive());
 }
 
 int ConsoleView::shownRowCount() const
@@ -532,77 +381,51 @@ void ConsoleView::setShowTime(bool on)
 
 void ConsoleView::setInputEnabled(bool on)
 {
-    m_input->setEnabled(on);
+    m_input->setTypingEnabled(on);
 }
 
 void ConsoleView::startSearch(const QString &pattern, bool regex, bool caseSensitive)
 {
     m_model->flushPending();
-    m_searchText = pattern;
-    m_searchRegex = regex;
-    m_searchCase = caseSensitive ? Qt::CaseSensitive : Qt::CaseInsensitive;
-    m_matches.clear();
-    m_current = -1;
-    if (pattern.isEmpty()) {
-        m_searchRow = -1;
-        m_searchTimer.stop();
+    switch (m_search->start(pattern, regex, caseSensitive)) {
+    case ConsoleSearch::Started::Nothing:
         m_countLabel->clear();
         Q_EMIT searchFinished(0);
-        return;
+        break;
+    case ConsoleSearch::Started::BadRegex:
+        m_countLabel->setText(tr("bad regex"));
+        Q_EMIT searchFinished(0);
+        break;
+    case ConsoleSearch::Started::Scanning:
+        m_countLabel->setText(tr("searching…"));
+        break;
     }
-    if (regex) {
-        m_searchRe = QRegularExpression(
-            pattern, caseSensitive ? QRegularExpression::NoPatternOption : QRegularExpression::CaseInsensitiveOption);
-        if (!m_searchRe.isValid()) {
-            m_countLabel->setText(tr("bad regex"));
-            m_searchRow = -1;
-            Q_EMIT searchFinished(0);
-            return;
-        }
-    }
-    m_searchRow = 0;
-    m_countLabel->setText(tr("searching…"));
-    m_searchTimer.start();
 }
 
-void ConsoleView::searchSlice()
+void ConsoleView::onScanned(int count, bool done)
 {
-    // At most ~8 ms per slice: the GUI thread keeps drawing while a million lines are scanned.
-    QElapsedTimer t;
-    t.start();
-    const int end = shownRowCount();
-    const QByteArray needle = m_searchText.toUtf8();
-    const bool ascii = !m_searchRegex && m_searchCase == Qt::CaseSensitive;
-    while (m_searchRow < end) {
-        for (int stop = std::min(end, m_searchRow + 2048); m_searchRow < stop; ++m_searchRow) {
-            const int row = modelRow(m_searchRow);
-            bool hit;
-            if (ascii) {
-                hit = m_model->rawText(row).contains(needle);
-            } else {
-                const QString text = m_model->text(row);
-                hit = m_searchRegex ? m_searchRe.match(text).hasMatch() : text.contains(m_searchText, m_searchCase);
-            }
-            if (hit)
-                m_matches.append(m_model->lineAt(row));
-        }
-        if (t.elapsed() >= 8)
-            break;
-    }
-    m_countLabel->setText(tr("%n match(es)", nullptr, int(m_matches.size()))
-                          + (m_searchRow < end ? QStringLiteral("…") : QString()));
-    if (m_searchRow >= end) {
-        m_searchTimer.stop();
-        m_searchRow = -1;
-        Q_EMIT searchFinished(int(m_matches.size()));
-        if (!m_matches.isEmpty())
-            goToMatch(int(m_matches.size()) - 1);
-    }
+    m_countLabel->setText(tr("%n match(es)", nullptr, count) + (done ? QString() : QStringLiteral("…")));
+    if (!done)
+        return;
+    Q_EMIT searchFinished(count);
+    if (count > 0)
+        goToMatch(count - 1);
+}
+
+int ConsoleView::matchCount() const
+{
+    return int(m_search->matches().size());
+}
+
+bool ConsoleView::searching() const
+{
+    return m_search->running();
 }
 
 int ConsoleView::currentMatchRow() const
 {
-    return m_current >= 0 && m_current < m_matches.size() ? rowForLine(m_matches[m_current]) : -1;
+    const int current = m_search->current();
+    return current >= 0 && current < matchCount() ? rowForLine(m_search->matches()[current]) : -1;
 }
 
 bool ConsoleView::revealLine(int line)
@@ -619,11 +442,12 @@ bool ConsoleView::revealLine(int line)
 
 void ConsoleView::goToMatch(int i)
 {
-    if (m_matches.isEmpty())
+    const int count = matchCount();
+    if (count == 0)
         return;
-    m_current = (i + int(m_matches.size())) % int(m_matches.size());
+    m_search->setCurrent((i + count) % count);
     setFollowTail(false);
-    const QModelIndex idx = m_view->model()->index(rowForLine(m_matches[m_current]), 0);
+    const QModelIndex idx = m_view->model()->index(rowForLine(m_search->matches()[m_search->current()]), 0);
     m_view->setCurrentIndex(idx);
     m_view->scrollTo(idx, QAbstractItemView::PositionAtCenter);
     updateMatchLabel();
@@ -631,12 +455,12 @@ void ConsoleView::goToMatch(int i)
 
 void ConsoleView::findNext()
 {
-    goToMatch(m_current + 1);
+    goToMatch(m_search->current() + 1);
 }
 
 void ConsoleView::findPrevious()
 {
-    goToMatch(m_current < 0 ? int(m_matches.size()) - 1 : m_current - 1);
+    goToMatch(m_search->current() < 0 ? matchCount() - 1 : m_search->current() - 1);
 }
 
 QString ConsoleView::selectedText() const
@@ -731,17 +555,6 @@ bool ConsoleView::eventFilter(QObject *watched, QEvent *event)
                 if (idx.isValid())
                     onClicked(idx, me->position().toPoint());
             }
-        }
-    } else if (watched == m_input && event->type() == QEvent::KeyPress) {
-        auto *ke = static_cast<QKeyEvent *>(event);
-        if (ke->key() == Qt::Key_Up && m_historyPos > 0) {
-            m_input->setText(m_history[--m_historyPos]);
-            return true;
-        }
-        if (ke->key() == Qt::Key_Down && m_historyPos < m_history.size()) {
-            ++m_historyPos;
-            m_input->setText(m_historyPos < m_history.size() ? m_history[m_historyPos] : QString());
-            return true;
         }
     }
     return QWidget::eventFilter(watched, event);

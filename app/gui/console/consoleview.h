@@ -1,19 +1,19 @@
 // The live console: a one-column QTableView over ConsoleModel (fixed row height, so a million
-// lines scroll like ten; QListView's item layout is O(rows) per insert, QHeaderView's is cheap), kernel log-level
-// colours, report blocks highlighted with a marker in a side gutter, frames as links, follow-tail that stops when the
-// user scrolls up, search (text or regex, next/previous, count; run in slices so the GUI thread never stalls), copy,
-// save as, and a line edit that types into the serial console (history, send break).
+// lines scroll like ten; QListView's item layout is O(rows) per insert, QHeaderView's is cheap),
+// follow-tail that stops when the user scrolls up, the search bar (next/previous, count), copy,
+// save as, and clicks on frames. Its pieces: ConsoleDelegate paints a line (levels, report
+// blocks, frames as links), ConsoleSearch scans what is shown in slices so the GUI thread never
+// stalls, ConsoleInput types into the serial console (history, send break, local echo).
 //
 // A source selector shows every line merged in arrival order (the view is on the ConsoleModel itself) or one
 // source's lines (the view is on a ConsoleSourceModel); search, copy, save and clicks work on what is shown.
 #pragma once
 
-#include <QStyledItemDelegate>
+#include "consoledelegate.h"
+
 #include <QTableView>
 #include <QTimer>
 #include <QWidget>
-
-#include <QRegularExpression>
 
 class QLineEdit;
 class QLabel;
@@ -24,32 +24,10 @@ class QAbstractItemModel;
 
 namespace kms::gui {
 
+class ConsoleInput;
 class ConsoleModel;
+class ConsoleSearch;
 class ConsoleSourceModel;
-
-// Finds "func+0xoff/0xsize [mod]" spans in a console line: [start, length) pairs.
-QList<QPair<int, int>> frameSpans(const QString &text);
-
-class ConsoleDelegate : public QStyledItemDelegate
-{
-public:
-    using QStyledItemDelegate::QStyledItemDelegate;
-    void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
-    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
-    static constexpr int gutterWidth = 10;
-    static QColor levelColor(int level);
-    // Host time and source before each line ("12:01:02.345 serial ").
-    void setShowTime(bool on) { m_showTime = on; }
-    bool showTime() const { return m_showTime; }
-    static QString timePrefix(const QModelIndex &index);
-    // "serial", or "serial+ssh-dmesg" for a line both delivered.
-    static QString sourceMark(const QModelIndex &index);
-    // Where the line's text starts, relative to the row's left edge.
-    int textLeft(const QFontMetrics &fm, const QModelIndex &index) const;
-
-private:
-    bool m_showTime = false;
-};
 
 class ConsoleView : public QWidget
 {
@@ -75,8 +53,8 @@ public:
 
     // Search: starts (or restarts) a sliced scan; results come with searchFinished.
     void startSearch(const QString &pattern, bool regex, bool caseSensitive = false);
-    int matchCount() const { return int(m_matches.size()); }
-    bool searching() const { return m_searchRow >= 0; }
+    int matchCount() const;
+    bool searching() const;
     int currentMatchRow() const; // a row of what is shown
     void findNext();
     void findPrevious();
@@ -102,7 +80,7 @@ Q_SIGNALS:
     void searchFinished(int count);
 
 private:
-    void searchSlice();
+    void onScanned(int count, bool done);
     void goToMatch(int index);
     void onClicked(const QModelIndex &index, const QPoint &pos);
     bool eventFilter(QObject *watched, QEvent *event) override;
@@ -125,7 +103,7 @@ private:
     QLabel *m_countLabel;
     QLabel *m_droppedLabel;
     QComboBox *m_sourceBox;
-    QLineEdit *m_input;
+    ConsoleInput *m_input;
     QToolButton *m_followButton;
     ConsoleDelegate *m_delegate;
     bool m_follow = true;
@@ -134,18 +112,7 @@ private:
     QTimer m_tailTimer; // coalesces "put the view back where it belongs" to once per event-loop pass
     int m_keepTopLine = -1; // not following: the line at the top, kept there when older rows go
     bool m_keepTop = false;
-
-    QTimer m_searchTimer;
-    int m_searchRow = -1;
-    QString m_searchText;
-    QRegularExpression m_searchRe;
-    bool m_searchRegex = false;
-    Qt::CaseSensitivity m_searchCase = Qt::CaseInsensitive;
-    QList<int> m_matches; // line numbers, ascending: rows shift when old lines are dropped
-    int m_current = -1;
-
-    QStringList m_history;
-    int m_historyPos = 0;
+    ConsoleSearch *m_search;
 };
 
 } // namespace kms::gui
