@@ -4,6 +4,9 @@ if(TARGET kmodscope-gui)
     include(${PROJECT_SOURCE_DIR}/tests/fixtures/kmsfixture/fixture.cmake)
     kms_add_qtest(tst_gui_console SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_gui_console.cpp
         LABELS gui LIBS kmodscope-gui)
+    kms_add_qtest(tst_gui_console_boots SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_gui_console_boots.cpp
+        LABELS gui LIBS kmodscope-gui)
+    target_include_directories(tst_gui_console_boots PRIVATE ${PROJECT_SOURCE_DIR}/tests/integration)
     kms_add_qtest(tst_gui_window SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_gui_window.cpp
         LABELS gui LIBS kmodscope-gui)
     target_include_directories(tst_gui_window PRIVATE ${PROJECT_SOURCE_DIR}/tests/integration)

@@ -89,6 +89,9 @@ void ConsoleDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         if (edge & 2)
             painter->fillRect(QRect(r.left(), r.bottom() - 2, gutterWidth - 2, 3), QColor(200, 40, 40));
     }
+    // The node rebooted: a rule above the new boot's first line (its clock starts again there).
+    if (index.data(ConsoleModel::BootStartRole).toBool())
+        painter->fillRect(QRect(r.left(), r.top(), r.width(), 2), QColor(0, 90, 160));
     QColor color = selected ? option.palette.highlightedText().color() : option.palette.text().color();
     if (!selected) {
         if (flags & LogLine::Event)

@@ -1,5 +1,6 @@
 // How the console paints a line: kernel log-level colours, report blocks highlighted with a
-// marker in a side gutter, frames as links, and (with "Time") the host time and source first.
+// marker in a side gutter, frames as links, a rule where the node booted again, and (with "Time")
+// the host time and source first.
 #pragma once
 
 #include <QStyledItemDelegate>

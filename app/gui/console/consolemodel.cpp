@@ -27,6 +27,7 @@ quint8 ConsoleModel::sourceIndex(const QString &source)
             return 0;
         m_sources.append(source);
         m_bySource.emplace_back();
+        m_clocks.emplace_back();
         i = m_sources.size() - 1;
         Q_EMIT sourceAdded(int(i), source);
     }
@@ -83,6 +84,7 @@ int ConsoleModel::appendLines(const QList<LogLine> &lines)
             if (parsed.timestamp)
                 m.kernelTs = float(*parsed.timestamp);
         }
+        m.boot = bootOf(m.source, timestamp, &m.bootStart);
         chunk.blob.append(line.text);
         chunk.ends.push_back(quint32(chunk.blob.size()));
         chunk.meta.push_back(m);
@@ -110,6 +112,26 @@ int ConsoleModel::appendLines(const QList<LogLine> &lines)
     return first;
 }
 
+quint16 ConsoleModel::bootOf(quint8 source, std::optional<double> ts, bool *starts)
+{
+    SourceClock &c = m_clocks[source];
+    if (!ts)
+        return c.lastTs < 0 ? m_boot : c.boot;
+    // printk times of different CPUs may step back a little; a boot's start goes back to ~0.
+    constexpr double restartS = 1.0;
+    if (c.lastTs < 0) {
+        c.boot = m_boot; // a source that joins now joins the boot the node is in
+    } else if (*ts + restartS < c.lastTs) {
+        if (c.boot == m_boot) { // the first source to see this boot
+            m_boot = quint16(m_boot + 1);
+            *starts = true;
+        }
+        c.boot = m_boot;
+    }
+    c.lastTs = *ts;
+    return c.boot;
+}
+
 bool ConsoleModel::takeDuplicate(int row, double timestamp, QByteArrayView text, int *changedRow)
 {
     // To the microsecond, as both the console and dmesg print it.
@@ -123,9 +145,9 @@ bool ConsoleModel::takeDuplicate(int row, double timestamp, QByteArrayView text,
         if (other >= 0 && other != row) {
             Meta &first = meta(other);
             const quint8 bit = mine.source < 8 ? quint8(1u << mine.source) : 0;
-            // Another source's line, not yet matched by this source (a source that prints the same
-            // line twice shows it twice), and truly the same text (the key is a hash).
-            if (first.source != mine.source && first.kernelTs >= 0 && !(first.also & bit)) {
+            // Another source's line of the same boot, not yet matched by this source (a source that
+            // prints the same line twice shows it twice), and truly the same text (the key is a hash).
+            if (first.source != mine.source && first.boot == mine.boot && first.kernelTs >= 0 && !(first.also & bit)) {
                 const ConsoleLine parsed = parseConsoleLine(rawText(other), m_scratch2);
                 if (parsed.timestamp && qRound64(*parsed.timestamp * 1e6) == us && parsed.text == text) {
                     first.also |= bit;
@@ -277,8 +299,9 @@ QVariant ConsoleModel::data(const QModelIndex &index, int role) const
     const Meta &m = meta(row);
     switch (role) {
     case Qt::DisplayRole:
-    case Qt::ToolTipRole:
         return text(row);
+    case Qt::ToolTipRole:
+        return m.bootStart ? text(row) + tr("\n(the node booted again here: its clock starts again)") : text(row);
     case RawTextRole:
         return rawText(row);
     case SourceRole:
@@ -307,6 +330,10 @@ QVariant ConsoleModel::data(const QModelIndex &index, int role) const
     }
     case DuplicateRole:
         return m.duplicate;
+    case BootRole:
+        return int(m.boot);
+    case BootStartRole:
+        return m.bootStart;
     default:
         return {};
     }

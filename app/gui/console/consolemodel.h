@@ -17,6 +17,10 @@
 // already delivered (serial and SSH `dmesg -w` print the same message: same kernel timestamp,
 // same text). The first copy stays and lists the other sources (AlsoSourcesRole); a line
 // without kernel timestamp (boot loader, user space on the UART, our events) is never merged.
+// Lines are in arrival order, never sorted by the node's clock, which starts again at each boot:
+// a source whose kernel time goes back by more than a second has seen the node boot again, and
+// the first such line starts the next boot (BootStartRole, a rule in the view). Lines of two
+// boots are never merged, though the early lines of every boot print the same time and text.
 #pragma once
 
 #include "log/logline.h"
@@ -49,6 +53,8 @@ public:
         LineRole, // int line number
         AlsoSourcesRole, // QStringList: further sources that printed this same kernel line
         DuplicateRole, // bool: this line repeats another source's (hidden from "All sources")
+        BootRole, // int: the node's boot this line belongs to, 0 for the first one seen
+        BootStartRole, // bool: the first line of a boot after the first (the node rebooted)
     };
     // How far back a line's twin from another source is looked for (lines of all sources).
     static constexpr int duplicateWindow = 16384;
@@ -137,6 +143,8 @@ private:
         quint8 edge = 0;
         quint8 also = 0; // bit i: source i printed this line too (i < 8)
         bool duplicate = false; // a later copy of another source's line
+        bool bootStart = false;
+        quint16 boot = 0;
         qint32 twin = 0; // line number difference to the same line of another source, 0: none
     };
     static constexpr int chunkShift = 12;
@@ -160,6 +168,8 @@ private:
     Meta &meta(int row) { return m_chunks[size_t(row >> chunkShift)]->meta[size_t(row & (chunkSize - 1))]; }
     int rowOfStoredLine(quint32 line) const { return int(line - quint32(m_first)); }
     quint8 sourceIndex(const QString &source);
+    // The boot of a line of `source` with kernel time ts; *starts when it is the first of a boot.
+    quint16 bootOf(quint8 source, std::optional<double> ts, bool *starts);
     void dropOldest();
     std::vector<LineIndex *> allIndexes()
     {
@@ -179,6 +189,12 @@ private:
     int m_maxLines = defaultMaxLines;
     QStringList m_sources;
     std::vector<LineIndex> m_bySource;
+    struct SourceClock {
+        double lastTs = -1; // the last kernel time the source printed, < 0: none yet
+        quint16 boot = 0;
+    };
+    std::vector<SourceClock> m_clocks; // by source
+    quint16 m_boot = 0; // the newest boot any source has seen
     LineIndex m_merged; // "All sources": the lines that are not duplicates
     // Recent kernel lines by hash of (timestamp, text) -> line number, oldest evicted first.
     QHash<quint64, quint32> m_recent;
