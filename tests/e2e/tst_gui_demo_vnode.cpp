@@ -4,14 +4,17 @@
 //   that reads comm->shm in prudaq_comm.c (read from the source here) and explained;
 // - "Consumer stall": prudaq's telemetry reaches the Telemetry dock, its buffers fill past 90%
 //   of their capacity;
-// - "Short hunt": the 2x2 grid runs, fault=none cells pass, unload_race cells crash, the table
-//   shows every cell and the node's own panic counter grew by the crashes counted;
+// - "Short hunt": the 2x2 grid runs in the Hunt dock (the only one), fault=none cells pass,
+//   unload_race cells crash, the heat map has every cell and the node's own panic counter grew
+//   by the crashes counted;
 // - "Stop": prudaq is unloaded (asked of the node).
 // Runs inside the e2e fixture (vnode_x86_64); it leaves the node up.
 #include "cyclesview.h"
 #include "demohunt.h"
 #include "demomenu.h"
 #include "gui_test_support.h"
+#include "huntgridmodel.h"
+#include "huntview.h"
 #include "mainwindow.h"
 #include "reportsmodel.h"
 #include "telemetry/telemetrystore.h"
@@ -22,7 +25,6 @@
 #include <QFile>
 #include <QProcess>
 #include <QRegularExpression>
-#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -109,23 +111,34 @@ private Q_SLOTS:
         const int panicsBeforeHunt = status().value(QStringLiteral("panics")).toInt();
         QVERIFY(panicsBeforeHunt >= panics0 + 1);
         w.demoMenu()->action(DemoMenu::Step::Hunt)->trigger();
-        QTRY_VERIFY_WITH_TIMEOUT(w.demoMenu()->demoHunt() && w.demoMenu()->demoHunt()->running(), 30000);
+        HuntView *huntView = w.huntView();
+        QTRY_VERIFY_WITH_TIMEOUT(w.demoMenu()->huntRunning() && huntView->running(), 30000);
         QVERIFY(!w.telemetryDock()->isVisible());
-        QTRY_VERIFY_WITH_TIMEOUT(!w.demoMenu()->demoHunt()->running(), 480000);
-        QTRY_VERIFY_WITH_TIMEOUT(w.demoMenu()->huntTable()->statusText().startsWith(QStringLiteral("Done")), 60000);
-        const QList<hunt::CellResult> cells = w.demoMenu()->demoHunt()->hunt()->cells();
+        QVERIFY(w.huntDock()->isVisible());
+        screenshot(&w, QStringLiteral("demo-hunt-running.png"));
+        QTRY_VERIFY_WITH_TIMEOUT(!huntView->running(), 480000);
+        QVERIFY(!w.demoMenu()->huntRunning());
+        QVERIFY2(huntView->statusText().startsWith(QStringLiteral("Finished")), qPrintable(huntView->statusText()));
+        QVERIFY(huntView->result());
+        const QList<hunt::CellResult> cells = huntView->result()->cells;
         QCOMPARE(cells.size(), 4);
         qint64 crashes = 0;
         for (const hunt::CellResult &c : cells) {
             const bool race = hunt::formatModuleParams(c.conditions.params).contains(QStringLiteral("unload_race"));
             QVERIFY(c.cycles > 0);
             if (race)
-                QVERIFY2(c.crashes == 1, qPrintable(huntRateText(c)));
+                QVERIFY2(c.crashes == 1, qPrintable(demohunt::rateText(c)));
             else
                 QCOMPARE(c.crashes, 0);
             crashes += c.crashes;
         }
-        QCOMPARE(w.demoMenu()->huntTable()->table()->rowCount(), 4);
+        QCOMPARE(huntView->model()->cellCount(), 4);
+        // One hunt dock: the demo's hunt is the Hunt dock's.
+        int huntDocks = 0;
+        for (const QDockWidget *dock : w.findChildren<QDockWidget *>())
+            huntDocks += dock->windowTitle().contains(QStringLiteral("Hunt"));
+        QCOMPARE(huntDocks, 1);
+        screenshot(&w, QStringLiteral("demo-hunt-done.png"));
         back = vnode({QStringLiteral("wait"), QStringLiteral("--timeout"), QStringLiteral("180")});
         QVERIFY2(back.exitCode == 0, back.out.constData());
         QCOMPARE(status().value(QStringLiteral("panics")).toInt(), panicsBeforeHunt + int(crashes));

@@ -8,16 +8,17 @@
 #include "demohunt.h"
 #include "demomenu.h"
 #include "gui_test_support.h"
+#include "huntform.h"
 #include "mainwindow.h"
 #include "virtualnode.h"
 
 #include <QAction>
 #include <QDir>
+#include <QDockWidget>
 #include <QFile>
 #include <QMenu>
 #include <QMenuBar>
 #include <QProcess>
-#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -239,33 +240,74 @@ private Q_SLOTS:
         QVERIFY(DemoMenu::reloadCommand(QStringLiteral("fault=x;reboot")).endsWith("modprobe prudaq 'fault=x;reboot'"));
     }
 
-    void huntGridShowsEachCell()
+    void huntFormAndConsoleShowEachCell()
     {
-        const hunt::HuntConfig config = DemoHunt::demoConfig(4);
+        // The demo's settings as the Hunt dock's form takes them, and the hunt they make.
+        HuntForm form;
+        demohunt::fillForm(&form, 4);
+        QString error;
+        const auto prepared = form.prepare(&error);
+        QVERIFY2(prepared, qPrintable(error));
+        const hunt::HuntConfig &config = prepared->hunt;
         QCOMPARE(config.conditions.size(), 4);
+        QCOMPARE(config.order, hunt::Order::Grid);
+        QCOMPARE(config.limits.cyclesPerCell, 4);
+        QCOMPARE(config.limits.crashesPerCell, 1); // each crash costs a reboot of the node
+        QCOMPARE(prepared->run.module, QStringLiteral("prudaq"));
+        QCOMPARE(prepared->run.returnTimeoutS, 180);
+        QVERIFY(prepared->compare == HuntForm::CompareMode::Off);
+
         QList<hunt::CellResult> cells;
+        QStringList labels;
         for (const hunt::Conditions &c : config.conditions) {
             hunt::CellResult r;
             r.conditions = c;
             cells << r;
+            labels << demohunt::conditionsText(r);
         }
+        QCOMPARE(QSet<QString>(labels.begin(), labels.end()),
+                 (QSet<QString>{
+                     QStringLiteral("settle 0 ms, fault=none"), QStringLiteral("settle 0 ms, fault=unload_race"),
+                     QStringLiteral("settle 20 ms, fault=none"), QStringLiteral("settle 20 ms, fault=unload_race")}));
+        const qsizetype clean = labels.indexOf(QStringLiteral("settle 0 ms, fault=none"));
+        const qsizetype race = labels.indexOf(QStringLiteral("settle 0 ms, fault=unload_race"));
+        QVERIFY(clean < race); // grid order: a settle time's clean cell first
         for (int i = 0; i < 4; ++i)
-            cells[0].addCycle(QStringLiteral("pass"), {});
-        cells[2].addCycle(QStringLiteral("crash"),
-                          {QStringLiteral("NULL pointer dereference in prudaq_comm_receive_msg")});
-        HuntGridTable table;
-        table.setCells(cells);
-        QCOMPARE(table.table()->rowCount(), 4);
-        QCOMPARE(table.table()->item(0, 0)->text(), QStringLiteral("settle 0 ms, fault=none"));
-        QCOMPARE(table.table()->item(2, 0)->text(), QStringLiteral("settle 0 ms, fault=unload_race"));
-        QVERIFY2(table.table()->item(0, 1)->text().startsWith(QStringLiteral("0/4 crashed, rate below")),
-                 qPrintable(table.table()->item(0, 1)->text()));
-        QVERIFY2(table.table()->item(2, 1)->text().startsWith(QStringLiteral("1/1 crashed, rate 100%")),
-                 qPrintable(table.table()->item(2, 1)->text()));
-        QCOMPARE(table.table()->item(2, 2)->text(), QStringLiteral("cycle 1"));
-        QCOMPARE(table.table()->item(2, 3)->text(),
-                 QStringLiteral("NULL pointer dereference in prudaq_comm_receive_msg"));
-        QCOMPARE(table.table()->item(1, 1)->text(), QStringLiteral("not run yet"));
+            cells[clean].addCycle(QStringLiteral("pass"), {});
+        cells[race].addCycle(QStringLiteral("crash"),
+                             {QStringLiteral("NULL pointer dereference in prudaq_comm_receive_msg")});
+        QVERIFY2(demohunt::rateText(cells[clean]).startsWith(QStringLiteral("0/4 crashed, rate below")),
+                 qPrintable(demohunt::rateText(cells[clean])));
+        QVERIFY2(demohunt::rateText(cells[race]).startsWith(QStringLiteral("1/1 crashed, rate 100%")),
+                 qPrintable(demohunt::rateText(cells[race])));
+        QCOMPARE(demohunt::rateText(cells[labels.indexOf(QStringLiteral("settle 20 ms, fault=none"))]),
+                 QStringLiteral("not run yet"));
+
+        // What the demo leaves in the console when the hunt ends.
+        hunt::HuntResult result;
+        result.cells = cells;
+        result.totalCycles = 5;
+        const QStringList lines = demohunt::summary(result);
+        QCOMPARE(lines.size(), 1 + 4);
+        QVERIFY2(lines.first().startsWith(QStringLiteral("hunt: 5 cycles in ")), qPrintable(lines.first()));
+        QCOMPARE(lines[1 + race],
+                 QStringLiteral("hunt: cell %1 (settle 0 ms, fault=unload_race): %2")
+                     .arg(race + 1)
+                     .arg(demohunt::rateText(cells[race])));
+    }
+
+    void oneHuntDock()
+    {
+        // The demo drives the window's Hunt dock: a newcomer sees one.
+        StartOptions o;
+        o.connect = false;
+        o.sessionLog = false;
+        MainWindow w(o);
+        int hunts = 0;
+        for (const QDockWidget *dock : w.findChildren<QDockWidget *>())
+            hunts += dock->windowTitle().contains(QStringLiteral("Hunt"));
+        QCOMPARE(hunts, 1);
+        QVERIFY(!w.demoMenu()->huntRunning());
     }
 
 private:

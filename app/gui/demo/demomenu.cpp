@@ -3,8 +3,11 @@
 #include "cycle/cycleconfig.h"
 #include "cyclesview.h"
 #include "demohunt.h"
+#include "huntview.h"
 #include "link/shellquote.h"
+#include "log/logline.h"
 #include "mainwindow.h"
+#include "node/nodesession.h"
 #include "telemetry/telemetryhub.h"
 #include "telemetryview.h"
 #include "virtualnode.h"
@@ -56,6 +59,7 @@ DemoMenu::DemoMenu(MainWindow *window)
     m_menu->addSeparator();
     add(Step::Stop, tr("Stop the demo"), tr("Ends the run, the hunt and the telemetry; unloads prudaq"));
     m_menu->menuAction()->setVisible(false);
+    connect(window->huntView(), &HuntView::runningChanged, this, &DemoMenu::onHuntRunning);
     connect(this, &DemoMenu::message, window->statusBar(),
             [window](const QString &text) { window->statusBar()->showMessage(text, 15000); });
 }
@@ -153,8 +157,8 @@ void DemoMenu::stopAll()
     hub->stop();
     if (m_window->cyclesView()->runner()->running())
         m_window->cyclesView()->stop();
-    if (m_hunt)
-        m_hunt->stop();
+    if (m_window->huntView()->running())
+        m_window->huntView()->stop();
 }
 
 void DemoMenu::reload(const QString &params, std::function<void()> then)
@@ -211,8 +215,7 @@ void DemoMenu::startTelemetry(int heightPercent)
     telemetry::TelemetryHub *hub = m_window->telemetryHub();
     hub->setSources({*telemetry::TelemetrySourceSpec::parse(QStringLiteral("stream:") + telemetryFile)});
     hub->attach(m_window->session());
-    if (m_huntDock)
-        m_huntDock->hide();
+    m_window->huntDock()->hide();
     m_window->telemetryDock()->show();
     m_window->telemetryDock()->raise();
     // Tall enough to read the buffer fill and the sync error at a glance.
@@ -233,44 +236,43 @@ void DemoMenu::revealPlotOf(const QString &key)
 
 void DemoMenu::startHunt()
 {
-    if (!m_hunt) {
-        SshSettings ssh;
-        ssh.host = m_profile.sshHost;
-        ssh.port = m_profile.sshPort;
-        ssh.user = m_profile.sshUser;
-        ssh.knownHostsFile = m_profile.knownHosts;
-        if (!m_profile.sshKey.isEmpty())
-            ssh.identityFiles = {m_profile.sshKey};
-        m_hunt = new DemoHunt(m_window->session(), ssh, this);
-        m_huntTable = new HuntGridTable(m_window);
-        m_huntDock = new QDockWidget(tr("Hunt (demo)"), m_window);
-        m_huntDock->setObjectName(QStringLiteral("DemoHuntDock"));
-        m_huntDock->setWidget(m_huntTable);
-        m_window->addDockWidget(Qt::BottomDockWidgetArea, m_huntDock);
-        connect(m_hunt, &DemoHunt::cellsChanged, m_huntTable, &HuntGridTable::setCells);
-        connect(m_hunt, &DemoHunt::status, m_huntTable, &HuntGridTable::setStatus);
-        connect(m_hunt, &DemoHunt::finished, this, [this](const hunt::HuntResult &r) {
-            QString text = tr("Done: %1 cycles in %2 s.").arg(r.totalCycles).arg(r.wallMs / 1000.0, 0, 'f', 1);
-            if (r.best)
-                text
-                    += tr(" Best reproducer (cell %1), on the node: %2").arg(r.best->cell + 1).arg(r.best->nodeCommand);
-            m_huntTable->setStatus(text);
-            say(tr("Demo: the hunt is done; its grid is in the Hunt dock and the console"));
-        });
-    }
-    if (m_hunt->busy()) { // stopAll() ended the last one: its clean-up runs first
-        connect(m_hunt, &DemoHunt::finished, this, &DemoMenu::startHunt, Qt::SingleShotConnection);
+    // stopAll() asked the run or the last hunt to stop: each leaves the module unloaded first.
+    CycleRunner *cycles = m_window->cyclesView()->runner();
+    if (cycles->running()) {
+        connect(cycles, &CycleRunner::runFinished, this, &DemoMenu::startHunt, Qt::SingleShotConnection);
         return;
     }
-    m_window->telemetryDock()->hide(); // stopped: the grid gets the window's width
-    m_huntDock->show();
-    m_huntDock->raise();
-    m_window->resizeDocks({m_huntDock}, {m_window->height() * 30 / 100}, Qt::Vertical);
-    QString error;
-    if (!m_hunt->start(DemoHunt::demoConfig(), &error))
-        say(tr("Demo: the hunt did not start: %1").arg(error));
-    else
-        m_huntTable->setStatus(tr("Hunting…"));
+    HuntView *hunt = m_window->huntView();
+    if (hunt->running()) {
+        connect(hunt, &HuntView::runningChanged, this, &DemoMenu::startHunt, Qt::SingleShotConnection);
+        return;
+    }
+    demohunt::fillForm(hunt->form());
+    m_window->telemetryDock()->hide(); // stopped: the heat map gets the room
+    m_window->huntDock()->show();
+    m_window->huntDock()->raise();
+    m_huntStarted = true;
+    hunt->start();
+    if (!hunt->running()) {
+        m_huntStarted = false;
+        say(tr("Demo: the hunt did not start: %1").arg(hunt->statusText()));
+    }
+}
+
+void DemoMenu::onHuntRunning(bool running)
+{
+    if (running || !m_huntStarted)
+        return;
+    m_huntStarted = false;
+    const auto result = m_window->huntView()->result();
+    if (!result)
+        return;
+    // The grid into the session, as the CLI prints it: the console and the session log keep it.
+    QList<LogLine> lines;
+    for (const QString &text : demohunt::summary(*result))
+        lines.append(LogLine{hostTimeNowNs(), QStringLiteral("hunt"), text.toUtf8(), LogLine::Event});
+    m_window->session()->feedLines(lines);
+    say(tr("Demo: the hunt is done; its grid is in the Hunt dock and the console"));
 }
 
 } // namespace kms::gui

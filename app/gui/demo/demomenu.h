@@ -6,7 +6,8 @@
 // - Consumer stall / Clock jump: prudaq reloaded with the fault and left loaded, its telemetry
 //   stream read into the Telemetry dock (a filling buffer, a sync jump with its alarm).
 // - Leak: a short cycle run whose verdicts name the leaking allocation (slub_debug=U nodes).
-// - Short hunt: DemoHunt over a 2x2 grid, shown in a table as it fills in.
+// - Short hunt: the Hunt dock's form set to a 2x2 grid (demohunt::fillForm) and started; the
+//   heat map fills in, and the grid is left in the console when it ends.
 // - Stop: ends whatever the demo started and unloads prudaq.
 // A telemetry reader pins the module (rmmod answers EBUSY), so every step ends the telemetry
 // and any reader left on the node before it reloads prudaq.
@@ -19,7 +20,6 @@
 #include <functional>
 
 class QAction;
-class QDockWidget;
 class QMenu;
 
 namespace kms {
@@ -28,8 +28,6 @@ struct SshCommandResult;
 
 namespace kms::gui {
 
-class DemoHunt;
-class HuntGridTable;
 class MainWindow;
 
 class DemoMenu : public QObject
@@ -47,10 +45,8 @@ public:
     bool isShown() const;
     QMenu *menu() const { return m_menu; }
     QAction *action(Step step) const;
-    // The hunt's table (created on the first hunt), in a dock of its own.
-    HuntGridTable *huntTable() const { return m_huntTable; }
-    QDockWidget *huntDock() const { return m_huntDock; }
-    DemoHunt *demoHunt() const { return m_hunt; }
+    // Whether the Hunt dock runs the demo's hunt (until it has ended and left its grid in the console).
+    bool huntRunning() const { return m_huntStarted; }
 
     // The node command that reloads prudaq: any telemetry reader ended, the module unloaded if
     // loaded, then loaded with `params` (empty: left unloaded).
@@ -71,15 +67,14 @@ private:
     void startTelemetry(int heightPercent); // the Telemetry dock's share of the window
     void revealPlotOf(const QString &key); // scrolls the Telemetry dock to the key's plot
     void startHunt();
+    void onHuntRunning(bool running);
     void say(const QString &text);
 
     MainWindow *m_window;
     QMenu *m_menu;
     QHash<Step, QAction *> m_actions;
     Profile m_profile;
-    DemoHunt *m_hunt = nullptr;
-    HuntGridTable *m_huntTable = nullptr;
-    QDockWidget *m_huntDock = nullptr;
+    bool m_huntStarted = false;
     quint64 m_reloadCommand = 0;
     QMetaObject::Connection m_reloadConnection;
     std::function<void()> m_afterReload;
