@@ -15,6 +15,7 @@
 #include "reportsmodel.h"
 #include "reportsview.h"
 #include "vnodetest.h"
+#include "wilson_oracle.h"
 
 #include <QComboBox>
 #include <QDockWidget>
@@ -31,22 +32,8 @@
 
 using namespace kms;
 using namespace kms::gui;
+using huntoracle::wilson;
 using namespace vnodetest;
-
-namespace {
-
-// Wilson's score interval by its formula (Wilson 1927), z = qnorm(0.975).
-std::pair<double, double> wilson(double k, double n)
-{
-    const double z = 1.959963984540054;
-    const double p = k / n;
-    const double d = 1 + z * z / n;
-    const double c = (p + z * z / (2 * n)) / d;
-    const double h = z / d * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n));
-    return {k == 0 ? 0.0 : c - h, k == n ? 1.0 : c + h};
-}
-
-} // namespace
 
 class TestGuiHuntVnode : public QObject
 {

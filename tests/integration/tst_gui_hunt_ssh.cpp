@@ -14,6 +14,7 @@
 #include "mainwindow.h"
 #include "node/nodesession.h"
 #include "reportsview.h"
+#include "wilson_oracle.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -33,19 +34,9 @@
 
 using namespace kms;
 using namespace kms::gui;
+using huntoracle::wilson;
 
 namespace {
-
-// Wilson's score interval by its formula (Wilson 1927), z = qnorm(0.975).
-std::pair<double, double> wilson(double k, double n)
-{
-    const double z = 1.959963984540054;
-    const double p = k / n;
-    const double d = 1 + z * z / n;
-    const double c = (p + z * z / (2 * n)) / d;
-    const double h = z / d * std::sqrt(p * (1 - p) / n + z * z / (4 * n * n));
-    return {k == 0 ? 0.0 : c - h, k == n ? 1.0 : c + h};
-}
 
 // The form as a user fills it.
 void fill(HuntView &v, const QString &params, const QString &varyParams, int cycles, int crashes, int batch)
