@@ -100,7 +100,10 @@ public:
               "StrictModes no\nUsePAM no\nPermitRootLogin yes\nPasswordAuthentication "
             + QByteArray(m_shadow.isEmpty() ? "no" : "yes")
             + "\n"
-              "KbdInteractiveAuthentication no\nLogLevel FATAL\nMaxStartups 100\nMaxSessions 20\n"
+              "KbdInteractiveAuthentication no\nLogLevel FATAL\nMaxStartups 100\n"
+              "MaxSessions "
+            + QByteArray::number(m_maxSessions)
+            + "\n"
               // The test user is root: keep root's shell startup files (pyenv init and the like,
               // a second per command) out of what is measured.
               "SetEnv HOME="
@@ -152,6 +155,8 @@ public:
     // Environment of every session ("NAME=value NAME2=value2", no spaces in values): sshd's
     // SetEnv, which overrides the default PATH too. Call before start().
     void setSessionEnv(const QByteArray &vars) { m_env = vars; }
+    // Channels one connection may have open at once (takes effect at the next start()).
+    void setMaxSessions(int n) { m_maxSessions = n; }
     // A file of ours bound over `target` (/etc/passwd, /etc/sudoers ...) in sshd's own mount
     // namespace, for start(). Needs root (as the password sshd does); rewriting the file in
     // place changes what sshd and its sessions see.
@@ -270,4 +275,5 @@ private:
     QByteArray m_env; // extra SetEnv variables
     qint64 m_pid = 0;
     int m_port = 0;
+    int m_maxSessions = 20;
 };

@@ -438,6 +438,50 @@ private Q_SLOTS:
         QVERIFY(m_sshd.start());
     }
 
+    // OpenSSH refuses a channel beyond MaxSessions on a live connection, as a loaded node's
+    // dropbear refused one: the command is tried again, and fails with the step only when
+    // every attempt was refused.
+    void refusedChannelIsRetriedThenFails()
+    {
+        m_sshd.stop();
+        m_sshd.setMaxSessions(1);
+        QVERIFY(m_sshd.start());
+        SshSettings settings = settingsFor(m_sshd.path(QStringLiteral("id_client")), trustedKnownHosts());
+        settings.channelRetryDelayMs = 1000;
+        SshLink link(settings);
+        Watcher w(link);
+        link.start();
+        const quint64 holder = link.openChannel("sh -c " + shellQuote(QStringLiteral("echo held; cat >/dev/null")));
+        QTRY_COMPARE_WITH_TIMEOUT(w.channelOut.value(holder), QByteArray("held\n"), upTimeout);
+
+        // The holder goes away after the first refusal: a later attempt runs the command.
+        const quint64 later = link.run({QStringLiteral("echo"), QStringLiteral("ran")});
+        QTest::qWait(300);
+        QVERIFY(!w.results.contains(later));
+        link.closeChannel(holder);
+        QTRY_VERIFY_WITH_TIMEOUT(w.results.contains(later), upTimeout);
+        QVERIFY2(w.results[later].ok(), qPrintable(w.results[later].error));
+        QCOMPARE(w.results[later].standardOutput, QByteArray("ran\n"));
+
+        // Held throughout: every attempt refused, then a clear error naming the step.
+        const quint64 held = link.openChannel("sh -c " + shellQuote(QStringLiteral("echo held; cat >/dev/null")));
+        QTRY_COMPARE_WITH_TIMEOUT(w.channelOut.value(held), QByteArray("held\n"), upTimeout);
+        QElapsedTimer clock;
+        clock.start();
+        const quint64 refused = link.run({QStringLiteral("true")});
+        QTRY_VERIFY_WITH_TIMEOUT(w.results.contains(refused), upTimeout);
+        const QString error = w.results[refused].error;
+        QVERIFY2(error.contains(QLatin1String("cannot start command")) && error.contains(QLatin1String("channel open")),
+                 qPrintable(error));
+        QVERIFY2(clock.elapsed() >= 2 * settings.channelRetryDelayMs, qPrintable(QString::number(clock.elapsed())));
+        QCOMPARE(w.state(), SshLink::State::Up); // one refused channel is not a lost node
+        link.closeChannel(held);
+
+        m_sshd.stop();
+        m_sshd.setMaxSessions(20);
+        QVERIFY(m_sshd.start());
+    }
+
     void cleanupTestCase() { m_sshd.stop(); }
 
 private:

@@ -40,6 +40,10 @@ struct SshSettings {
     int heartbeatTimeoutMs = 2000; // no answer within this: the link is lost
     int reconnectMaxDelayMs = 2000;
     int streamRestartDelayMs = 1000; // a stream whose command ended is started again after this
+    // A command whose channel the server refuses on a live session (a loaded node's dropbear,
+    // an sshd at MaxSessions) is tried again this often, this long apart, before it fails.
+    int channelStartAttempts = 3;
+    int channelRetryDelayMs = 250;
 };
 
 struct SshCommandResult {

@@ -62,6 +62,7 @@ private:
         std::unique_ptr<LineAssembler> assembler; // streams
         qint64 restartAtMs = 0; // streams waiting to start again (m_clock)
         bool restartLogged = false;
+        int startFailures = 0; // commands and channels: refused opens so far, retried a few times
         FileOp fileOp = FileOp::Read; // files, and the `cat` commands standing in for them
         bool fileFallback = false;
         QString remotePath;
@@ -114,6 +115,8 @@ private:
     SshLink::State m_state = SshLink::State::Disconnected;
     QString m_target; // user@host:port for messages
     QString m_lastDetail;
+    QString m_channelFailure; // why the last startChannel() failed, for the op's error
+    bool m_channelRetryable = false; // ... and whether it failed before the command ran
     std::vector<std::unique_ptr<Op>> m_ops;
 };
 

@@ -178,7 +178,7 @@ void SshWorker::startPending()
     // Indexes, not iterators: finishing an op erases it.
     for (size_t i = 0; i < m_ops.size() && m_session;) {
         Op &op = *m_ops[i];
-        if (op.channel || (op.kind == Op::Kind::Stream && op.restartAtMs > now)) {
+        if (op.channel || op.restartAtMs > now) {
             ++i;
             continue;
         }
@@ -199,8 +199,14 @@ void SshWorker::startPending()
             if (op.kind == Op::Kind::Stream) {
                 op.restartAtMs = now + m_settings.streamRestartDelayMs;
                 ++i;
+            } else if (m_channelRetryable && ++op.startFailures < m_settings.channelStartAttempts) {
+                // A server under load (the node's dropbear in TCG, while a closed shell exits)
+                // can refuse one channel open on a live session; the next one succeeds. Only
+                // before any input was sent: the command has not run.
+                op.restartAtMs = now + m_settings.channelRetryDelayMs;
+                ++i;
             } else {
-                emitFailure(op, QStringLiteral("cannot start command: %1").arg(sessionError()));
+                emitFailure(op, QStringLiteral("cannot start command: %1").arg(m_channelFailure));
                 m_ops.erase(m_ops.begin() + qsizetype(i));
             }
             continue;
@@ -216,9 +222,19 @@ bool SshWorker::startChannel(Op &op)
     QElapsedTimer elapsed;
     elapsed.start();
     ssh_channel channel = ssh_channel_new(s);
-    if (!channel)
+    m_channelFailure.clear();
+    m_channelRetryable = false;
+    if (!channel) {
+        m_channelFailure = QStringLiteral("no channel: %1").arg(sessionError());
         return false;
-    const auto failed = [&](int rc) {
+    }
+    const auto failed = [&](int rc, const char *step) {
+        // libssh leaves its error text empty for some refusals: the step and code say which.
+        m_channelFailure = QStringLiteral("%1 failed (libssh %2, code %3)%4")
+                               .arg(QLatin1String(step))
+                               .arg(rc)
+                               .arg(ssh_get_error_code(s))
+                               .arg(sessionError().isEmpty() ? QString() : QStringLiteral(": ") + sessionError());
         ssh_channel_free(channel);
         // A session that stopped answering, as opposed to a refusal of this one channel.
         if (!sessionAlive() || rc == SSH_AGAIN || elapsed.elapsed() >= m_settings.heartbeatTimeoutMs * 9 / 10)
@@ -226,17 +242,21 @@ bool SshWorker::startChannel(Op &op)
         return false;
     };
     int rc = ssh_channel_open_session(channel);
-    if (rc != SSH_OK)
-        return failed(rc);
+    if (rc != SSH_OK) {
+        m_channelRetryable = true;
+        return failed(rc, "channel open");
+    }
     rc = ssh_channel_request_exec(channel, op.commandLine.constData());
-    if (rc != SSH_OK)
-        return failed(rc);
+    if (rc != SSH_OK) {
+        m_channelRetryable = true;
+        return failed(rc, "exec request");
+    }
     const char *data = op.stdinData.constData();
     qsizetype left = op.stdinData.size();
     while (left > 0) {
         const int n = ssh_channel_write(channel, data, uint32_t(qMin<qsizetype>(left, readChunk)));
         if (n < 0)
-            return failed(n);
+            return failed(n, "writing the command's input");
         data += n;
         left -= n;
     }
