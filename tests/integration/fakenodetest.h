@@ -181,6 +181,9 @@ protected:
     // A fresh sysroot for the next test.
     bool resetNode()
     {
+        // A run's node-side shell may still be finishing the last test's step: it must not act
+        // on the fresh node.
+        m_sshd.killSessions();
         QDir(m_root).removeRecursively();
         KMS_CHECK(writeBootFiles());
         KMS_CHECK(writeFile(root(QStringLiteral("dev/kmsg")), ""));

@@ -214,6 +214,23 @@ public:
         return tree;
     }
 
+    // Ends what the last connections left running (sshd does not kill a closed channel's
+    // processes): the listener stays.
+    void killSessions()
+    {
+        const QList<pid_t> tree = processTree();
+        for (const pid_t pid : tree) {
+            if (pid != pid_t(m_pid))
+                ::kill(pid, SIGKILL);
+        }
+        for (const pid_t pid : tree) {
+            if (pid == pid_t(m_pid))
+                continue;
+            for (int i = 0; i < 100 && ::kill(pid, 0) == 0 && QFile::exists(QStringLiteral("/proc/%1/exe").arg(pid)); ++i)
+                QThread::msleep(10);
+        }
+    }
+
     void signalGroup(int sig)
     {
         for (const pid_t pid : processTree())
