@@ -19,6 +19,22 @@ LogLine line(const QByteArray &text, const QString &source = QStringLiteral("ser
     return LogLine{hostTimeNowNs(), source, text, flags};
 }
 
+// Cycle n's four marker lines as the console prints them, 10 ms apart, 40 ms a cycle.
+QList<LogLine> cycleLines(int n, const QString &source = QStringLiteral("serial"))
+{
+    QList<LogLine> lines;
+    const char *kinds[] = {"begin", "loaded", "unloaded", "end"};
+    for (int k = 0; k < 4; ++k) {
+        const double s = 100.0 + n * 0.04 + k * 0.01;
+        QByteArray text = QByteArray::number(s, 'f', 6).rightJustified(12, ' ');
+        text = "[" + text + "] kmodscope: cycle " + QByteArray::number(n) + ' ' + kinds[k] + " run=ab12";
+        if (k == 1)
+            text += " .text=0xffffffffc0a00000";
+        lines.append(line(text, source));
+    }
+    return lines;
+}
+
 } // namespace
 
 class TestTelemetryCycles : public QObject
@@ -110,6 +126,61 @@ private slots:
         QCOMPARE(verdicts.size(), 2);
         QCOMPARE(verdicts.last().at(0).toInt(), 3);
         QVERIFY(verdicts.last().at(1).value<Verdict>() == Verdict::Crash);
+    }
+
+    void onlyTheNewestCyclesAreHeld()
+    {
+        // A long run: memory must not grow with the cycle count. The newest cycles stay.
+        CycleTimeline t;
+        t.setRunToken(QStringLiteral("ab12"));
+        t.setMaxCycles(100);
+        QSignalSpy boundaries(&t, &CycleTimeline::boundary);
+        QSignalSpy verdicts(&t, &CycleTimeline::verdictChanged);
+        for (int n = 1; n <= 1000; ++n) {
+            t.feed(cycleLines(n));
+            t.setVerdict(n, n % 7 ? Verdict::Pass : Verdict::Crash);
+            t.feed(cycleLines(n, QStringLiteral("ssh-dmesg"))); // the other console's copy
+        }
+        QCOMPARE(boundaries.size(), 4000); // every boundary was signalled once
+        QCOMPARE(t.boundaries().size(), 400);
+        QCOMPARE(t.boundaries().first().cycle, 901);
+        QVERIFY(t.boundaries().first().kind == CycleBoundary::Kind::Begin);
+        QCOMPARE(t.boundaries().first().printkS, 100.0 + 901 * 0.04);
+        QCOMPARE(t.boundaries().last().cycle, 1000);
+        QVERIFY(t.boundaries().last().kind == CycleBoundary::Kind::End);
+        QVERIFY(t.verdictOf(903) == Verdict::Crash);
+        QVERIFY(t.verdictOf(1000) == Verdict::Pass);
+        QVERIFY(!t.verdictOf(900));
+
+        // A forgotten cycle's late copy is not a boundary again; its late verdict is still
+        // signalled (a plot may show it) but not held.
+        t.feed(cycleLines(5, QStringLiteral("ssh-dmesg")));
+        QCOMPARE(boundaries.size(), 4000);
+        QCOMPARE(t.boundaries().size(), 400);
+        const qsizetype before = verdicts.size();
+        t.setVerdict(5, Verdict::Crash);
+        QCOMPARE(verdicts.size(), before + 1);
+        QVERIFY(!t.verdictOf(5));
+
+        // A smaller bound drops the older cycles at once.
+        t.setMaxCycles(10);
+        QCOMPARE(t.boundaries().size(), 40);
+        QCOMPARE(t.boundaries().first().cycle, 991);
+        QVERIFY(!t.verdictOf(990));
+        QVERIFY(t.verdictOf(994) == Verdict::Crash);
+    }
+
+    void theDefaultBoundHoldsWhatThePlotDraws()
+    {
+        CycleTimeline t;
+        t.setRunToken(QStringLiteral("ab12"));
+        QCOMPARE(t.maxCycles(), CycleTimeline::DefaultMaxCycles);
+        const int cycles = CycleTimeline::DefaultMaxCycles + 50;
+        for (int n = 1; n <= cycles; ++n)
+            t.feed(cycleLines(n));
+        QCOMPARE(t.boundaries().size(), qsizetype(CycleTimeline::DefaultMaxCycles) * 4);
+        QCOMPARE(t.boundaries().first().cycle, 51);
+        QCOMPARE(t.boundaries().last().cycle, cycles);
     }
 };
 

@@ -51,6 +51,8 @@ void CycleTimeline::setRunToken(const QString &token)
     m_boundaries.clear();
     m_seen.clear();
     m_verdicts.clear();
+    m_newest = 0;
+    m_floor = 1;
     Q_EMIT runChanged(token);
 }
 
@@ -122,10 +124,11 @@ void CycleTimeline::feed(const QList<LogLine> &lines)
         if (!b)
             continue;
         const qint64 key = qint64(b->cycle) * 4 + int(b->kind);
-        if (m_seen.contains(key))
-            continue; // the other console's copy
+        if (b->cycle < m_floor || m_seen.contains(key))
+            continue; // the other console's copy (or a forgotten cycle's)
         m_seen.insert(key);
         m_boundaries.append(*b);
+        advanceTo(b->cycle);
         Q_EMIT boundary(*b);
         if (const auto v = verdictOf(b->cycle); v && b->kind == CycleBoundary::Kind::Begin)
             Q_EMIT verdictChanged(b->cycle, *v); // the verdict came before the marker line
@@ -136,8 +139,45 @@ void CycleTimeline::setVerdict(int cycle, Verdict verdict)
 {
     if (const auto it = m_verdicts.constFind(cycle); it != m_verdicts.cend() && *it == verdict)
         return;
-    m_verdicts.insert(cycle, verdict);
-    Q_EMIT verdictChanged(cycle, verdict);
+    if (cycle >= m_floor) {
+        m_verdicts.insert(cycle, verdict);
+        advanceTo(cycle);
+    }
+    Q_EMIT verdictChanged(cycle, verdict); // a forgotten cycle may still be drawn
+}
+
+void CycleTimeline::setMaxCycles(int cycles)
+{
+    m_maxCycles = qMax(1, cycles);
+    advanceTo(m_newest);
+}
+
+void CycleTimeline::advanceTo(int cycle)
+{
+    m_newest = qMax(m_newest, cycle);
+    const int floor = m_newest - m_maxCycles + 1;
+    if (floor > m_floor)
+        forgetBelow(floor);
+}
+
+void CycleTimeline::forgetBelow(int floor)
+{
+    // Boundaries arrive cycle after cycle: the forgotten ones are at the front.
+    qsizetype old = 0;
+    while (old < m_boundaries.size() && m_boundaries.at(old).cycle < floor)
+        ++old;
+    m_boundaries.remove(0, old);
+    if (qint64(floor - m_floor) * 4 < m_seen.size()) {
+        for (int c = m_floor; c < floor; ++c) {
+            for (int kind = 0; kind < 4; ++kind)
+                m_seen.remove(qint64(c) * 4 + kind);
+            m_verdicts.remove(c);
+        }
+    } else {
+        m_seen.removeIf([floor](qint64 key) { return key < qint64(floor) * 4; });
+        m_verdicts.removeIf([floor](const QHash<int, Verdict>::iterator it) { return it.key() < floor; });
+    }
+    m_floor = floor;
 }
 
 std::optional<Verdict> CycleTimeline::verdictOf(int cycle) const

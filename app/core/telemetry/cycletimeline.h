@@ -4,6 +4,9 @@
 // boundary of cycle N. Serial and SSH carry the same line: the first copy counts. The runner
 // gives each cycle's verdict (again when a late report changes it). Only the runner's current
 // run is taken (its token): an older run's markers replayed by dmesg are not this run's cycles.
+// Only the newest maxCycles() cycles are held (boundaries, verdicts, the copies already seen):
+// memory stays bounded over a run of any length, like the telemetry store's; an older cycle's
+// late line or verdict is not stored again.
 //
 // Lives in the GUI's thread (or the CLI's); fed by signals, nothing blocks.
 #pragma once
@@ -54,6 +57,12 @@ public:
     void feed(const QList<kms::LogLine> &lines);
     void setVerdict(int cycle, kms::Verdict verdict);
 
+    // The newest cycles held: as many as the plot draws (CycleMarkers::maxBoundaries, 4 a
+    // cycle), ~6 MB. A smaller bound drops the older cycles at once.
+    static constexpr int DefaultMaxCycles = 25'000;
+    void setMaxCycles(int cycles);
+    int maxCycles() const { return m_maxCycles; }
+
     const QList<CycleBoundary> &boundaries() const { return m_boundaries; }
     std::optional<kms::Verdict> verdictOf(int cycle) const;
 
@@ -65,12 +74,18 @@ Q_SIGNALS:
 
 private:
     std::optional<CycleBoundary> parse(const kms::LogLine &line);
+    // Cycle `cycle` was seen: forgets the cycles that fall out of the newest m_maxCycles.
+    void advanceTo(int cycle);
+    void forgetBelow(int floor);
 
     QString m_token;
     QByteArray m_tokenTail; // " run=TOKEN"
     QList<CycleBoundary> m_boundaries; // in arrival order
     QSet<qint64> m_seen; // cycle * 4 + kind
     QHash<int, kms::Verdict> m_verdicts;
+    int m_maxCycles = DefaultMaxCycles;
+    int m_newest = 0; // the highest cycle seen in this run
+    int m_floor = 1; // cycles below are forgotten
     std::function<std::optional<qint64>(double)> m_toNode;
     QList<QMetaObject::Connection> m_connections;
     QByteArray m_scratch;
