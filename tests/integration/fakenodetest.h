@@ -2,7 +2,8 @@
 // real sshd on 127.0.0.1 whose sessions see KMS_SYSROOT and the fake module tools first in PATH,
 // one SshLink to it, and helpers. Test classes derive from FakeNodeTest and call setUpNode() in
 // initTestCase() and resetNode() in init(); tests that bring their own link or process (the Hunt
-// dock, the CLI) call startNodeSshd() and keep one kernel log across their tests (startKernelLog).
+// and Cycles docks, the CLI) call startNodeSshd(), and keep one kernel log across their tests
+// (startKernelLog) or their session's link (freshSysroot() in init()).
 #pragma once
 
 #include "sshdfixture.h"
@@ -184,6 +185,13 @@ protected:
         // A run's node-side shell may still be finishing the last test's step: it must not act
         // on the fresh node.
         m_sshd.killSessions();
+        return freshSysroot();
+    }
+
+    // The sysroot as after a boot with an empty kernel log and no controls; the sessions stay
+    // (a GUI test's NodeSession keeps its link across its tests).
+    bool freshSysroot()
+    {
         QDir(m_root).removeRecursively();
         KMS_CHECK(writeBootFiles());
         KMS_CHECK(writeFile(root(QStringLiteral("dev/kmsg")), ""));

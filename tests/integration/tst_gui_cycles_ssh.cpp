@@ -2,7 +2,7 @@
 // runner's real cycle script on the fake node of tests/integration/fakenode (KMS_SYSROOT). The
 // dock's table, totals, progress and Markdown export are fed by what the runner really produced:
 // a clean run, a failing load, Stop in the middle of a cycle, and no start without SSH.
-#include "sshdfixture.h"
+#include "fakenodetest.h"
 
 #include "cyclesmodel.h"
 #include "cyclesview.h"
@@ -25,23 +25,6 @@ using namespace kms;
 using namespace kms::gui;
 
 namespace {
-
-const QString fakeBin = QStringLiteral(KMS_SOURCE_DIR "/tests/integration/fakenode");
-
-bool writeFile(const QString &path, const QByteArray &data)
-{
-    QDir().mkpath(QFileInfo(path).path());
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
-}
-
-QString hostRelease()
-{
-    QProcess p;
-    p.start(QStringLiteral("uname"), {QStringLiteral("-r")});
-    p.waitForFinished();
-    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
-}
 
 // The form as a user fills it.
 void fill(CyclesView &v, const QString &params, int count, bool untilFailure, int settleMs = 0)
@@ -106,49 +89,25 @@ bool waitIdle(CyclesView &v, int timeoutMs)
 
 } // namespace
 
-class TestGuiCyclesSsh : public QObject
+class TestGuiCyclesSsh : public FakeNodeTest
 {
     Q_OBJECT
 
 private:
     QTemporaryDir m_dir;
-    SshdFixture m_sshd;
-    QString m_root;
     std::unique_ptr<NodeSession> m_session;
-
-    QString root(const QString &rel) const { return m_root + QLatin1Char('/') + rel; }
 
 private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
         guitest::isolate(m_dir, QStringLiteral("tst_gui_cycles_ssh"));
-        QVERIFY(m_sshd.setUp());
-        m_root = m_sshd.path(QStringLiteral("node"));
-        m_sshd.setSessionEnv("KMS_SYSROOT=" + m_root.toUtf8() + " PATH=" + fakeBin.toUtf8()
-                             + ":/usr/sbin:/usr/bin:/sbin:/bin");
-        QVERIFY(m_sshd.start(false));
-        QVERIFY(
-            SshdFixture::runTool(QStringLiteral("ssh-keyscan"),
-                                 {QStringLiteral("-p"), QString::number(m_sshd.port()), QStringLiteral("127.0.0.1")}));
+        QVERIFY(startNodeSshd());
         m_session = std::make_unique<NodeSession>();
     }
 
-    void init()
-    {
-        QDir(m_root).removeRecursively();
-        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/tainted")), "0\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/sys/kernel/random/boot_id")),
-                          "11111111-2222-3333-4444-555555555555\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/meminfo")),
-                          "MemTotal:         250000 kB\nMemFree:          170000 kB\n"
-                          "MemAvailable:     175000 kB\nSlab:              15000 kB\nSUnreclaim:         7000 kB\n"));
-        QVERIFY(writeFile(root(QStringLiteral("proc/uptime")), "12.34 10.00\n"));
-        QVERIFY(writeFile(root(QStringLiteral("dev/kmsg")), ""));
-        QVERIFY(writeFile(root(QStringLiteral("lib/modules/%1/extra/fakemod.ko").arg(hostRelease())), "not ELF"));
-        QVERIFY(QDir().mkpath(root(QStringLiteral("sys/module"))));
-        QVERIFY(QDir().mkpath(root(QStringLiteral("control"))));
-    }
+    // A fresh sysroot; the session's link to the node stays up across the tests.
+    void init() { QVERIFY(freshSysroot()); }
 
     void noStartWithoutSsh()
     {
@@ -164,22 +123,10 @@ private Q_SLOTS:
         QVERIFY2(v.statusText().contains(QStringLiteral("not a module name")), qPrintable(v.statusText()));
     }
 
-    SshSettings nodeSettings()
-    {
-        SshSettings s;
-        s.heartbeatIntervalMs = 5000;
-        s.host = QStringLiteral("node");
-        s.configFile
-            = m_sshd.writeClientConfig(QStringLiteral("client_config"), m_sshd.path(QStringLiteral("id_client")),
-                                       m_sshd.path(QStringLiteral("known_hosts")));
-        s.unknownHostKey = SshSettings::UnknownHostKey::Accept;
-        return s;
-    }
-
     void connectToNode()
     {
         // The fake node has no kernel log of its own: a quiet stream.
-        m_session->startSsh(nodeSettings(), "exec sleep 100000");
+        m_session->startSsh(m_settings, "exec sleep 100000");
         QTRY_VERIFY_WITH_TIMEOUT(m_session->sshUp(), 20000);
     }
 
@@ -372,7 +319,7 @@ private Q_SLOTS:
         MainWindow w(options);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
-        w.session()->startSsh(nodeSettings(), "exec sleep 60"); // sshd leaves it running: bounded
+        w.session()->startSsh(m_settings, "exec sleep 60"); // sshd leaves it running: bounded
         QTRY_VERIFY_WITH_TIMEOUT(w.session()->sshUp(), 20000);
         CyclesView &v = *w.cyclesView();
         fill(v, QStringLiteral("fault=none"), 0, false, 20000); // no limit, a long settle
