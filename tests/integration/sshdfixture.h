@@ -226,7 +226,8 @@ public:
         for (const pid_t pid : tree) {
             if (pid == pid_t(m_pid))
                 continue;
-            for (int i = 0; i < 100 && ::kill(pid, 0) == 0 && QFile::exists(QStringLiteral("/proc/%1/exe").arg(pid)); ++i)
+            for (int i = 0; i < 100 && ::kill(pid, 0) == 0 && QFile::exists(QStringLiteral("/proc/%1/exe").arg(pid));
+                 ++i)
                 QThread::msleep(10);
         }
     }
