@@ -66,6 +66,22 @@ private Q_SLOTS:
                                                  &error));
         // Garbage never crashes.
         QVERIFY(!PrintkClock::parseMeasureOutput("kms-clock x y z\nkms-clock 1\n\xff\xfe", "n", &boot, &error));
+        // Readings no clock gives (found by fuzz_telemetry: the printk time overflowed in ns, UBSan):
+        // a mangled printk time, a negative or a near-INT64_MAX bracket are not measurements.
+        QVERIFY(!PrintkClock::parseMeasureOutput("kms-clock 1 10 20\n[80903173430.64] kmodscope-clock n-1\n", "n",
+                                                 &boot, &error));
+        QVERIFY(!PrintkClock::parseMeasureOutput("kms-clock 1 -9223372036854775807 9223372036854775807\n"
+                                                 "[    1.000000] kmodscope-clock n-1\n",
+                                                 "n", &boot, &error));
+        QVERIFY(!PrintkClock::parseMeasureOutput("kms-clock 1 9223372036854775806 9223372036854775807\n"
+                                                 "[    1.000000] kmodscope-clock n-1\n",
+                                                 "n", &boot, &error));
+        // ... while a real one still is: uptime 1 s, bracket 1.000 s to 1.000 002 s.
+        const auto real = PrintkClock::parseMeasureOutput("kms-clock 1 1000000000 1000002000\n"
+                                                          "[    1.000000] kmodscope-clock n-1\n",
+                                                          "n", &boot, &error);
+        QVERIFY(real);
+        QCOMPARE(real->offsetNs, qint64(1000));
         const QByteArray cmd = PrintkClock::measureCommand("abc");
         QVERIFY(cmd.contains("/dev/kmsg") && cmd.contains("/proc/timer_list") && cmd.contains("kmodscope-clock abc-"));
     }

@@ -13,6 +13,7 @@ namespace kms::telemetry {
 namespace {
 
 constexpr qint64 printkResolutionNs = 1000; // dmesg prints microseconds
+constexpr qint64 maxClockNs = qint64(100) * 365 * 24 * 3600 * 1000000000; // a century of uptime
 constexpr qint64 minFitSpanNs = 5'000'000'000; // below this the slope is noise
 constexpr double maxSlope = 1e-3; // 1000 ppm: beyond, the fit is wrong, not the clocks
 // How fast the two clocks may run apart where nothing was measured: NTP slews CLOCK_MONOTONIC
@@ -66,7 +67,9 @@ std::optional<ClockMeasurement> PrintkClock::parseMeasureOutput(const QByteArray
                 const int i = f[1].toInt(&ok1);
                 const qint64 a = f[2].toLongLong(&ok2);
                 const qint64 b = f[3].toLongLong(&ok3);
-                if (ok1 && ok2 && ok3 && b >= a)
+                // CLOCK_MONOTONIC nanoseconds: anything else (garbage, a negative or overflowing
+                // reading) would only overflow the midpoint arithmetic below.
+                if (ok1 && ok2 && ok3 && a >= 0 && b >= a && b <= maxClockNs)
                     brackets.insert(i, {a, b});
             }
         } else if (line.startsWith("kms-boot ")) {
@@ -76,7 +79,8 @@ std::optional<ClockMeasurement> PrintkClock::parseMeasureOutput(const QByteArray
             bool ok = false;
             const int i = line.mid(at + marker.size()).trimmed().toInt(&ok);
             const ConsoleLine parsed = parseConsoleLine(line, scratch);
-            if (ok && parsed.timestamp)
+            // A printk time past maxClockNs is a mangled line (the fuzzer's [80903173430.64]).
+            if (ok && parsed.timestamp && *parsed.timestamp >= 0 && *parsed.timestamp * 1e9 <= double(maxClockNs))
                 printk.insert(i, qint64(std::llround(*parsed.timestamp * 1e6)) * 1000);
         }
     }
