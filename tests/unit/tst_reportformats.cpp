@@ -2,25 +2,10 @@
 // function that prints it (named in every row). tests/data/formats/README.md gives the sources.
 // Expected values are what a maintainer would write: the kind, a title without addresses or
 // PIDs, the function to blame (skipping what reports rather than causes) and its module.
-#include "report/guiltyframe.h"
-#include "report/reportdetector.h"
-
-#include <QFile>
-#include <QTest>
+#include "formatlogs.h"
 
 using namespace kms;
-
-namespace {
-
-QByteArray readFormat(const QString &name)
-{
-    QFile f(QStringLiteral(KMS_TEST_DATA_DIR "/formats/") + name);
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("cannot read %s", qPrintable(name));
-    return f.readAll();
-}
-
-} // namespace
+using kms::test::readFormat;
 
 class TestReportFormats : public QObject
 {
@@ -191,15 +176,7 @@ private slots:
         QFETCH(QString, guilty);
         QFETCH(QString, module);
         QFETCH(bool, panicked);
-        const QList<KernelReport> reports = detectReports(readFormat(file));
-        QCOMPARE(reports.size(), count);
-        const KernelReport &r = reports[index];
-        QCOMPARE(toString(r.kind), kind);
-        QCOMPARE(r.title, title);
-        QCOMPARE(r.guiltyFunction, guilty);
-        QCOMPARE(r.guiltyModule, module);
-        QCOMPARE(r.panicked, panicked);
-        QVERIFY(!r.interleaved);
+        kms::test::checkFormatReport(file, index, count, kind, title, guilty, module, panicked);
     }
 
     // A report cut short (a harness's excerpt, a console that dropped lines): the headline
