@@ -92,6 +92,7 @@ private:
     QString sessionError() const;
     bool sessionAlive() const;
     void failIfStuck();
+    void addProcess(Op::Kind kind, quint64 id, const QByteArray &commandLine, const QByteArray &stdinData);
     void updateNotifier();
     void emitStreamEvent(Op &op, const QByteArray &text);
     // Ends an op whose session is gone or stopped, with the error its kind reports.

@@ -16,8 +16,14 @@ constexpr int readChunk = 64 * 1024;
 
 void SshWorker::addCommand(quint64 id, const QByteArray &commandLine, const QByteArray &stdinData)
 {
+    addProcess(Op::Kind::Command, id, commandLine, stdinData);
+}
+
+// A command and a channel differ only in when their input ends and how their output is passed on.
+void SshWorker::addProcess(Op::Kind kind, quint64 id, const QByteArray &commandLine, const QByteArray &stdinData)
+{
     auto op = std::make_unique<Op>();
-    op->kind = Op::Kind::Command;
+    op->kind = kind;
     op->id = id;
     op->commandLine = commandLine;
     op->stdinData = stdinData;
@@ -60,15 +66,7 @@ void SshWorker::removeStream(quint64 id)
 
 void SshWorker::addChannel(quint64 id, const QByteArray &commandLine, const QByteArray &stdinData)
 {
-    auto op = std::make_unique<Op>();
-    op->kind = Op::Kind::Channel;
-    op->id = id;
-    op->commandLine = commandLine;
-    op->stdinData = stdinData;
-    m_ops.push_back(std::move(op));
-    failIfStuck();
-    if (m_state == SshLink::State::Up)
-        startPending();
+    addProcess(Op::Kind::Channel, id, commandLine, stdinData);
 }
 
 SshWorker::Op *SshWorker::findOp(quint64 id, Op::Kind kind)
