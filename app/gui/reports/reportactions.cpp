@@ -111,14 +111,22 @@ bool ReportActions::currentFrame(int *frame, int *caller) const
     return m_view->currentFrame(frame, caller);
 }
 
-QString ReportActions::currentLocation() const
+const Frame *ReportActions::selectedFrame(int *caller) const
 {
     const ReportsModel::Entry *e = m_model->entry(m_view->currentReportId());
     int frame = -1;
+    if (!e || !currentFrame(&frame, caller) || frame >= e->report.frames.size())
+        return nullptr;
+    return &e->report.frames[frame];
+}
+
+QString ReportActions::currentLocation() const
+{
     int caller = -1;
-    if (!e || !currentFrame(&frame, &caller) || frame >= e->report.frames.size())
+    const Frame *selected = selectedFrame(&caller);
+    if (!selected)
         return {};
-    const Frame &f = e->report.frames[frame];
+    const Frame &f = *selected;
     if (caller >= 0 && caller < f.inlinedBy.size())
         return QStringLiteral("%1:%2").arg(f.inlinedBy[caller].file).arg(f.inlinedBy[caller].line);
     return f.file.isEmpty() ? QString() : QStringLiteral("%1:%2").arg(f.file).arg(f.line);
@@ -126,12 +134,11 @@ QString ReportActions::currentLocation() const
 
 QString ReportActions::currentFrameText() const
 {
-    const ReportsModel::Entry *e = m_model->entry(m_view->currentReportId());
-    int frame = -1;
     int caller = -1;
-    if (!e || !currentFrame(&frame, &caller) || frame >= e->report.frames.size())
+    const Frame *selected = selectedFrame(&caller);
+    if (!selected)
         return {};
-    const Frame &f = e->report.frames[frame];
+    const Frame &f = *selected;
     // As the bug report lists it: unreliable frames keep their "?".
     return (f.reliable ? QString() : QStringLiteral("? ")) + formatFrameSymbol(f) + QStringLiteral("  ")
         + formatFrameLocation(f);

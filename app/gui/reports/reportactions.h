@@ -10,6 +10,10 @@
 class QAction;
 class QMenu;
 
+namespace kms {
+struct Frame;
+}
+
 namespace kms::gui {
 
 class ReportsModel;
@@ -55,6 +59,8 @@ private:
     void askExport();
     // The current frame and inline caller (-1: the frame itself); false when none.
     bool currentFrame(int *frame, int *caller) const;
+    // The frame selected in the current report (caller: the inline caller row, or -1), or null.
+    const Frame *selectedFrame(int *caller) const;
 
     ReportsModel *m_model;
     ReportsView *m_view;
